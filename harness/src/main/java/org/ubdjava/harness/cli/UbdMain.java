@@ -1,0 +1,58 @@
+package org.ubdjava.harness.cli;
+
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+
+import org.ubdjava.core.cli.CheckCommand;
+import org.ubdjava.core.cli.CommandLines;
+import org.ubdjava.core.cli.ExitCodes;
+import org.ubdjava.core.cli.InfoCommand;
+import org.ubdjava.core.cli.MapCommand;
+import org.ubdjava.core.cli.MkcowCommand;
+import org.ubdjava.core.cli.MooCommand;
+import org.ubdjava.core.cli.RebaseCommand;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** The {@code ubd} command: every tool of the project under one name (spec/cli.md). */
+@Command(name = "ubd", mixinStandardHelpOptions = true, versionProvider = UbdMain.Version.class,
+        description = "User-Mode Linux ubd block devices and COW files, in Java.",
+        subcommands = {MkcowCommand.class, MooCommand.class, InfoCommand.class, CheckCommand.class,
+                MapCommand.class, RebaseCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:the operation failed or found problems (stderr says why, naming the file)",
+                "2:the command line was wrong"})
+public final class UbdMain implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Show stack traces of errors.")
+    boolean debug;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+
+    public static CommandLine commandLine(boolean debug) {
+        return CommandLines.create(new UbdMain(), debug);
+    }
+
+    public static void main(String[] args) {
+        boolean debug = Arrays.asList(args).contains("--debug");
+        System.exit(commandLine(debug).execute(args));
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = UbdMain.class.getPackage().getImplementationVersion();
+            return new String[] {"ubd-java " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

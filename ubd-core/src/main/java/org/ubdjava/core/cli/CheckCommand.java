@@ -1,0 +1,49 @@
+package org.ubdjava.core.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.format.CowFile;
+import org.ubdjava.core.format.CowInspector;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = {"Validate a COW file.", "",
+                "Checks its header, its layout against the file's length, its bitmap against",
+                "the data present, and its backing file (size, then mtime, as the kernel checks them)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:all is well", "1:problems found, one line each on stderr", "2:wrong command line"})
+public final class CheckCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "COW")
+    Path cow;
+
+    @Override
+    public Integer call() {
+        List<String> problems;
+        try (CowFile f = CowFile.open(cow)) {
+            problems = CowInspector.check(f);
+        } catch (IOException e) {
+            throw new UbdException(cow + ": " + e.getMessage(), e);
+        }
+        if (problems.isEmpty()) {
+            spec.commandLine().getOut().println(cow + ": OK");
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        problems.forEach(err::println);
+        err.flush();
+        return ExitCodes.FAILED;
+    }
+}

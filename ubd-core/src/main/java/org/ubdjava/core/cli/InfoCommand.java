@@ -1,0 +1,51 @@
+package org.ubdjava.core.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.format.CowFile;
+import org.ubdjava.core.format.CowInspector;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = {"Show a COW file's header, layout and contents.", "",
+                "What the header says, its layout, how much it holds, and whether its backing file matches. Reads nothing but the header, the bitmap and the backing file's metadata."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:shown (even when the backing file does not match: see backing_ok)", "1:not a readable COW file", "2:wrong command line"})
+public final class InfoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Parameters(paramLabel = "COW")
+    Path cow;
+
+    @Override
+    public Integer call() {
+        Map<String, Object> info;
+        try (CowFile f = CowFile.open(cow)) {
+            info = CowInspector.info(f);
+        } catch (IOException e) {
+            throw new UbdException(cow + ": " + e.getMessage(), e);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Json.write(info));
+        } else {
+            info.forEach((k, v) -> out.printf("%-18s %s%n", k + ":", v == null ? "-" : v));
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+}

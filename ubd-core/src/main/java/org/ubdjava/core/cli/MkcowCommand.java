@@ -1,0 +1,39 @@
+package org.ubdjava.core.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import org.ubdjava.core.format.CowCreator;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "mkcow", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Create a COW file over BACKING, like uml_mkcow.", "",
+                "A v3 header (512-byte sectors, 4096 alignment), the absolutised backing path, and a sparse file of length data_offset + size.",
+                "",
+                "Differences from uml_mkcow, on purpose:",
+                "  * the file appears whole or not at all: a failure leaves no 0-byte file behind;",
+                "  * -f gives a clean COW file (uml_mkcow -f keeps the old bitmap and data), and only",
+                "    replaces a COW file, never another kind of file;",
+                "  * BACKING must be a regular file, and not COW itself;",
+                "  * unused header bytes are zero (uml_mkcow leaves heap bytes there)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:created", "1:failed (nothing was written)", "2:wrong command line"})
+public final class MkcowCommand implements Callable<Integer> {
+    @Option(names = "-f", description = "Replace an existing COW file with a clean one.")
+    boolean force;
+
+    @Parameters(index = "0", paramLabel = "COW", description = "The COW file to create.")
+    Path cow;
+
+    @Parameters(index = "1", paramLabel = "BACKING", description = "The backing file (stored as an absolute path).")
+    String backing;
+
+    @Override
+    public Integer call() {
+        CowCreator.create(cow, backing, force);
+        return ExitCodes.OK;
+    }
+}

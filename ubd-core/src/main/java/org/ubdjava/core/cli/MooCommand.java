@@ -1,0 +1,72 @@
+package org.ubdjava.core.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.ubdjava.core.format.CowFile;
+import org.ubdjava.core.format.CowMerger;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "moo", mixinStandardHelpOptions = true, sortOptions = false,
+        customSynopsis = {"ubd moo [-b BACKING] COW NEWFILE", "ubd moo [-b BACKING] -d COW"},
+        description = {"Merge a COW file with its backing file, like uml_moo.", "",
+                "NEWFILE gets the same bytes as uml_moo's output, and the same holes (all-zero sectors are left unwritten, the last sector always written). A trailing",
+                "partial sector of the backing file is dropped, as uml_moo does. Reads v1, v2, v3 and the old",
+                "64-bit v3 layout.",
+                "",
+                "Differences from uml_moo, on purpose:",
+                "  * options in any order;",
+                "  * NEWFILE is written under a temporary name and renamed: it appears whole or not at all;",
+                "  * refuses to write NEWFILE over the backing file or the COW file (uml_moo destroys the",
+                "    backing file then);",
+                "  * -d refuses while another process (a running UML) holds a lock on the backing file, and",
+                "    warns that every COW file on that backing file becomes invalid (its mtime changes);",
+                "  * a corrupt header (alignment or sector size 0, ...) is an error, not a crash;",
+                "  * v1/v2 files: the last sectors' bits are read from where the kernel wrote them (B5)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:merged", "1:failed (no output file is left)", "2:wrong command line"})
+public final class MooCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "-b", paramLabel = "BACKING", description = "Use this backing file instead of the one the header names (still checked for size and mtime).")
+    Path backing;
+
+    @Option(names = "-d", description = "Merge into the backing file in place (destructive).")
+    boolean inPlace;
+
+    @Parameters(paramLabel = "COW [NEWFILE]", arity = "1..2", description = "The COW file, and the new image to write (not with -d).")
+    List<Path> files;
+
+    @Override
+    public Integer call() {
+        if (inPlace != (files.size() == 1)) {
+            throw new ParameterException(spec.commandLine(), inPlace
+                    ? "with -d give only the COW file" : "give the COW file and the new file (or -d to merge in place)");
+        }
+        Path cow = files.get(0);
+        long total;
+        try (CowFile f = CowFile.open(cow)) {
+            total = CowMerger.totalBytes(f.header());
+        } catch (java.io.IOException e) {
+            total = 0;
+        }
+        try (Progress progress = Progress.of("merge", total)) {
+            if (inPlace) {
+                CowMerger.Result r = CowMerger.mergeInPlace(cow, backing, progress);
+                spec.commandLine().getErr().println("ubd moo: merged " + r.sectorsFromCow() + " sectors into \"" + r.output()
+                        + "\" in place: its mtime changed, so every COW file made on it (this one too) is now invalid");
+            } else {
+                CowMerger.mergeInto(cow, backing, files.get(1), progress);
+            }
+        }
+        return ExitCodes.OK;
+    }
+}

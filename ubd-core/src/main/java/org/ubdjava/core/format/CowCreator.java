@@ -1,0 +1,125 @@
+package org.ubdjava.core.format;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.ubdjava.core.UbdException;
+
+/**
+ * Creates COW files the way the kernel and uml_mkcow do (v3 header, 512-byte sectors, 4096
+ * alignment, a sparse file of length data_offset + size made by writing one zero byte at the end),
+ * without their traps: the file appears whole or not at all (it is built under a temporary name and
+ * renamed), a failure leaves nothing behind, and replacing gives a clean file.
+ */
+public final class CowCreator {
+    private CowCreator() {
+    }
+
+    /**
+     * @param cow     the COW file to create
+     * @param backing the backing file as the user gave it (stored absolutised)
+     * @param replace replace an existing COW file (an existing file that is not one is refused)
+     * @return the header written
+     */
+    public static CowHeader create(Path cow, String backing, boolean replace) {
+        CowPaths.encodeField(backing, HeaderV3.BACKING_FILE_LENGTH);
+        String absolute = CowPaths.absolutise(backing);
+        Path backingPath = Path.of(absolute);
+        BackingFile b = BackingFile.stat(backingPath);
+        if (!b.mtimeFitsHeader()) {
+            throw new UbdException("backing file \"" + absolute + "\" has mtime " + b.mtimeSeconds()
+                    + ", which a COW header cannot hold (32 bits): the kernel would refuse the COW file (mtime mismatch)");
+        }
+        if (Files.exists(cow) && BackingFile.sameFile(cow, backingPath) || cow.toAbsolutePath().normalize().equals(backingPath)) {
+            throw new UbdException(cow + ": is the backing file itself; refusing to overwrite it with a COW header");
+        }
+        if (Files.exists(cow)) {
+            if (!replace) {
+                throw new UbdException(cow + ": File exists (use -f to replace a COW file)");
+            }
+            refuseNonCow(cow);
+        }
+        byte[] header = HeaderV3.encode(absolute, b.storedMtime(), b.size(), HeaderV3.DEFAULT_SECTOR_SIZE,
+                HeaderV3.DEFAULT_ALIGNMENT);
+        CowHeader written = CowHeaderReader.decode(ByteBuffer.wrap(header));
+        long length = written.geometry().dataOffset() + b.size();
+
+        Path tmp = temporarySibling(cow);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))) {
+                writeFully(ch, ByteBuffer.wrap(header), 0);
+                // the kernel's way to size the file: bitmap and data stay holes
+                writeFully(ch, ByteBuffer.wrap(new byte[1]), length - 1);
+                ch.force(true);
+            }
+            install(tmp, cow, replace);
+        } catch (IOException e) {
+            throw new UbdException(cow + ": cannot create: " + CowPaths.describe(e), e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+        return written;
+    }
+
+    private static void refuseNonCow(Path cow) {
+        try {
+            if (Files.size(cow) == 0) {
+                return;
+            }
+            CowHeaderReader.read(cow);
+        } catch (CowFormatException e) {
+            throw new UbdException(cow + ": exists and is not a usable COW file (" + e.getMessage()
+                    + "); -f only replaces COW files");
+        } catch (IOException e) {
+            throw new UbdException(cow + ": " + CowPaths.describe(e), e);
+        }
+    }
+
+    /** Renames into place; without replace, a hard link makes "create unless it exists" atomic. */
+    private static void install(Path tmp, Path target, boolean replace) throws IOException {
+        if (replace) {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return;
+        }
+        try {
+            Files.createLink(target, tmp);
+        } catch (FileAlreadyExistsException e) {
+            throw new UbdException(target + ": File exists (use -f to replace a COW file)");
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            if (e instanceof FileSystemException && Files.exists(target)) {
+                throw new UbdException(target + ": File exists (use -f to replace a COW file)");
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    static Path temporarySibling(Path target) {
+        Path abs = target.toAbsolutePath();
+        return abs.resolveSibling("." + abs.getFileName() + ".ubd-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+    }
+
+    static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort: the file was ours and temporary
+        }
+    }
+
+    static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            pos += ch.write(buf, pos);
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package org.ubdjava.core.format;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.bitmap.CowBitmap;
+import org.ubdjava.core.nativeio.NativeFiles;
+
+/** Read-only questions about a COW file: what it says (info), whether it is sound (check), where data lives (map). */
+public final class CowInspector {
+    private CowInspector() {
+    }
+
+    /** The {@code ubd info} record; keys are the JSON contract of cli.md. */
+    public static Map<String, Object> info(CowFile cow) throws IOException {
+        CowHeader h = cow.header();
+        CowGeometry g = cow.geometry();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", cow.path().toString());
+        m.put("version", h.version());
+        m.put("broken_v3", h.brokenV3());
+        m.put("byte_order", h.version() == 1 ? "little-endian" : "big-endian");
+        m.put("magic_byte_order", h.magicOrder() == ByteOrder.BIG_ENDIAN ? "big-endian" : "little-endian");
+        m.put("backing_file", h.backingFile());
+        m.put("mtime", h.mtime());
+        m.put("size", h.size());
+        m.put("sector_size", h.sectorSize());
+        m.put("alignment", h.alignment());
+        m.put("cow_format", h.cowFormat());
+        m.put("bitmap_offset", g.bitmapOffset());
+        m.put("bitmap_length", g.bitmapLength());
+        m.put("data_offset", g.dataOffset());
+        m.put("sectors", g.sectors());
+        m.put("allocated_sectors", cow.bitmap().cardinality());
+        m.put("file_length", cow.channel().size());
+        m.put("disk_usage", NativeFiles.allocatedBytes(cow.channel()));
+        Optional<String> problem = backingProblem(cow);
+        m.put("backing_ok", problem.isEmpty());
+        m.put("backing_problem", problem.orElse(null));
+        return m;
+    }
+
+    static Optional<String> backingProblem(CowFile cow) {
+        try {
+            return BackingFile.stat(cow.headerBackingPath()).mismatch(cow.header());
+        } catch (UbdException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /** Problems that make the COW file unusable or wrong, one line each; empty when all is well. */
+    public static List<String> check(CowFile cow) throws IOException {
+        List<String> problems = new ArrayList<>();
+        String f = cow.path().toString();
+        CowHeader h = cow.header();
+        CowGeometry g = cow.geometry();
+        long length = cow.channel().size();
+        backingProblem(cow).ifPresent(p -> problems.add(f + ": " + p));
+        if (!h.backingFile().startsWith("/")) {
+            problems.add(f + ": backing file \"" + h.backingFile() + "\" is a relative path: it depends on the current directory");
+        }
+        if (h.cowFormat() != HeaderV3.COW_BITMAP) {
+            problems.add(f + ": unknown cow_format " + h.cowFormat() + " (only 0, the plain bitmap, is defined)");
+        }
+        if (h.sectorSize() != HeaderV3.DEFAULT_SECTOR_SIZE) {
+            problems.add(f + ": sector size " + h.sectorSize() + ": the kernel does I/O in 512-byte sectors while uml_moo uses "
+                    + h.sectorSize() + ", so they disagree on this file");
+        }
+        if (length < g.bitmapOffset() + g.bitmapLength()) {
+            problems.add(f + ": file is " + length + " bytes, shorter than the end of the bitmap (" + (g.bitmapOffset() + g.bitmapLength()) + ")");
+        }
+        CowBitmap bm = cow.bitmap();
+        long sectors = g.coveredSectors();
+        long lastSet = -1;
+        for (long s = bm.nextSet(0); s >= 0; s = bm.nextSet(bm.nextClear(s))) {
+            lastSet = bm.nextClear(s) - 1;
+        }
+        if (lastSet >= 0 && g.dataOffsetOf(lastSet + 1) > length) {
+            long firstMissing = Math.max(0, (length - g.dataOffset() + g.sectorSize() - 1) / g.sectorSize());
+            problems.add(f + ": sectors up to " + lastSet + " are marked present but the file ends at " + length
+                    + " (data from sector " + firstMissing + " on is missing: truncated?)");
+        }
+        garbageBits(cow).ifPresent(p -> problems.add(f + ": " + p));
+        if (g.bitmapBytes() < CowGeometry.ceilDiv(g.sectors(), 8) || g.bitmapBytes() > g.bitmapLength()) {
+            problems.add(f + ": v" + h.version() + " bitmap is " + g.bitmapLength() + " bytes for " + g.sectors()
+                    + " sectors: the kernel forgets the last " + (g.sectors() % 8) + " sectors' bits at every open (bug B5)");
+        }
+        if (sectors < g.sectors()) {
+            problems.add(f + ": sectors " + sectors + " to " + (g.sectors() - 1) + " have no bit in the bitmap");
+        }
+        return problems;
+    }
+
+    /** Bits set past the device's last sector in the bitmap's final byte: never set by a correct writer. */
+    private static Optional<String> garbageBits(CowFile cow) throws IOException {
+        CowGeometry g = cow.geometry();
+        long bits = g.coveredSectors();
+        if (bits % 8 == 0 || g.bitmapBytes() == 0) {
+            return Optional.empty();
+        }
+        ByteBuffer b = ByteBuffer.allocate(1);
+        int n = cow.channel().read(b, g.bitmapOffset() + g.bitmapBytes() - 1);
+        if (n != 1) {
+            return Optional.empty();
+        }
+        int stray = (b.get(0) & 0xFF) >>> (bits % 8);
+        return stray == 0 ? Optional.empty()
+                : Optional.of("bitmap has bits set past the last sector (" + (bits - 1) + "): garbage in byte "
+                        + (g.bitmapBytes() - 1));
+    }
+
+    /** One extent of the device as the guest sees it. */
+    public record Extent(long start, long length, String source, long offset, boolean data) {
+    }
+
+    /**
+     * The device's extents, like {@code qemu-img map}: runs of sectors from the COW file or from the
+     * backing file, split where the file they come from has a hole ({@code data = false}: zeros).
+     */
+    public static List<Extent> map(CowFile cow) throws IOException {
+        List<Extent> out = new ArrayList<>();
+        CowBitmap bm = cow.bitmap();
+        CowGeometry g = cow.geometry();
+        int ss = g.sectorSize();
+        long deviceEnd = cow.header().size();
+        Path backingPath = cow.headerBackingPath();
+        try (FileChannel backing = FileChannel.open(backingPath)) {
+            long s = 0;
+            long sectors = g.sectors();
+            while (s < sectors) {
+                boolean inCow = s < bm.bits() && bm.get(s);
+                long runEnd = inCow ? bm.nextClear(s) : Math.min(sectors, nextSetOrEnd(bm, s, sectors));
+                long start = s * ss;
+                long end = Math.min(runEnd * ss, deviceEnd);
+                if (inCow) {
+                    split(out, cow.channel(), start, end, "cow", g.dataOffset());
+                } else {
+                    split(out, backing, start, end, "backing", 0);
+                }
+                s = runEnd;
+            }
+        }
+        return out;
+    }
+
+    private static long nextSetOrEnd(CowBitmap bm, long from, long sectors) {
+        long n = bm.nextSet(from);
+        return n < 0 ? sectors : n;
+    }
+
+    private static void split(List<Extent> out, FileChannel file, long start, long end, String source, long base) throws IOException {
+        long pos = start;
+        long size = file.size();
+        while (pos < end) {
+            long at = base + pos;
+            boolean data;
+            long next;
+            if (at >= size) {
+                data = false;
+                next = end;
+            } else {
+                long d = NativeFiles.nextData(file, at);
+                data = d == at;
+                long boundary = data ? NativeFiles.nextHole(file, at) : (d < 0 ? Long.MAX_VALUE : d);
+                next = Math.min(end, boundary - base);
+            }
+            append(out, new Extent(pos, next - pos, source, at, data));
+            pos = next;
+        }
+    }
+
+    private static void append(List<Extent> out, Extent e) {
+        if (!out.isEmpty()) {
+            Extent last = out.get(out.size() - 1);
+            if (last.source().equals(e.source()) && last.data() == e.data()
+                    && last.start() + last.length() == e.start() && last.offset() + last.length() == e.offset()) {
+                out.set(out.size() - 1, new Extent(last.start(), last.length() + e.length(), last.source(), last.offset(), last.data()));
+                return;
+            }
+        }
+        out.add(e);
+    }
+}

@@ -1,0 +1,263 @@
+package org.ubdjava.core.format;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.function.LongConsumer;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.bitmap.CowBitmap;
+import org.ubdjava.core.nativeio.NativeFiles;
+
+/**
+ * uml_moo's merge, with its output to the byte and to the hole, but without its per-sector walk.
+ *
+ * <p>What uml_moo produces: for each whole sector {@code i < floor(size / ss)}, the COW sector when
+ * its bit is set, else the backing sector; all-zero sectors are not written (holes) except the
+ * last, which is always written so the length comes out right. A trailing partial sector is
+ * dropped. Here the same set of sectors is written, so the result has the same bytes and the same
+ * allocation, but the work is a walk over the backing file's data extents (SEEK_DATA/SEEK_HOLE)
+ * and the COW bitmap's runs, in large chunks: holes of the backing file cost nothing.
+ *
+ * <p>In-place mode ({@code -d}) writes COW sectors into the backing file, skipping what is
+ * already there. Unlike uml_moo it takes a write lock on the backing file first, so it refuses to
+ * run while a UML (which read-locks it) is using the file.
+ */
+public final class CowMerger {
+    /** Bytes per read/scan/write step: large enough to amortise syscalls, small enough for the cache. */
+    static final int CHUNK = 1 << 20;
+
+    private final CowFile cow;
+    private final Path backingPath;
+    private final LongConsumer progress;
+    private final int ss;
+    private final long sectors;
+    private final byte[] data = new byte[CHUNK];
+    private final byte[] other = new byte[CHUNK];
+    private long bytesWritten;
+
+    /** What a merge did. */
+    public record Result(Path output, long sectors, long sectorsFromCow, long bytesWritten) {
+    }
+
+    private CowMerger(CowFile cow, Path backingPath, LongConsumer progress) {
+        this.cow = cow;
+        this.backingPath = backingPath;
+        this.progress = progress;
+        this.ss = cow.geometry().sectorSize();
+        this.sectors = cow.header().size() / ss;
+    }
+
+    /**
+     * Merges into a new file, replacing {@code output} atomically (it appears whole or not at all).
+     *
+     * @param backingOverride the backing file to use instead of the header's (like uml_moo -b); still checked
+     * @param progress        told the device bytes done so far, from 0 to {@link #totalBytes}
+     */
+    public static Result mergeInto(Path cowPath, Path backingOverride, Path output, LongConsumer progress) {
+        try (CowFile cow = CowFile.open(cowPath)) {
+            Path backing = backingOverride != null ? backingOverride : cow.headerBackingPath();
+            BackingFile.verified(cow.header(), backing);
+            refuseOverwrite(output, backing, "the backing file");
+            refuseOverwrite(output, cowPath, "the COW file");
+            return new CowMerger(cow, backing, progress).toNewFile(output);
+        } catch (IOException e) {
+            throw new UbdException(cowPath + ": " + CowPaths.describe(e), e);
+        }
+    }
+
+    /** Merges into the backing file in place (uml_moo -d). Every COW file on that backing becomes invalid. */
+    public static Result mergeInPlace(Path cowPath, Path backingOverride, LongConsumer progress) {
+        try (CowFile cow = CowFile.open(cowPath)) {
+            Path backing = backingOverride != null ? backingOverride : cow.headerBackingPath();
+            BackingFile.verified(cow.header(), backing);
+            if (BackingFile.sameFile(backing, cowPath)) {
+                throw new UbdException(cowPath + ": the header names the COW file itself as its backing file");
+            }
+            return new CowMerger(cow, backing, progress).inPlace();
+        } catch (IOException e) {
+            throw new UbdException(cowPath + ": " + CowPaths.describe(e), e);
+        }
+    }
+
+    /** Device bytes a merge walks: what progress counts up to. */
+    public static long totalBytes(CowHeader header) {
+        int ss = header.sectorSize();
+        return header.size() / ss * ss;
+    }
+
+    private static void refuseOverwrite(Path output, Path precious, String what) {
+        if (BackingFile.sameFile(output, precious)
+                || output.toAbsolutePath().normalize().equals(precious.toAbsolutePath().normalize())) {
+            throw new UbdException(output + ": is " + what + "; refusing to write the merge over it");
+        }
+    }
+
+    private Result toNewFile(Path output) throws IOException {
+        Path tmp = CowCreator.temporarySibling(output);
+        long fromCow = 0;
+        try (FileChannel backing = FileChannel.open(backingPath, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))) {
+            NativeFiles.adviseSequential(backing);
+            long end = sectors * ss;
+            boolean lastWritten = false;
+            long pos = 0;
+            while (pos < end) {
+                long start = nextInteresting(backing, pos, end);
+                if (start >= end) {
+                    break;
+                }
+                int len = (int) Math.min(CHUNK, end - start);
+                readFully(backing, data, 0, len, start, backingPath);
+                fromCow += overlayCow(start, len);
+                lastWritten |= writeNonZeroSectors(out, start, len, end);
+                pos = start + len;
+                progress.accept(pos);
+            }
+            if (sectors > 0 && !lastWritten) {
+                // uml_moo always writes the last sector, zeros included: it sets the length
+                Arrays.fill(data, 0, ss, (byte) 0);
+                write(out, data, 0, ss, end - ss);
+            }
+            progress.accept(end);
+        } catch (IOException | RuntimeException e) {
+            CowCreator.deleteQuietly(tmp);
+            throw e;
+        }
+        Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return new Result(output, sectors, fromCow, bytesWritten);
+    }
+
+    /** The next sector-aligned offset at or after pos where either file has something to merge. */
+    private long nextInteresting(FileChannel backing, long pos, long end) throws IOException {
+        long data = NativeFiles.nextData(backing, pos);
+        long fromBacking = data < 0 ? end : data / ss * ss;
+        long bit = cow.bitmap().nextSet(pos / ss);
+        long fromCow = bit < 0 || bit >= sectors ? end : bit * ss;
+        return Math.min(Math.max(fromBacking, pos), fromCow);
+    }
+
+    /** Replaces, in {@link #data}, the sectors of {@code [start, start+len)} whose bits are set. */
+    private long overlayCow(long start, int len) throws IOException {
+        long first = start / ss;
+        long last = first + len / ss;
+        long n = 0;
+        CowBitmap bm = cow.bitmap();
+        for (long s = bm.nextSet(first); s >= 0 && s < last; ) {
+            long runEnd = Math.min(last, bm.nextClear(s));
+            int off = (int) ((s - first) * ss);
+            int runLen = (int) ((runEnd - s) * ss);
+            readFully(cow.channel(), data, off, runLen, cow.geometry().dataOffsetOf(s), cow.path());
+            n += runEnd - s;
+            s = runEnd < last ? bm.nextSet(runEnd) : -1;
+        }
+        return n;
+    }
+
+    /** Writes the runs of non-zero sectors of {@link #data}; returns whether the device's last sector was written. */
+    private boolean writeNonZeroSectors(FileChannel out, long start, int len, long end) throws IOException {
+        boolean last = false;
+        int runStart = -1;
+        for (int off = 0; off <= len; off += ss) {
+            boolean write = off < len && (!isZero(data, off, ss) || start + off + ss == end);
+            if (write && runStart < 0) {
+                runStart = off;
+            } else if (!write && runStart >= 0) {
+                write(out, data, runStart, off - runStart, start + runStart);
+                last |= start + off == end;
+                runStart = -1;
+            }
+        }
+        return last;
+    }
+
+    private Result inPlace() throws IOException {
+        long fromCow = 0;
+        try (FileChannel backing = FileChannel.open(backingPath, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock lock;
+            try {
+                lock = backing.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new UbdException("backing file \"" + backingPath + "\" is locked by another process (a running UML?); not merging into it");
+            }
+            CowBitmap bm = cow.bitmap();
+            long end = sectors * ss;
+            for (long s = bm.nextSet(0); s >= 0 && s < sectors; ) {
+                long runEnd = Math.min(sectors, bm.nextClear(s));
+                for (long c = s; c < runEnd; ) {
+                    int n = (int) Math.min(CHUNK / ss, runEnd - c);
+                    int len = n * ss;
+                    long off = c * ss;
+                    readFully(cow.channel(), data, 0, len, cow.geometry().dataOffsetOf(c), cow.path());
+                    readFully(backing, other, 0, len, off, backingPath);
+                    writeChangedSectors(backing, off, len, end);
+                    fromCow += n;
+                    c += n;
+                    progress.accept(off + len);
+                }
+                s = runEnd < sectors ? bm.nextSet(runEnd) : -1;
+            }
+            progress.accept(end);
+        }
+        return new Result(backingPath, sectors, fromCow, bytesWritten);
+    }
+
+    /**
+     * uml_moo -d writes every COW sector, except all-zero ones over all-zero backing sectors (not the
+     * last). Writing only the sectors that differ gives the same bytes and the same allocation:
+     * an identical non-zero sector is allocated already. The last sector is always written.
+     */
+    private void writeChangedSectors(FileChannel backing, long start, int len, long end) throws IOException {
+        int runStart = -1;
+        for (int off = 0; off <= len; off += ss) {
+            boolean write = off < len && (start + off + ss == end
+                    || Arrays.mismatch(data, off, off + ss, other, off, off + ss) >= 0);
+            if (write && runStart < 0) {
+                runStart = off;
+            } else if (!write && runStart >= 0) {
+                write(backing, data, runStart, off - runStart, start + runStart);
+                runStart = -1;
+            }
+        }
+    }
+
+    private static final byte[] ZEROS = new byte[CowHeaderReader.MAX_SECTOR_SIZE];
+
+    static boolean isZero(byte[] buf, int off, int len) {
+        return Arrays.mismatch(buf, off, off + len, ZEROS, 0, len) < 0;
+    }
+
+    /**
+     * Reads exactly {@code len} bytes. Ending early is an error for both files: COW data past the
+     * end means a truncated COW file (uml_moo: "Reading data: Success"), and the backing file's size
+     * was checked against the header.
+     */
+    private static void readFully(FileChannel ch, byte[] buf, int off, int len, long position, Path file) throws IOException {
+        ByteBuffer bb = ByteBuffer.wrap(buf, off, len);
+        while (bb.hasRemaining()) {
+            int n = ch.read(bb, position + (bb.position() - off));
+            if (n < 0) {
+                throw new UbdException(file + ": ends at " + (position + bb.position() - off) + " but data is needed up to "
+                        + (position + len) + " (file truncated?)");
+            }
+        }
+    }
+
+    private void write(FileChannel ch, byte[] buf, int off, int len, long position) throws IOException {
+        CowCreator.writeFully(ch, ByteBuffer.wrap(buf, off, len), position);
+        bytesWritten += len;
+    }
+}

@@ -1,0 +1,49 @@
+package org.ubdjava.core.nativeio;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+
+/**
+ * The few libc calls Java lacks, bound with JNA direct mapping (no per-call reflection).
+ * Every call throws {@link LastErrorException} carrying errno on failure.
+ */
+final class LibC {
+    static final int SEEK_DATA = 3;
+    static final int SEEK_HOLE = 4;
+    static final int ENXIO = 6;
+    static final int EOPNOTSUPP = 95;
+    static final int ENOSYS = 38;
+
+    static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    static final int FALLOC_FL_ZERO_RANGE = 0x10;
+
+    static final int POSIX_FADV_SEQUENTIAL = 2;
+    static final int POSIX_FADV_WILLNEED = 3;
+    static final int POSIX_FADV_DONTNEED = 4;
+
+    /** Size of glibc's struct stat on the 64-bit Linux ABIs we run on (x86-64, aarch64). */
+    static final int STAT_STRUCT_SIZE = 144;
+    /** Offset of st_blocks (512-byte units) in that struct: 64 on both x86-64 and aarch64. */
+    static final int STAT_ST_BLOCKS = 64;
+
+    static {
+        if (!Platform.isLinux() || !Platform.is64Bit()) {
+            throw new UnsupportedOperationException("ubd-java needs 64-bit Linux (got " + System.getProperty("os.name") + ")");
+        }
+        Native.register(LibC.class, Platform.C_LIBRARY_NAME);
+    }
+
+    private LibC() {
+    }
+
+    static native long lseek(int fd, long offset, int whence) throws LastErrorException;
+
+    static native int fallocate(int fd, int mode, long offset, long len) throws LastErrorException;
+
+    /** Returns the error number instead of setting errno, as POSIX specifies. */
+    static native int posix_fadvise(int fd, long offset, long len, int advice);
+
+    static native int fstat(int fd, byte[] statBuf) throws LastErrorException;
+}
