@@ -250,7 +250,7 @@ public final class CowMerger {
         while (bb.hasRemaining()) {
             int n = ch.read(bb, position + (bb.position() - off));
             if (n < 0) {
-                throw new UbdException(file + ": ends at " + (position + bb.position() - off) + " but data is needed up to "
+                throw new UbdException(file + ": ends at " + ch.size() + " but data is needed up to "
                         + (position + len) + " (file truncated?)");
             }
         }
