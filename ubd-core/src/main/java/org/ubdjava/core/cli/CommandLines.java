@@ -12,11 +12,15 @@ import picocli.CommandLine;
  * with its one-line message, and no stack trace reaches the user unless {@code --debug} was given.
  */
 public final class CommandLines {
+    /** Wide enough that the help texts, written for it, are never re-wrapped. */
+    static final int USAGE_WIDTH = 110;
+
     private CommandLines() {
     }
 
     public static CommandLine create(Object command, boolean debug) {
         CommandLine cl = new CommandLine(command);
+        cl.setUsageHelpWidth(USAGE_WIDTH);
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? ExitCodes.USAGE : ExitCodes.FAILED);
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine bad = ex.getCommandLine();

@@ -11,7 +11,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "mkcow", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Create a COW file over BACKING, like uml_mkcow.", "",
-                "A v3 header (512-byte sectors, 4096 alignment), the absolutised backing path, and a sparse file of length data_offset + size.",
+                "A v3 header (512-byte sectors, 4096 alignment), the absolutised backing path, and a sparse",
+                "file of length data_offset + size.",
                 "",
                 "Differences from uml_mkcow, on purpose:",
                 "  * the file appears whole or not at all: a failure leaves no 0-byte file behind;",

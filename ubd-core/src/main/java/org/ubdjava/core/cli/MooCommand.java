@@ -15,11 +15,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "moo", mixinStandardHelpOptions = true, sortOptions = false,
-        customSynopsis = {"ubd moo [-b BACKING] COW NEWFILE", "ubd moo [-b BACKING] -d COW"},
+        customSynopsis = {"ubd moo [-b BACKING] COW NEWFILE", "       ubd moo [-b BACKING] -d COW"},
         description = {"Merge a COW file with its backing file, like uml_moo.", "",
-                "NEWFILE gets the same bytes as uml_moo's output, and the same holes (all-zero sectors are left unwritten, the last sector always written). A trailing",
-                "partial sector of the backing file is dropped, as uml_moo does. Reads v1, v2, v3 and the old",
-                "64-bit v3 layout.",
+                "NEWFILE gets the same bytes as uml_moo's output and the same holes: all-zero sectors are left",
+                "unwritten, the last sector is always written. A trailing partial sector of the backing file is",
+                "dropped, as uml_moo does. Reads v1, v2, v3 and the old 64-bit v3 layout.",
                 "",
                 "Differences from uml_moo, on purpose:",
                 "  * options in any order;",
