@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Arrays;
 import java.util.Set;
 import java.util.function.LongConsumer;
 
@@ -41,8 +40,9 @@ public final class CowMerger {
     private final LongConsumer progress;
     private final int ss;
     private final long sectors;
-    private final byte[] data = new byte[CHUNK];
-    private final byte[] other = new byte[CHUNK];
+    /** Direct, so channel reads and writes go straight to the kernel without a copy through the heap. */
+    private final ByteBuffer data = ByteBuffer.allocateDirect(CHUNK);
+    private final ByteBuffer other = ByteBuffer.allocateDirect(CHUNK);
     private long bytesWritten;
 
     /** What a merge did. */
@@ -126,8 +126,7 @@ public final class CowMerger {
             }
             if (sectors > 0 && !lastWritten) {
                 // uml_moo always writes the last sector, zeros included: it sets the length
-                Arrays.fill(data, 0, ss, (byte) 0);
-                write(out, data, 0, ss, end - ss);
+                write(out, ByteBuffer.allocateDirect(ss), 0, ss, end - ss);
             }
             progress.accept(end);
         } catch (IOException | RuntimeException e) {
@@ -169,7 +168,7 @@ public final class CowMerger {
         boolean last = false;
         int runStart = -1;
         for (int off = 0; off <= len; off += ss) {
-            boolean write = off < len && (!isZero(data, off, ss) || start + off + ss == end);
+            boolean write = off < len && (start + off + ss == end || !isZero(data, off, ss));
             if (write && runStart < 0) {
                 runStart = off;
             } else if (!write && runStart >= 0) {
@@ -223,8 +222,7 @@ public final class CowMerger {
     private void writeChangedSectors(FileChannel backing, long start, int len, long end) throws IOException {
         int runStart = -1;
         for (int off = 0; off <= len; off += ss) {
-            boolean write = off < len && (start + off + ss == end
-                    || Arrays.mismatch(data, off, off + ss, other, off, off + ss) >= 0);
+            boolean write = off < len && (start + off + ss == end || !sameSector(data, other, off, ss));
             if (write && runStart < 0) {
                 runStart = off;
             } else if (!write && runStart >= 0) {
@@ -234,10 +232,27 @@ public final class CowMerger {
         }
     }
 
-    private static final byte[] ZEROS = new byte[CowHeaderReader.MAX_SECTOR_SIZE];
+    /** Sector sizes are multiples of 512, so whole longs cover them; non-zero data exits at the first long. */
+    static boolean isZero(ByteBuffer buf, int off, int len) {
+        for (int i = off; i < off + len; i += Long.BYTES) {
+            if (buf.getLong(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     static boolean isZero(byte[] buf, int off, int len) {
-        return Arrays.mismatch(buf, off, off + len, ZEROS, 0, len) < 0;
+        return isZero(ByteBuffer.wrap(buf), off, len);
+    }
+
+    private static boolean sameSector(ByteBuffer a, ByteBuffer b, int off, int len) {
+        for (int i = off; i < off + len; i += Long.BYTES) {
+            if (a.getLong(i) != b.getLong(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -245,8 +260,8 @@ public final class CowMerger {
      * end means a truncated COW file (uml_moo: "Reading data: Success"), and the backing file's size
      * was checked against the header.
      */
-    private static void readFully(FileChannel ch, byte[] buf, int off, int len, long position, Path file) throws IOException {
-        ByteBuffer bb = ByteBuffer.wrap(buf, off, len);
+    private static void readFully(FileChannel ch, ByteBuffer buf, int off, int len, long position, Path file) throws IOException {
+        ByteBuffer bb = buf.duplicate().limit(off + len).position(off);
         while (bb.hasRemaining()) {
             int n = ch.read(bb, position + (bb.position() - off));
             if (n < 0) {
@@ -256,8 +271,8 @@ public final class CowMerger {
         }
     }
 
-    private void write(FileChannel ch, byte[] buf, int off, int len, long position) throws IOException {
-        CowCreator.writeFully(ch, ByteBuffer.wrap(buf, off, len), position);
+    private void write(FileChannel ch, ByteBuffer buf, int off, int len, long position) throws IOException {
+        CowCreator.writeFully(ch, buf.duplicate().limit(off + len).position(off), position);
         bytesWritten += len;
     }
 }
