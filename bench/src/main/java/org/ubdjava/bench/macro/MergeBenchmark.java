@@ -45,6 +45,8 @@ public final class MergeBenchmark {
         String umlMoo = which("uml_moo");
         List<Double> ours = new ArrayList<>();
         List<Double> theirs = new ArrayList<>();
+        List<Double> copy = new ArrayList<>();
+        Path outCopy = dir.resolve("copy.img");
         Path outOurs = dir.resolve("ours.img");
         Path outTheirs = dir.resolve("theirs.img");
         for (int r = 0; r < rounds; r++) {
@@ -58,6 +60,13 @@ public final class MergeBenchmark {
                 }
                 theirs.add((System.nanoTime() - t0) / 1e9);
             }
+            Files.deleteIfExists(outCopy);
+            sync();
+            long c0 = System.nanoTime();
+            if (new ProcessBuilder("cp", "--sparse=auto", back.toString(), outCopy.toString()).inheritIO().start().waitFor() != 0) {
+                throw new IllegalStateException("cp failed");
+            }
+            copy.add((System.nanoTime() - c0) / 1e9);
             Files.deleteIfExists(outOurs);
             sync();
             long t0 = System.nanoTime();
@@ -77,7 +86,10 @@ public final class MergeBenchmark {
             System.out.printf(Locale.ROOT, "uml_moo  median %.3f s  runs %s%n", mt, theirs);
             System.out.printf(Locale.ROOT, "speed-up: %.1fx (uml_moo time / ubd moo time, same run)%n", mt / mo);
         }
+        System.out.printf(Locale.ROOT, "cp       median %.3f s  runs %s  (copying the backing file alone: the floor)%n", median(copy), copy);
+        System.out.printf(Locale.ROOT, "ubd moo takes %.2fx the time of cp%n", mo / median(copy));
         System.out.println("output: " + verdict);
+        Files.deleteIfExists(outCopy);
     }
 
     static void makeBacking(Path back, long size) throws IOException {

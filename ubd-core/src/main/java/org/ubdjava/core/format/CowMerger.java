@@ -15,6 +15,7 @@ import java.util.function.LongConsumer;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.bitmap.CowBitmap;
+import org.ubdjava.core.nativeio.MappedWindows;
 import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
@@ -34,6 +35,8 @@ import org.ubdjava.core.nativeio.NativeFiles;
 public final class CowMerger {
     /** Bytes per read/scan/write step: large enough to amortise syscalls, small enough for the cache. */
     static final int CHUNK = 1 << 20;
+    /** Address space a merge maps of the backing file at once. */
+    static final long WINDOW = 1L << 28;
 
     private final CowFile cow;
     private final Path backingPath;
@@ -106,10 +109,13 @@ public final class CowMerger {
         Path tmp = CowCreator.temporarySibling(output);
         long fromCow = 0;
         try (FileChannel backing = FileChannel.open(backingPath, StandardOpenOption.READ);
+             MappedWindows backingMap = new MappedWindows(backing, WINDOW);
              FileChannel out = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))) {
-            NativeFiles.adviseSequential(backing);
             long end = sectors * ss;
+            if (backing.size() < end) {
+                throw new UbdException("backing file \"" + backingPath + "\" shrank to " + backing.size() + " bytes during the merge");
+            }
             boolean lastWritten = false;
             long pos = 0;
             while (pos < end) {
@@ -117,10 +123,10 @@ public final class CowMerger {
                 if (start >= end) {
                     break;
                 }
-                int len = (int) Math.min(CHUNK, end - start);
-                readFully(backing, data, 0, len, start, backingPath);
+                int len = (int) Math.min(Math.min(CHUNK, end - start), backingMap.windowEnd(start) - start);
+                ByteBuffer fromBacking = backingMap.slice(start, len);
                 fromCow += overlayCow(start, len);
-                lastWritten |= writeNonZeroSectors(out, start, len, end);
+                lastWritten |= writeNonZeroSectors(out, fromBacking, start, len, end);
                 pos = start + len;
                 progress.accept(pos);
             }
@@ -146,7 +152,7 @@ public final class CowMerger {
         return Math.min(Math.max(fromBacking, pos), fromCow);
     }
 
-    /** Replaces, in {@link #data}, the sectors of {@code [start, start+len)} whose bits are set. */
+    /** Reads into {@link #data}, at their offsets in the chunk, the sectors of {@code [start, start+len)} whose bits are set. */
     private long overlayCow(long start, int len) throws IOException {
         long first = start / ss;
         long last = first + len / ss;
@@ -163,21 +169,36 @@ public final class CowMerger {
         return n;
     }
 
-    /** Writes the runs of non-zero sectors of {@link #data}; returns whether the device's last sector was written. */
-    private boolean writeNonZeroSectors(FileChannel out, long start, int len, long end) throws IOException {
-        boolean last = false;
+    /**
+     * Writes the chunk's sectors that uml_moo writes (non-zero ones, and the device's last), each
+     * from where it lives: the COW data read into {@link #data}, or the mapped backing file.
+     * Consecutive sectors from the same source go out in one write.
+     *
+     * @return whether the device's last sector was written
+     */
+    private boolean writeNonZeroSectors(FileChannel out, ByteBuffer fromBacking, long start, int len, long end) throws IOException {
+        CowBitmap bm = cow.bitmap();
+        long first = start / ss;
         int runStart = -1;
+        ByteBuffer runSource = null;
         for (int off = 0; off <= len; off += ss) {
-            boolean write = off < len && (start + off + ss == end || !isZero(data, off, ss));
-            if (write && runStart < 0) {
+            ByteBuffer source = null;
+            if (off < len) {
+                long sector = first + off / ss;
+                ByteBuffer b = sector < bm.bits() && bm.get(sector) ? data : fromBacking;
+                if (start + off + ss == end || !isZero(b, off, ss)) {
+                    source = b;
+                }
+            }
+            if (source != runSource) {
+                if (runSource != null) {
+                    write(out, runSource, runStart, off - runStart, start + runStart);
+                }
+                runSource = source;
                 runStart = off;
-            } else if (!write && runStart >= 0) {
-                write(out, data, runStart, off - runStart, start + runStart);
-                last |= start + off == end;
-                runStart = -1;
             }
         }
-        return last;
+        return start + len == end;
     }
 
     private Result inPlace() throws IOException {
