@@ -48,13 +48,20 @@ public record BackingFile(Path path, long size, long mtimeSeconds) {
 
     /** The kernel's backing_file_mismatch, with uml_moo's wording (it names the file). */
     public Optional<String> mismatch(CowHeader header) {
+        return mismatch(header, " \"" + path + "\"");
+    }
+
+    /** The same check in the kernel's own words, which name no file. */
+    public Optional<String> kernelMismatch(CowHeader header) {
+        return mismatch(header, "");
+    }
+
+    private Optional<String> mismatch(CowHeader header, String suffix) {
         if (header.size() != size) {
-            return Optional.of("Size mismatch (" + header.size() + " vs " + size
-                    + ") of COW header vs backing file \"" + path + "\"");
+            return Optional.of("Size mismatch (" + header.size() + " vs " + size + ") of COW header vs backing file" + suffix);
         }
         if (header.mtime() != mtimeSeconds) {
-            return Optional.of("mtime mismatch (" + header.mtime() + " vs " + mtimeSeconds
-                    + ") of COW header vs backing file \"" + path + "\"");
+            return Optional.of("mtime mismatch (" + header.mtime() + " vs " + mtimeSeconds + ") of COW header vs backing file" + suffix);
         }
         return Optional.empty();
     }

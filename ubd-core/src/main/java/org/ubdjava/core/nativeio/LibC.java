@@ -46,4 +46,21 @@ final class LibC {
     static native int posix_fadvise(int fd, long offset, long len, int advice);
 
     static native int fstat(int fd, byte[] statBuf) throws LastErrorException;
+
+    static final int F_GETLK = 5;
+    static final int F_SETLK = 6;
+    static final short F_RDLCK = 0;
+    static final short F_WRLCK = 1;
+    static final short F_UNLCK = 2;
+    /** struct flock on the 64-bit Linux ABIs: l_type, l_whence (shorts), l_start, l_len (off_t), l_pid. */
+    static final int FLOCK_SIZE = 32;
+    static final int FLOCK_TYPE = 0;
+    static final int FLOCK_WHENCE = 2;
+    static final int FLOCK_START = 8;
+    static final int FLOCK_LEN = 16;
+    static final int FLOCK_PID = 24;
+
+    static native int fcntl(int fd, int cmd, byte[] flock) throws LastErrorException;
+
+    static native int fdatasync(int fd) throws LastErrorException;
 }
