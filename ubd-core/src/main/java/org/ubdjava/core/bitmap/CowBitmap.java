@@ -15,9 +15,12 @@ import java.nio.channels.FileChannel;
  * so word-wise scans and the kernel's 8-byte write-back need no translation.
  *
  * <p>Why not {@link java.util.BitSet}: it is indexed by int (a 1 TiB device at most) and not safe
- * for concurrent setters. Here {@link #setRange} is atomic per word, so concurrent writers never
- * lose each other's bits, and readers may scan while writers set. Bits are never cleared once set,
- * except by {@link #clearRange}, which the driver uses to roll back a failed write.
+ * for concurrent setters. Here {@link #setRange} and {@link #clearRange} are atomic per word, so
+ * concurrent writers never lose each other's bits. Reads are plain loads (scans run at memory
+ * speed): a reader that must see a write's bits is ordered after it by other means (the driver's
+ * request completion); a reader racing a writer sees each word before or after the change, never
+ * half of it. Bits are never cleared once set, except by {@link #clearRange}, which the driver
+ * uses to roll back a failed write.
  */
 public final class CowBitmap {
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -104,7 +107,7 @@ public final class CowBitmap {
 
     public boolean get(long sector) {
         checkIndex(sector);
-        return ((long) WORDS.getAcquire(words, (int) (sector >>> 6)) & (1L << sector)) != 0;
+        return (words[(int) (sector >>> 6)] & (1L << sector)) != 0;
     }
 
     /**
@@ -143,7 +146,7 @@ public final class CowBitmap {
             return -1;
         }
         int w = (int) (from >>> 6);
-        long word = (long) WORDS.getAcquire(words, w) & (-1L << from);
+        long word = words[w] & (-1L << from);
         while (true) {
             if (word != 0) {
                 long s = ((long) w << 6) + Long.numberOfTrailingZeros(word);
@@ -152,7 +155,7 @@ public final class CowBitmap {
             if (++w >= words.length) {
                 return -1;
             }
-            word = (long) WORDS.getAcquire(words, w);
+            word = words[w];
         }
     }
 
@@ -162,7 +165,7 @@ public final class CowBitmap {
             return bits;
         }
         int w = (int) (from >>> 6);
-        long word = ~(long) WORDS.getAcquire(words, w) & (-1L << from);
+        long word = ~words[w] & (-1L << from);
         while (true) {
             if (word != 0) {
                 return Math.min(bits, ((long) w << 6) + Long.numberOfTrailingZeros(word));
@@ -170,14 +173,14 @@ public final class CowBitmap {
             if (++w >= words.length) {
                 return bits;
             }
-            word = ~(long) WORDS.getAcquire(words, w);
+            word = ~words[w];
         }
     }
 
     public long cardinality() {
         long n = 0;
         for (int w = 0; w < words.length; w++) {
-            n += Long.bitCount((long) WORDS.getAcquire(words, w));
+            n += Long.bitCount(words[w]);
         }
         return n;
     }
