@@ -1,0 +1,27 @@
+package org.ubdjava.driver.device;
+
+import java.io.IOException;
+
+/** A request's outcome, as the kernel driver maps errno onto block-layer status (reference §4.8). */
+public enum IoStatus {
+    OK,
+    /** Any other failure, and requests a device cannot take (out of range, write to read-only). */
+    IOERR,
+    /** ENOSPC: the host file system is full. */
+    NOSPC,
+    /** EOPNOTSUPP/ENOSYS: the operation is not supported (discard with 't', or by the host file system). */
+    NOTSUPP;
+
+    public static IoStatus of(Throwable failure) {
+        if (failure instanceof UnsupportedOperationException) {
+            return NOTSUPP;
+        }
+        if (failure instanceof IOException) {
+            String m = failure.getMessage();
+            if (m != null && m.contains("No space left on device")) {
+                return NOSPC;
+            }
+        }
+        return IOERR;
+    }
+}
