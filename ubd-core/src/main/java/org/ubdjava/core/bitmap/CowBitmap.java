@@ -185,6 +185,24 @@ public final class CowBitmap {
         return n;
     }
 
+    /** Clears, in word {@code w}, the bits of {@code mask}: undoes a {@link #setRange} whose write failed. */
+    public void clearWordBits(int w, long mask) {
+        WORDS.getAndBitwiseAnd(words, w, ~mask);
+    }
+
+    /**
+     * Copies on-disk bitmap bytes {@code [fromByte, fromByte + dst.remaining())} into {@code dst}
+     * (advancing its position): what a write-back of that range puts in the file.
+     */
+    public void copyBytes(long fromByte, ByteBuffer dst) {
+        long b = fromByte;
+        while (dst.hasRemaining()) {
+            long word = (long) WORDS.getAcquire(words, (int) (b >>> 3));
+            dst.put((byte) (word >>> ((b & 7) << 3)));
+            b++;
+        }
+    }
+
     /** The 64-bit word holding bitmap bytes {@code [8w, 8w+8)}, as it would be written back. */
     public long word(int w) {
         return (long) WORDS.getAcquire(words, w);

@@ -80,9 +80,11 @@ public final class CowInspector {
         }
         CowBitmap bm = cow.bitmap();
         long sectors = g.coveredSectors();
+        // a partial last sector may lie past the end (a discard keeps the size); uml_moo drops it anyway
+        long whole = Math.min(sectors, h.size() / g.sectorSize());
         long lastSet = -1;
-        for (long s = bm.nextSet(0); s >= 0; s = bm.nextSet(bm.nextClear(s))) {
-            lastSet = bm.nextClear(s) - 1;
+        for (long s = bm.nextSet(0); s >= 0 && s < whole; s = bm.nextSet(bm.nextClear(s))) {
+            lastSet = Math.min(whole, bm.nextClear(s)) - 1;
         }
         if (lastSet >= 0 && g.dataOffsetOf(lastSet + 1) > length) {
             long firstMissing = Math.max(0, (length - g.dataOffset() + g.sectorSize() - 1) / g.sectorSize());

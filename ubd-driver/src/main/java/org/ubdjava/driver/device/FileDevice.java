@@ -57,6 +57,7 @@ public final class FileDevice implements BlockDevice {
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
+        checkWritable();
         int start = src.position();
         long pos = base + offset;
         try {
@@ -75,16 +76,24 @@ public final class FileDevice implements BlockDevice {
 
     @Override
     public void discard(long offset, long length) throws IOException {
+        checkWritable();
         NativeFiles.punchHole(file, base + offset, length);
     }
 
     @Override
     public void writeZeroes(long offset, long length) throws IOException {
+        checkWritable();
         try {
             NativeFiles.zeroRange(file, base + offset, length);
         } catch (UnsupportedOperationException e) {
             // punching a hole reads back as zeros too, on file systems without ZERO_RANGE
             NativeFiles.punchHole(file, base + offset, length);
+        }
+    }
+
+    private void checkWritable() throws IOException {
+        if (readOnly) {
+            throw new IOException("read-only device");
         }
     }
 

@@ -1,0 +1,78 @@
+package org.ubdjava.driver.cli;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
+import java.util.concurrent.Callable;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.cli.ExitCodes;
+import org.ubdjava.driver.device.IoStatus;
+import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.IoOp;
+import org.ubdjava.driver.queue.UbdDriver;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "cat", mixinStandardHelpOptions = true,
+        description = {"Write a device's bytes, as the guest sees them, to stdout.", "",
+                "SPEC is the kernel's own syntax (ubd0=cow.img,root_fs). The device is opened with the",
+                "kernel's rules: a missing COW file is created when a backing file is given, the COW",
+                "file is write-locked unless 'c' or 'r' is given. Use 'r' (ubd0r=...) to only read."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:all bytes written", "1:the device could not be opened or read", "2:wrong command line or SPEC"})
+public final class CatCommand implements Callable<Integer> {
+    static final int CHUNK = 1 << 20;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--offset", paramLabel = "N", description = "First byte (a multiple of 512). Default 0.")
+    long offset;
+
+    @Option(names = "--length", paramLabel = "L", description = "Bytes to write (a multiple of 512). Default: to the end.")
+    Long length;
+
+    @Parameters(paramLabel = "SPEC")
+    String device;
+
+    /** For tests: where the bytes go instead of stdout. */
+    OutputStream out;
+
+    @Override
+    public Integer call() throws IOException {
+        var config = SpecDevice.parse(spec, device);
+        try (UbdDriver driver = new UbdDriver()) {
+            Disk disk = driver.attach(config, SpecDevice.stderr(spec));
+            long end = length == null ? disk.size() : offset + length;
+            if (offset < 0 || offset % 512 != 0 || end % 512 != 0 || end > disk.size() || end < offset) {
+                throw new UbdException(disk.name() + ": range [" + offset + ", " + end + ") is not whole sectors within the device ("
+                        + disk.size() + " bytes)");
+            }
+            WritableByteChannel sink = Channels.newChannel(out != null ? out : new FileOutputStream(FileDescriptor.out));
+            ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+            for (long pos = offset; pos < end; pos += buf.capacity()) {
+                buf.clear().limit((int) Math.min(CHUNK, end - pos));
+                IoStatus s = driver.submit(disk, IoOp.READ, pos, buf, 0).join();
+                if (s != IoStatus.OK) {
+                    throw new UbdException(disk.name() + ": read at " + pos + " failed: " + s);
+                }
+                while (buf.hasRemaining()) {
+                    sink.write(buf);
+                }
+            }
+            if (out == null) {
+                System.out.flush();
+            }
+        }
+        return ExitCodes.OK;
+    }
+}

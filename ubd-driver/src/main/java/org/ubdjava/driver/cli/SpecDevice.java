@@ -1,0 +1,35 @@
+package org.ubdjava.driver.cli;
+
+import java.io.PrintWriter;
+
+import org.ubdjava.core.options.ParseOutcome;
+import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.core.options.UbdOptionParser;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** A SPEC argument (the kernel's own ubdN= syntax) turned into one device, or a usage error in the kernel's words. */
+final class SpecDevice {
+    private SpecDevice() {
+    }
+
+    static UbdDeviceConfig parse(CommandSpec spec, String text) {
+        ParseOutcome o = new UbdOptionParser().parse(text);
+        if (o instanceof ParseOutcome.Configured c) {
+            return c.device();
+        }
+        String why = o instanceof ParseOutcome.Failed f ? f.message()
+                : "\"" + text + "\" configures no device (expected ubd<N>[flags]=FILE[,BACKING[,SERIAL]])";
+        throw new CommandLine.ParameterException(spec.commandLine(), why);
+    }
+
+    /** The driver's kernel messages ("Creating ...", lock and mismatch lines) go to stderr, as a console would show them. */
+    static org.ubdjava.core.device.KernelLog stderr(CommandSpec spec) {
+        PrintWriter err = spec.commandLine().getErr();
+        return line -> {
+            err.println(line);
+            err.flush();
+        };
+    }
+}

@@ -1,0 +1,96 @@
+package org.ubdjava.driver.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.cli.ExitCodes;
+import org.ubdjava.driver.device.IoStatus;
+import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.IoOp;
+import org.ubdjava.driver.queue.UbdDriver;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "write", mixinStandardHelpOptions = true,
+        description = {"Write bytes into a device through the driver, with full COW semantics.", "",
+                "The data (FILE, or stdin) goes in at byte offset N; N and the data's length must be",
+                "multiples of 512. The device is opened with the kernel's rules: a missing COW file is",
+                "created when a backing file is given. The backing file is never written. The COW file",
+                "is flushed (fdatasync) before the command returns."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:written and flushed", "1:the device could not be opened or written (stderr says why)",
+                "2:wrong command line or SPEC"})
+public final class WriteCommand implements Callable<Integer> {
+    static final int CHUNK = 1 << 20;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--offset", required = true, paramLabel = "N", description = "Byte offset, a multiple of 512.")
+    long offset;
+
+    @Option(names = "--input", paramLabel = "FILE", description = "The data. Default: stdin.")
+    Path input;
+
+    @Parameters(paramLabel = "SPEC")
+    String device;
+
+    /** For tests: the data instead of stdin. */
+    InputStream in;
+
+    @Override
+    public Integer call() throws IOException {
+        var config = SpecDevice.parse(spec, device);
+        if (offset < 0 || offset % 512 != 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--offset must be a multiple of 512, got " + offset);
+        }
+        try (UbdDriver driver = new UbdDriver();
+             ReadableByteChannel src = input != null ? Files.newByteChannel(input) : Channels.newChannel(in != null ? in : System.in)) {
+            Disk disk = driver.attach(config, SpecDevice.stderr(spec));
+            ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+            long pos = offset;
+            while (true) {
+                buf.clear();
+                while (buf.hasRemaining() && src.read(buf) >= 0) {
+                    // fill the chunk: pipes deliver in pieces
+                }
+                buf.flip();
+                if (!buf.hasRemaining()) {
+                    break;
+                }
+                if (buf.remaining() % 512 != 0) {
+                    throw new UbdException(disk.name() + ": the data ends " + (buf.remaining() % 512)
+                            + " bytes into a sector (its length must be a multiple of 512); " + (pos - offset) + " bytes were written");
+                }
+                if (pos + buf.remaining() > disk.size()) {
+                    throw new UbdException(disk.name() + ": the data runs past the end of the device (" + disk.size()
+                            + " bytes); " + (pos - offset) + " bytes were written");
+                }
+                IoStatus s = driver.submit(disk, IoOp.WRITE, pos, buf, 0).join();
+                if (s != IoStatus.OK) {
+                    throw new UbdException(disk.name() + ": write at " + pos + " failed: " + s);
+                }
+                pos += buf.remaining();
+                if (buf.limit() < buf.capacity()) {
+                    break;
+                }
+            }
+            IoStatus s = driver.submit(disk, IoOp.FLUSH, 0, null, 0).join();
+            if (s != IoStatus.OK) {
+                throw new UbdException(disk.name() + ": flush failed: " + s);
+            }
+        }
+        return ExitCodes.OK;
+    }
+}

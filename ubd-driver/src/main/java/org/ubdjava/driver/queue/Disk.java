@@ -1,0 +1,73 @@
+package org.ubdjava.driver.queue;
+
+import java.io.IOException;
+
+import org.ubdjava.core.device.DeviceFiles;
+import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.driver.device.BlockDevice;
+
+/**
+ * A device attached to the driver: the handle requests are submitted against.
+ *
+ * <p>Invariant: all of a disk's requests are executed by one I/O handler ({@link #shard}), in the
+ * order they were published, so overlapping requests complete in submission order and the device
+ * layers need no locks.
+ */
+public final class Disk {
+    private final int id;
+    private final UbdDeviceConfig config;
+    private final DeviceFiles files;
+    private final BlockDevice device;
+    final int shard;
+    volatile boolean detached;
+
+    Disk(int id, int shard, UbdDeviceConfig config, DeviceFiles files, BlockDevice device) {
+        this.id = id;
+        this.shard = shard;
+        this.config = config;
+        this.files = files;
+        this.device = device;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public UbdDeviceConfig config() {
+        return config;
+    }
+
+    public long size() {
+        return device.size();
+    }
+
+    public boolean readOnly() {
+        return device.readOnly();
+    }
+
+    /** The device stack (for statistics and tests); requests go through {@link UbdDriver}. */
+    public BlockDevice device() {
+        return device;
+    }
+
+    public DeviceFiles files() {
+        return files;
+    }
+
+    void close() throws IOException {
+        try {
+            device.close();
+        } finally {
+            files.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name() + "=" + config.file() + (config.backing() == null ? "" : "," + config.backing());
+    }
+}

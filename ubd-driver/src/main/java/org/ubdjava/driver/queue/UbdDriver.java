@@ -1,0 +1,230 @@
+package org.ubdjava.driver.queue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.device.DeviceFiles;
+import org.ubdjava.core.device.DeviceOpener;
+import org.ubdjava.core.device.HostFileTable;
+import org.ubdjava.core.device.KernelLog;
+import org.ubdjava.core.options.ParseOutcome;
+import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.core.options.UbdOptionParser;
+import org.ubdjava.driver.device.BlockDevice;
+import org.ubdjava.driver.device.Devices;
+import org.ubdjava.driver.device.IoStatus;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.WaitStrategy;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+
+/**
+ * The request loop: any number of threads submit requests for any number of disks into one ring;
+ * a few I/O threads execute them, each owning a shard of the disks (reference §4.3: the kernel
+ * has one I/O thread for all devices and takes up to 64 requests per wake-up; here a handler takes
+ * everything published since it last looked).
+ *
+ * <p>Backpressure: {@link #trySubmit} returns false when the ring is full, {@link #submit} waits
+ * for room; nothing is dropped. {@link #close} stops new submissions, lets every request already
+ * in the ring complete, then closes the disks.
+ */
+public final class UbdDriver implements AutoCloseable {
+    /** Defaults sized for these 2-core machines. */
+    public record Config(int ringSize, int ioThreads, WaitStrategy waitStrategy) {
+        public static Config defaults() {
+            return new Config(4096, 1, new BlockingWaitStrategy());
+        }
+    }
+
+    /** Completed requests by status, readable while running. */
+    public static final class Stats {
+        private final LongAdder[] byStatus = new LongAdder[IoStatus.values().length];
+
+        Stats() {
+            for (int i = 0; i < byStatus.length; i++) {
+                byStatus[i] = new LongAdder();
+            }
+        }
+
+        void completed(IoStatus s) {
+            byStatus[s.ordinal()].increment();
+        }
+
+        public long completed(IoStatus s, boolean reset) {
+            return reset ? byStatus[s.ordinal()].sumThenReset() : byStatus[s.ordinal()].sum();
+        }
+    }
+
+    private final Disruptor<RequestEvent> disruptor;
+    private final RingBuffer<RequestEvent> ring;
+    private final int ioThreads;
+    private final Stats stats = new Stats();
+    private final List<Disk> disks = new ArrayList<>();
+    private final AtomicInteger nextId = new AtomicInteger();
+    private volatile boolean closed;
+
+    public UbdDriver() {
+        this(Config.defaults());
+    }
+
+    public UbdDriver(Config config) {
+        this.ioThreads = config.ioThreads();
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory threads = r -> {
+            Thread t = new Thread(r, "ubd-io-" + n.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        };
+        disruptor = new Disruptor<>(RequestEvent::new, config.ringSize(), threads, ProducerType.MULTI, config.waitStrategy());
+        IoHandler[] handlers = new IoHandler[ioThreads];
+        for (int i = 0; i < ioThreads; i++) {
+            handlers[i] = new IoHandler(i, stats);
+        }
+        disruptor.handleEventsWith(handlers);
+        ring = disruptor.start();
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    /** Attaches a device given in the kernel's syntax, e.g. {@code ubd0=cow.img,root_fs}. */
+    public Disk attach(String spec, KernelLog log) {
+        ParseOutcome o = new UbdOptionParser().parse(spec);
+        if (o instanceof ParseOutcome.Configured c) {
+            return attach(c.device(), log);
+        }
+        if (o instanceof ParseOutcome.Failed f) {
+            throw new UbdException(f.message());
+        }
+        throw new UbdException("\"" + spec + "\" configures no device (expected ubd<N>[flags]=FILE[,BACKING])");
+    }
+
+    /** Opens the device's host files with the kernel's rules and attaches it. */
+    public Disk attach(UbdDeviceConfig config, KernelLog log) {
+        return attach(config, new DeviceOpener(HostFileTable.PROCESS, log));
+    }
+
+    public Disk attach(UbdDeviceConfig config, DeviceOpener opener) {
+        if (closed) {
+            throw new IllegalStateException("driver closed");
+        }
+        DeviceFiles files = opener.open(config);
+        try {
+            BlockDevice device = Devices.of(files);
+            int id = nextId.getAndIncrement();
+            Disk disk = new Disk(id, id % ioThreads, config, files, device);
+            synchronized (disks) {
+                disks.add(disk);
+            }
+            return disk;
+        } catch (IOException | RuntimeException e) {
+            try {
+                files.close();
+            } catch (IOException ignored) {
+                // failing already
+            }
+            throw e instanceof UbdException u ? u : new UbdException(config.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Queues a request, or returns false at once when the ring is full (retry later).
+     *
+     * @param buffer for READ and WRITE: the data, position to limit, a multiple of 512 bytes; untouched by
+     *               the caller until completion. Ignored otherwise.
+     * @param length for DISCARD and WRITE_ZEROES: bytes. Ignored otherwise.
+     */
+    public boolean trySubmit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
+        checkOpen();
+        long seq;
+        try {
+            seq = ring.tryNext();
+        } catch (InsufficientCapacityException e) {
+            return false;
+        }
+        fill(seq, disk, op, offset, buffer, length, completion, tag);
+        return true;
+    }
+
+    /** Queues a request, waiting for room in the ring. */
+    public void submit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
+        checkOpen();
+        fill(ring.next(), disk, op, offset, buffer, length, completion, tag);
+    }
+
+    /** Convenience for callers that prefer futures (allocates per request). */
+    public CompletableFuture<IoStatus> submit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length) {
+        CompletableFuture<IoStatus> f = new CompletableFuture<>();
+        submit(disk, op, offset, buffer, length, (tag, status) -> f.complete(status), 0);
+        return f;
+    }
+
+    private void fill(long seq, Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
+        RequestEvent e = ring.get(seq);
+        e.disk = disk;
+        e.op = op;
+        e.offset = offset;
+        e.buffer = buffer;
+        e.length = length;
+        e.completion = completion;
+        e.tag = tag;
+        ring.publish(seq);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("driver closed");
+        }
+    }
+
+    /** Requests submitted before still run; later ones complete with IOERR. */
+    public void detach(Disk disk) throws IOException {
+        CompletableFuture<IoStatus> drained = submit(disk, IoOp.FLUSH, 0, null, 0);
+        drained.join();
+        disk.detached = true;
+        synchronized (disks) {
+            disks.remove(disk);
+        }
+        disk.close();
+    }
+
+    /** Stops taking requests, completes every request in the ring, then closes every disk. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            disruptor.shutdown(60, TimeUnit.SECONDS);
+        } catch (com.lmax.disruptor.TimeoutException e) {
+            disruptor.halt();
+        }
+        IOException first = null;
+        synchronized (disks) {
+            for (Disk d : disks) {
+                try {
+                    d.close();
+                } catch (IOException e) {
+                    first = first == null ? e : first;
+                }
+            }
+            disks.clear();
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}
