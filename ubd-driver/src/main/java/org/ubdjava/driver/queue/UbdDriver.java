@@ -92,6 +92,23 @@ public final class UbdDriver implements AutoCloseable {
             handlers[i] = new IoHandler(i, stats);
         }
         disruptor.handleEventsWith(handlers);
+        // a bug in a handler must not stop the ring (every disk of that thread would hang): say it and go on
+        disruptor.setDefaultExceptionHandler(new com.lmax.disruptor.ExceptionHandler<>() {
+            @Override
+            public void handleEventException(Throwable ex, long sequence, RequestEvent event) {
+                System.err.println("ubd: I/O thread failed on request " + sequence + ": " + ex);
+            }
+
+            @Override
+            public void handleOnStartException(Throwable ex) {
+                System.err.println("ubd: I/O thread failed to start: " + ex);
+            }
+
+            @Override
+            public void handleOnShutdownException(Throwable ex) {
+                System.err.println("ubd: I/O thread failed to stop: " + ex);
+            }
+        });
         ring = disruptor.start();
     }
 
@@ -173,6 +190,7 @@ public final class UbdDriver implements AutoCloseable {
 
     private void fill(long seq, Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
         RequestEvent e = ring.get(seq);
+        e.shard = disk.shard;
         e.disk = disk;
         e.op = op;
         e.offset = offset;
