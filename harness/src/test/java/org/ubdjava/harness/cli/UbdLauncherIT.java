@@ -24,9 +24,13 @@ class UbdLauncherIT {
     @TempDir
     Path dir;
 
+    static String launcher() {
+        return Path.of(System.getProperty("ubd.repo.root", "..")).resolve("bin/ubd").toAbsolutePath().toString();
+    }
+
     static Exec.Result ubd(Path cwd, String... args) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("ubd.repo.root", "..")).resolve("bin/ubd").toAbsolutePath().toString());
+        cmd.add(launcher());
         cmd.addAll(List.of(args));
         return Exec.run(cwd, cmd);
     }
