@@ -8,7 +8,7 @@ import java.nio.ByteOrder;
  * little-endian, as written on x86 (the only hosts v1 files are known from). The bitmap follows the
  * header directly; data is aligned to the sector size.
  */
-public final class HeaderV1 implements HeaderLayout {
+public final class HeaderV1 extends HeaderLayout {
     public static final HeaderV1 INSTANCE = new HeaderV1();
 
     public static final int VERSION = 1;
@@ -22,32 +22,13 @@ public final class HeaderV1 implements HeaderLayout {
     public static final int SIZE = 280;
 
     private HeaderV1() {
-    }
-
-    @Override
-    public int version() {
-        return VERSION;
-    }
-
-    @Override
-    public int headerSize() {
-        return SIZE;
-    }
-
-    @Override
-    public int pathOffset() {
-        return OFF_BACKING_FILE;
-    }
-
-    @Override
-    public int pathFieldLength() {
-        return BACKING_FILE_LENGTH;
+        super(VERSION, SIZE, OFF_BACKING_FILE, BACKING_FILE_LENGTH);
     }
 
     @Override
     public CowHeader decode(ByteBuffer header, ByteOrder magicOrder) {
         ByteBuffer le = header.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        String path = CowPaths.decodeField(header, OFF_BACKING_FILE, BACKING_FILE_LENGTH, "V1");
+        String path = decodePath(header);
         int sectorSize = le.getInt(OFF_SECTOR_SIZE);
         return new CowHeader(this, magicOrder, path, Integer.toUnsignedLong(le.getInt(OFF_MTIME)),
                 le.getLong(OFF_SIZE), sectorSize, sectorSize, 0);

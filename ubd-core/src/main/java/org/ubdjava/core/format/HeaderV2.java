@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /** Version 2: 4120 bytes, packed, big-endian. Same geometry rules as v1. */
-public final class HeaderV2 implements HeaderLayout {
+public final class HeaderV2 extends HeaderLayout {
     public static final HeaderV2 INSTANCE = new HeaderV2();
 
     public static final int VERSION = 2;
@@ -18,32 +18,13 @@ public final class HeaderV2 implements HeaderLayout {
     public static final int SIZE = 4120;
 
     private HeaderV2() {
-    }
-
-    @Override
-    public int version() {
-        return VERSION;
-    }
-
-    @Override
-    public int headerSize() {
-        return SIZE;
-    }
-
-    @Override
-    public int pathOffset() {
-        return OFF_BACKING_FILE;
-    }
-
-    @Override
-    public int pathFieldLength() {
-        return BACKING_FILE_LENGTH;
+        super(VERSION, SIZE, OFF_BACKING_FILE, BACKING_FILE_LENGTH);
     }
 
     @Override
     public CowHeader decode(ByteBuffer header, ByteOrder magicOrder) {
         ByteBuffer be = header.duplicate().order(ByteOrder.BIG_ENDIAN);
-        String path = CowPaths.decodeField(header, OFF_BACKING_FILE, BACKING_FILE_LENGTH, "V2");
+        String path = decodePath(header);
         int sectorSize = be.getInt(OFF_SECTOR_SIZE);
         return new CowHeader(this, magicOrder, path, Integer.toUnsignedLong(be.getInt(OFF_MTIME)),
                 be.getLong(OFF_SIZE), sectorSize, sectorSize, 0);

@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
  * Version 3, the layout every tool writes today: 4128 bytes, packed, big-endian, the path last.
  * The bitmap starts at the header size rounded up to the alignment (8192 for 4096).
  */
-public final class HeaderV3 implements HeaderLayout {
+public final class HeaderV3 extends HeaderLayout {
     public static final HeaderV3 INSTANCE = new HeaderV3();
 
     public static final int VERSION = 3;
@@ -28,32 +28,13 @@ public final class HeaderV3 implements HeaderLayout {
     public static final int COW_BITMAP = 0;
 
     private HeaderV3() {
-    }
-
-    @Override
-    public int version() {
-        return VERSION;
-    }
-
-    @Override
-    public int headerSize() {
-        return SIZE;
-    }
-
-    @Override
-    public int pathOffset() {
-        return OFF_BACKING_FILE;
-    }
-
-    @Override
-    public int pathFieldLength() {
-        return BACKING_FILE_LENGTH;
+        super(VERSION, SIZE, OFF_BACKING_FILE, BACKING_FILE_LENGTH);
     }
 
     @Override
     public CowHeader decode(ByteBuffer header, ByteOrder magicOrder) {
         ByteBuffer be = header.duplicate().order(ByteOrder.BIG_ENDIAN);
-        String path = CowPaths.decodeField(header, OFF_BACKING_FILE, BACKING_FILE_LENGTH, "V3");
+        String path = decodePath(header);
         return new CowHeader(this, magicOrder, path, Integer.toUnsignedLong(be.getInt(OFF_MTIME)),
                 be.getLong(OFF_SIZE), be.getInt(OFF_SECTOR_SIZE), be.getInt(OFF_ALIGNMENT), be.getInt(OFF_COW_FORMAT));
     }

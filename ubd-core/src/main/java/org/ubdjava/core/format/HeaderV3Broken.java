@@ -8,7 +8,7 @@ import java.nio.ByteOrder;
  * packed, so 4 bytes of padding follow mtime and everything after moves by 4 (4136 bytes in all).
  * It is recognised by a zero int where a correct v3 header has the first byte of an absolute path.
  */
-public final class HeaderV3Broken implements HeaderLayout {
+public final class HeaderV3Broken extends HeaderLayout {
     public static final HeaderV3Broken INSTANCE = new HeaderV3Broken();
 
     public static final int VERSION = 3;
@@ -29,32 +29,13 @@ public final class HeaderV3Broken implements HeaderLayout {
     public static final int OFF_DETECT = HeaderV3.OFF_BACKING_FILE;
 
     private HeaderV3Broken() {
-    }
-
-    @Override
-    public int version() {
-        return VERSION;
-    }
-
-    @Override
-    public int headerSize() {
-        return SIZE;
-    }
-
-    @Override
-    public int pathOffset() {
-        return OFF_BACKING_FILE;
-    }
-
-    @Override
-    public int pathFieldLength() {
-        return BACKING_FILE_LENGTH;
+        super(VERSION, SIZE, OFF_BACKING_FILE, BACKING_FILE_LENGTH);
     }
 
     @Override
     public CowHeader decode(ByteBuffer header, ByteOrder magicOrder) {
         ByteBuffer be = header.duplicate().order(ByteOrder.BIG_ENDIAN);
-        String path = CowPaths.decodeField(header, OFF_BACKING_FILE, BACKING_FILE_LENGTH, "V3");
+        String path = decodePath(header);
         return new CowHeader(this, magicOrder, path, Integer.toUnsignedLong(be.getInt(OFF_MTIME)),
                 be.getLong(OFF_SIZE), be.getInt(OFF_SECTOR_SIZE), be.getInt(OFF_ALIGNMENT), be.getInt(OFF_COW_FORMAT));
     }
