@@ -66,7 +66,9 @@ import com.lmax.disruptor.YieldingWaitStrategy;
 public class DriverIoBenchmark {
     static final int DEPTH = 32;
     /** Spins before parking while waiting for a completion: a 4 KiB page-cache copy is ~1-2 us. */
-    static final int SPINS = 1 << 12;
+    static final int SPINS = Integer.getInteger("bench.spins", 1 << 12);
+    /** After spinning, yield this many times before parking (lets the I/O thread run on a busy 2-core box). */
+    static final int YIELDS = Integer.getInteger("bench.yields", 0);
 
     /** The shared files, made once and reused across runs. */
     @State(Scope.Benchmark)
@@ -226,6 +228,12 @@ public class DriverIoBenchmark {
                 }
                 Thread.onSpinWait();
             }
+            for (int i = 0; i < YIELDS; i++) {
+                if (done == seq) {
+                    return;
+                }
+                Thread.yield();
+            }
             waiter = Thread.currentThread();
             parked = true;
             while (done != seq) {
@@ -263,6 +271,9 @@ public class DriverIoBenchmark {
                 int i = 0;
                 while (completed < want && i++ < SPINS) {
                     Thread.onSpinWait();
+                }
+                for (int y = 0; completed < want && y < YIELDS; y++) {
+                    Thread.yield();
                 }
                 if (completed < want) {
                     waiter = Thread.currentThread();
