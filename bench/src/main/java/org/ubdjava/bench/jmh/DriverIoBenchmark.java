@@ -117,7 +117,7 @@ public class DriverIoBenchmark {
     /** The driver with one COW device (or a raw one for rawDeviceRead1) and preallocated completions. */
     @State(Scope.Thread)
     public static class Driver {
-        @Param({"blocking", "yielding", "busyspin"})
+        @Param({"blocking", "phased", "yielding", "busyspin"})
         String waitStrategy;
 
         UbdDriver driver;
@@ -180,6 +180,7 @@ public class DriverIoBenchmark {
             return switch (name) {
                 case "blocking" -> new BlockingWaitStrategy();
                 case "yielding" -> new YieldingWaitStrategy();
+                case "phased" -> com.lmax.disruptor.PhasedBackoffWaitStrategy.withLock(20, 100, java.util.concurrent.TimeUnit.MICROSECONDS);
                 case "busyspin" -> new BusySpinWaitStrategy();
                 default -> throw new IllegalArgumentException(name);
             };
