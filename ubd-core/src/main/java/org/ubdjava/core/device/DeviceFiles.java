@@ -32,10 +32,6 @@ public record DeviceFiles(UbdDeviceConfig config, HostFile image, HostFile backi
         return header == null ? null : header.geometry();
     }
 
-    public long sectors() {
-        return size / DeviceSize.SECTOR;
-    }
-
     @Override
     public void close() throws IOException {
         try {

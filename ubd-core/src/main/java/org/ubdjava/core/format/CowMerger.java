@@ -112,6 +112,8 @@ public final class CowMerger {
              MappedWindows backingMap = new MappedWindows(backing, WINDOW);
              FileChannel out = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))) {
+            // read-ahead for the page faults of the mapped walk
+            NativeFiles.adviseSequential(backing);
             long end = sectors * ss;
             if (backing.size() < end) {
                 throw new UbdException("backing file \"" + backingPath + "\" shrank to " + backing.size() + " bytes during the merge");

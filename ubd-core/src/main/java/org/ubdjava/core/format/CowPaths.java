@@ -3,7 +3,6 @@ package org.ubdjava.core.format;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.ubdjava.core.UbdException;
@@ -76,9 +75,5 @@ public final class CowPaths {
         }
         String m = e.getMessage();
         return m == null ? e.getClass().getSimpleName() : m;
-    }
-
-    static boolean isRegularFile(Path p) {
-        return Files.isRegularFile(p);
     }
 }
