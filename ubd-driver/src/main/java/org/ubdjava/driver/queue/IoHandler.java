@@ -23,7 +23,7 @@ final class IoHandler implements EventHandler<RequestEvent> {
 
     @Override
     public void onEvent(RequestEvent e, long sequence, boolean endOfBatch) {
-        if (e.disk.shard != shard) {
+        if (e.shard != shard) {
             return;
         }
         IoStatus status = execute(e);

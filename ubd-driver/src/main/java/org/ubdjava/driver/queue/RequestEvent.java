@@ -8,6 +8,11 @@ import java.nio.ByteBuffer;
  * one that owns the disk); cleared after completion so the ring retains no caller buffers.
  */
 final class RequestEvent {
+    /**
+     * The owning handler's index, copied from the disk at publish and never cleared: every handler
+     * reads it, while only the owner reads (and then clears) the rest, possibly at the same moment.
+     */
+    int shard;
     Disk disk;
     IoOp op;
     long offset;

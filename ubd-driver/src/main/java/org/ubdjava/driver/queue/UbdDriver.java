@@ -183,6 +183,7 @@ public final class UbdDriver implements AutoCloseable {
 
     private void fill(long seq, Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
         RequestEvent e = ring.get(seq);
+        e.shard = disk.shard;
         e.disk = disk;
         e.op = op;
         e.offset = offset;
