@@ -62,10 +62,23 @@ final class SectorData {
         long sector = buf.getLong(at + 8);
         if (vm >= 0 && vm < vms && request >= 0 && request < requests && sector >= 0) {
             int bad = mismatch(buf, at, seed, vm, request, sector);
+            if (bad == STAMP) {
+                // a stamp-shaped start but none of our stream after it: not ours (e.g. a changed sector of zeros)
+                return "other bytes, first non-zero at offset " + firstNonZero(buf, at);
+            }
             return "stamp vm " + vm + " request " + request + " sector " + sector
                     + (bad < 0 ? "" : " with bytes changed from offset " + bad);
         }
-        return "unstamped bytes";
+        return "other bytes, first non-zero at offset " + firstNonZero(buf, at);
+    }
+
+    private static int firstNonZero(ByteBuffer buf, int at) {
+        for (int p = 0; p < SECTOR; p++) {
+            if (buf.get(at + p) != 0) {
+                return p;
+            }
+        }
+        return -1;
     }
 
     private static long seedOf(long seed, int vm, int request, long sector) {
