@@ -9,6 +9,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.UnaryOperator;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.device.DeviceFiles;
@@ -134,12 +135,21 @@ public final class UbdDriver implements AutoCloseable {
     }
 
     public Disk attach(UbdDeviceConfig config, DeviceOpener opener) {
+        return attach(config, opener, UnaryOperator.identity());
+    }
+
+    /**
+     * Attaches with an extra layer on top of the device stack that {@link Devices#of} builds, e.g. a
+     * {@link org.ubdjava.driver.device.FaultInjectingDevice} in tests. The layer sees every request
+     * of this disk, on its I/O thread, like the layers below it.
+     */
+    public Disk attach(UbdDeviceConfig config, DeviceOpener opener, UnaryOperator<BlockDevice> decorator) {
         if (closed) {
             throw new IllegalStateException("driver closed");
         }
         DeviceFiles files = opener.open(config);
         try {
-            BlockDevice device = Devices.of(files);
+            BlockDevice device = decorator.apply(Devices.of(files));
             int id = nextId.getAndIncrement();
             Disk disk = new Disk(id, id % ioThreads, config, files, device);
             synchronized (disks) {

@@ -1,0 +1,129 @@
+package org.ubdjava.harness.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import org.ubdjava.core.cli.ExitCodes;
+import org.ubdjava.core.cli.Json;
+import org.ubdjava.driver.device.FaultInjectingDevice;
+import org.ubdjava.harness.replay.HtmlReport;
+import org.ubdjava.harness.replay.Replay;
+import org.ubdjava.harness.replay.ReplayOptions;
+import org.ubdjava.harness.replay.ReplayResult;
+import org.ubdjava.harness.trace.TraceFormat;
+import org.ubdjava.harness.trace.TraceReaders;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = {"Replay a block trace on N VMs sharing one backing file, verifying every read.", "",
+                "VM i uses SPEC's COW file with -i inserted before the extension (vm.cow: vm-0.cow, vm-1.cow ...).",
+                "Every write stores data stamped with (vm, request, sector); every read is checked against a model",
+                "of what the VM wrote. Afterwards: the backing file must be unchanged, each COW bitmap must hold",
+                "exactly the sectors written or discarded, and sample COW files are merged and compared."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every check passed", "1:a mismatch, an I/O error or a failed check (stderr lists them)",
+                "2:wrong command line"})
+public final class ReplayCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--trace", required = true, paramLabel = "FILE", description = "The trace to replay.")
+    Path trace;
+
+    @Option(names = "--format", paramLabel = "F", description = "Trace format: ${COMPLETION-CANDIDATES}; detected when absent.",
+            converter = FormatConverter.class)
+    TraceFormat format;
+
+    @Option(names = "--vms", paramLabel = "N", defaultValue = "1", description = "Number of VMs (default ${DEFAULT-VALUE}).")
+    int vms;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Write report.json, report.html and charts here.")
+    Path out;
+
+    @Option(names = "--max-inflight", paramLabel = "K", defaultValue = "16", description = "Requests each VM keeps outstanding (default ${DEFAULT-VALUE}).")
+    int maxInflight;
+
+    @Option(names = "--pace", paramLabel = "X", defaultValue = "0",
+            description = "0: as fast as possible (default); X > 0: follow the trace's timestamps, X times faster than recorded.")
+    double pace;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seeds the data written (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--shift-space", description = "Rotate VM i's offsets by i * device / N so VMs touch different regions.")
+    boolean shiftSpace;
+
+    @Option(names = "--force", description = "Replace COW files left by an earlier run.")
+    boolean force;
+
+    @Option(names = "--merge-check", paramLabel = "N", defaultValue = "2", description = "VMs whose COW file is merged and compared in full (default ${DEFAULT-VALUE}).")
+    int mergeChecks;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Replay only the first N I/O records of the trace.")
+    long limit = Long.MAX_VALUE;
+
+    @Option(names = "--inject", paramLabel = "FAULT",
+            description = "Test the checks: drop-writes:N (every Nth write of a disk reports success but writes nothing) "
+                    + "or stale-reads:N (every Nth read returns a changed byte).")
+    String inject;
+
+    @Parameters(paramLabel = "SPEC", description = "ubd<N>[flags]=COW,BACKING")
+    String device;
+
+    @Override
+    public Integer call() throws IOException {
+        if (vms < 1 || maxInflight < 1 || pace < 0 || mergeChecks < 0 || limit < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--vms and --max-inflight must be at least 1, --pace, --merge-check and --limit not negative");
+        }
+        FaultInjectingDevice.Fault fault;
+        try {
+            fault = inject == null ? null : FaultInjectingDevice.Fault.parse(inject);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        ReplayOptions o = new ReplayOptions(() -> format == null ? TraceReaders.open(trace) : TraceReaders.open(trace, format),
+                device, vms, maxInflight, pace, seed, shiftSpace, force, mergeChecks, limit, fault, out);
+        return report(spec, Replay.run(o), json, out);
+    }
+
+    /** Prints the result (summary or JSON on stdout, problems on stderr), writes --out, and gives the exit code. */
+    static int report(CommandSpec spec, ReplayResult r, boolean json, Path out) throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        stdout.print(json ? Json.write(r.json()) + "\n" : r.summary());
+        stdout.flush();
+        for (String line : r.problemLines()) {
+            err.println(line);
+        }
+        if (r.unprinted() > 0) {
+            err.println("... and " + r.unprinted() + " more problems");
+        }
+        err.flush();
+        if (out != null) {
+            HtmlReport.write(r, out);
+        }
+        return r.passed() ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    static final class FormatConverter implements CommandLine.ITypeConverter<TraceFormat> {
+        @Override
+        public TraceFormat convert(String value) {
+            try {
+                return TraceFormat.fromName(value);
+            } catch (RuntimeException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package org.ubdjava.harness.replay;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.bitmap.CowBitmap;
+import org.ubdjava.core.format.CowFile;
+import org.ubdjava.core.format.CowMerger;
+import org.ubdjava.core.nativeio.NativeFiles;
+
+import it.unimi.dsi.fastutil.longs.Long2IntMap;
+import it.unimi.dsi.fastutil.longs.LongArrayList;
+
+/** The checks of a VM's COW file after the run: its bitmap, its disk usage, and a full merge. */
+final class CowChecks {
+    private final ReplayPlan plan;
+    private final ReadVerifier verifier;
+    private final MismatchLog log;
+
+    CowChecks(ReplayPlan plan, ReadVerifier verifier, MismatchLog log) {
+        this.plan = plan;
+        this.verifier = verifier;
+        this.log = log;
+    }
+
+    /** Whether the bitmap holds exactly the sectors the VM wrote or discarded (rotated), and the file's disk usage. */
+    record BitmapResult(boolean exact, long diskUsage) {
+    }
+
+    BitmapResult bitmap(int vm, Path cow, long shift) {
+        try (CowFile f = CowFile.open(cow)) {
+            CowBitmap bm = f.bitmap();
+            long usage = NativeFiles.allocatedBytes(f.channel());
+            long missing = 0;
+            long firstMissing = -1;
+            for (Long2IntMap.Entry e : plan.model.view().long2IntEntrySet()) {
+                long d = verifier.rotate(e.getLongKey(), shift);
+                if (!bm.get(d)) {
+                    if (missing++ == 0) {
+                        firstMissing = d;
+                    }
+                }
+            }
+            long extra = bm.cardinality() - (plan.model.sectors() - missing);
+            boolean exact = missing == 0 && extra == 0;
+            if (!exact) {
+                log.problem(cow + ": vm " + vm + " COW bitmap has " + bm.cardinality() + " sectors, the model "
+                        + plan.model.sectors() + " (" + missing + " written but not set"
+                        + (firstMissing >= 0 ? ", first at sector " + firstMissing : "") + "; " + extra + " set but never written)");
+            }
+            return new BitmapResult(exact, usage);
+        } catch (IOException e) {
+            throw new UbdException(cow + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Merges the COW file into a new image with {@link CowMerger#mergeInto} and compares every
+     * sector of it with the model; deletes the image. Only the data extents of the image and of
+     * the backing file are read: elsewhere both are holes, and the model's written sectors are
+     * checked to lie in the image's data.
+     *
+     * @return whether the image matched
+     */
+    boolean merge(int vm, Path cow, Path backingPath, long shift) {
+        Path out = cow.resolveSibling(cow.getFileName() + ".merge-check");
+        try {
+            CowMerger.mergeInto(cow, null, out, p -> { });
+            try (FileChannel merged = FileChannel.open(out, StandardOpenOption.READ);
+                 FileChannel backing = FileChannel.open(backingPath, StandardOpenOption.READ)) {
+                long[] data = extents(merged);
+                long[] union = union(data, extents(backing));
+                long bad = 0;
+                ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+                for (int i = 0; i < union.length; i += 2) {
+                    for (long s = union[i]; s < union[i + 1]; ) {
+                        int n = (int) Math.min(union[i + 1] - s, buf.capacity() / SectorData.SECTOR);
+                        readFully(merged, buf, s, n);
+                        for (int j = 0; j < n; j++) {
+                            long device = s + j;
+                            long trace = device - shift < 0 ? device - shift + plan.deviceSectors : device - shift;
+                            int source = plan.model.sourceOf(trace);
+                            if (!verifier.matches(buf, j * SectorData.SECTOR, vm, source, device) && bad++ < 3) {
+                                log.problem(out + ": vm " + vm + " merged sector " + device + " is not "
+                                        + verifier.describeSource(vm, source));
+                            }
+                        }
+                        s += n;
+                    }
+                }
+                for (Long2IntMap.Entry e : plan.model.view().long2IntEntrySet()) {
+                    long device = verifier.rotate(e.getLongKey(), shift);
+                    if (e.getIntValue() >= 0 && !inside(data, device) && bad++ < 3) {
+                        log.problem(out + ": vm " + vm + " merged sector " + device + " is a hole, expected request " + e.getIntValue());
+                    }
+                }
+                if (bad > 0) {
+                    log.problem(out + ": vm " + vm + " merge differs from the model in " + bad + " sectors");
+                }
+                return bad == 0;
+            }
+        } catch (IOException e) {
+            throw new UbdException(out + ": merge check failed: " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(out);
+            } catch (IOException ignored) {
+                // a temp file left next to the COW is a nuisance, not a failed check
+            }
+        }
+    }
+
+    private void readFully(FileChannel ch, ByteBuffer buf, long sector, int n) throws IOException {
+        buf.clear().limit(n * SectorData.SECTOR);
+        long pos = sector * SectorData.SECTOR;
+        while (buf.hasRemaining()) {
+            if (ch.read(buf, pos + buf.position()) < 0) {
+                while (buf.hasRemaining()) {
+                    buf.put((byte) 0);
+                }
+            }
+        }
+        buf.flip();
+    }
+
+    /** Data extents as sorted [start, end) sector pairs, widened to whole sectors. */
+    private long[] extents(FileChannel ch) throws IOException {
+        LongArrayList out = new LongArrayList();
+        long size = Math.min(ch.size(), plan.deviceSectors * SectorData.SECTOR);
+        for (long at = NativeFiles.nextData(ch, 0); at >= 0 && at < size; ) {
+            long end = Math.min(size, NativeFiles.nextHole(ch, at));
+            out.add(at / SectorData.SECTOR);
+            out.add((end + SectorData.SECTOR - 1) / SectorData.SECTOR);
+            at = end >= size ? -1 : NativeFiles.nextData(ch, end);
+        }
+        return out.toLongArray();
+    }
+
+    private static long[] union(long[] a, long[] b) {
+        long[] all = new long[a.length + b.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        Integer[] order = new Integer[all.length / 2];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (x, y) -> Long.compare(all[2 * x], all[2 * y]));
+        LongArrayList out = new LongArrayList();
+        for (int i : order) {
+            long s = all[2 * i];
+            long e = all[2 * i + 1];
+            int n = out.size();
+            if (n > 0 && s <= out.getLong(n - 1)) {
+                out.set(n - 1, Math.max(out.getLong(n - 1), e));
+            } else {
+                out.add(s);
+                out.add(e);
+            }
+        }
+        return out.toLongArray();
+    }
+
+    private static boolean inside(long[] extents, long sector) {
+        int lo = 0;
+        int hi = extents.length / 2 - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (sector < extents[2 * mid]) {
+                hi = mid - 1;
+            } else if (sector >= extents[2 * mid + 1]) {
+                lo = mid + 1;
+            } else {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,115 @@
+package org.ubdjava.harness.replay;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+/**
+ * Checks the data of one completed read against the plan: every sector must hold what its
+ * expected source says (a write's {@link SectorData}, zeros, or the backing file's bytes, read
+ * here directly from the backing file, read-only).
+ *
+ * <p>One per worker thread (it owns a scratch buffer); the backing channel is shared, positional
+ * reads being thread-safe.
+ */
+final class ReadVerifier {
+    private final ReplayPlan plan;
+    private final FileChannel backing;
+    private final long seed;
+    private final int vms;
+    private final MismatchLog log;
+    /** Backing sectors [cachedFirst, cachedEnd), read ahead. */
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 20);
+    private long cachedFirst;
+    private long cachedEnd;
+
+    ReadVerifier(ReplayPlan plan, FileChannel backing, long seed, int vms, MismatchLog log) {
+        this.plan = plan;
+        this.backing = backing;
+        this.seed = seed;
+        this.vms = vms;
+        this.log = log;
+    }
+
+    /**
+     * @param buf    the read's data, from position 0
+     * @param shift  the VM's rotation in sectors
+     * @return sectors that did not match
+     */
+    int check(int vm, int request, ByteBuffer buf, long shift) {
+        int bad = 0;
+        long trace = plan.firstSector[request];
+        int at = 0;
+        for (int r = plan.runFrom[request], end = plan.runFrom[request + 1]; r < end; r++) {
+            int source = plan.runSource[r];
+            for (int i = 0, n = plan.runLength[r]; i < n; i++, trace++, at += SectorData.SECTOR) {
+                long device = rotate(trace, shift);
+                if (!matches(buf, at, vm, source, device)) {
+                    bad++;
+                    log.mismatch("vm " + vm + " sector " + device + " (read request " + request + "): expected "
+                            + describeSource(vm, source) + ", got " + SectorData.describe(buf, at, seed, vms, plan.count));
+                }
+            }
+        }
+        return bad;
+    }
+
+    /** Whether the sector at {@code at} in {@code buf} holds what {@code source} put at device sector {@code device}. */
+    boolean matches(ByteBuffer buf, int at, int vm, int source, long device) {
+        if (source >= 0) {
+            return SectorData.mismatch(buf, at, seed, vm, source, device) < 0;
+        }
+        if (source == SectorModel.ZEROS) {
+            return SectorData.isZero(buf, at);
+        }
+        return equalsBacking(buf, at, device);
+    }
+
+    private boolean equalsBacking(ByteBuffer buf, int at, long device) {
+        int base = backingSector(device);
+        for (int p = 0; p < SectorData.SECTOR; p += 8) {
+            if (buf.getLong(at + p) != scratch.getLong(base + p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Where {@code device}'s backing bytes are in {@link #scratch}, reading them (and the sectors
+     * after it, which the same read usually wants next) on a miss. The backing file never changes
+     * during a replay, so what was read stays valid.
+     */
+    private int backingSector(long device) {
+        if (device < cachedFirst || device >= cachedEnd) {
+            long end = Math.min(plan.deviceSectors, device + scratch.capacity() / SectorData.SECTOR);
+            scratch.clear().limit((int) ((end - device) * SectorData.SECTOR));
+            try {
+                long pos = device * SectorData.SECTOR;
+                while (scratch.hasRemaining()) {
+                    if (backing.read(scratch, pos + scratch.position()) < 0) {
+                        break;
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("backing file: " + e.getMessage(), e);
+            }
+            while (scratch.hasRemaining()) {
+                scratch.put((byte) 0); // past the end of a backing file whose size is not whole sectors
+            }
+            cachedFirst = device;
+            cachedEnd = end;
+        }
+        return (int) ((device - cachedFirst) * SectorData.SECTOR);
+    }
+
+    String describeSource(int vm, int source) {
+        return source >= 0 ? "request " + source + " (vm " + vm + ")" : source == SectorModel.ZEROS ? "zeros" : "backing";
+    }
+
+    long rotate(long traceSector, long shift) {
+        long d = traceSector + shift;
+        return d >= plan.deviceSectors ? d - plan.deviceSectors : d;
+    }
+}

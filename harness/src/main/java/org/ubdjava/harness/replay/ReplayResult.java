@@ -1,0 +1,132 @@
+package org.ubdjava.harness.replay;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.HdrHistogram.Histogram;
+
+/** The outcome of a replay: figures, checks, and the problems found. {@link #passed()} decides the exit code. */
+public record ReplayResult(Map<String, Object> json, List<String> problemLines, long unprinted, boolean passed,
+                           Histogram latencyNanos, List<Timeline.Sample> samples, double[] vmIops, long[] cowUsage) {
+
+    static ReplayResult of(ReplayOptions o, ReplayPlan plan, List<VmReplayer> vms, Histogram latency, long elapsedNanos,
+                           MismatchLog log, boolean backingUnchanged, boolean bitmapsExact, long[] usage,
+                           int merges, int mergesOk, List<Timeline.Sample> samples, BackingFingerprint backing) {
+        long requests = 0;
+        long bytes = 0;
+        long readsVerified = 0;
+        long errors = 0;
+        double[] vmIops = new double[vms.size()];
+        for (VmReplayer vm : vms) {
+            requests += vm.requests;
+            bytes += vm.bytes;
+            readsVerified += vm.readsVerified;
+            errors += vm.errors;
+            double s = Math.max(1, vm.lastDoneNanos - vm.firstSubmitNanos) / 1e9;
+            vmIops[vm.vm] = vm.requests / s;
+        }
+        double seconds = Math.max(elapsedNanos, 1) / 1e9;
+        long usageTotal = 0;
+        for (long u : usage) {
+            usageTotal += u;
+        }
+        long modelSectors = plan.model.sectors();
+        boolean passed = log.mismatches() == 0 && log.problems() == 0 && backingUnchanged && bitmapsExact && mergesOk == merges;
+
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("passed", passed);
+        j.put("vms", o.vms());
+        j.put("requests", requests);
+        j.put("reads_verified", readsVerified);
+        j.put("mismatches", log.mismatches());
+        j.put("errors", errors);
+        j.put("backing_unchanged", backingUnchanged);
+        j.put("bitmaps_exact", bitmapsExact);
+        j.put("merge_checked", merges);
+        j.put("merge_ok", mergesOk);
+        j.put("elapsed_s", round(seconds));
+        j.put("iops", round(requests / seconds));
+        j.put("mb_per_s", round(bytes / seconds / 1e6));
+        Map<String, Object> lat = new LinkedHashMap<>();
+        lat.put("p50", micros(latency, 50));
+        lat.put("p99", micros(latency, 99));
+        lat.put("p999", micros(latency, 99.9));
+        lat.put("max", round(latency.getMaxValue() / 1000.0));
+        j.put("latency_us", lat);
+        double[] sorted = vmIops.clone();
+        java.util.Arrays.sort(sorted);
+        Map<String, Object> spread = new LinkedHashMap<>();
+        spread.put("min", round(sorted[0]));
+        spread.put("median", round(sorted[sorted.length / 2]));
+        spread.put("max", round(sorted[sorted.length - 1]));
+        j.put("per_vm_iops", spread);
+        Map<String, Object> trace = new LinkedHashMap<>();
+        trace.put("records_read", plan.traceRecords);
+        trace.put("replayed_per_vm", plan.count);
+        trace.put("skipped_not_io", plan.skippedNonIo);
+        trace.put("skipped_empty", plan.skippedEmpty);
+        trace.put("skipped_outside_device", plan.skippedOutside);
+        trace.put("clipped", plan.clipped);
+        trace.put("widened", plan.widened);
+        j.put("trace", trace);
+        j.put("skipped", plan.skippedEmpty + plan.skippedOutside);
+        j.put("clipped", plan.clipped);
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("written_sectors", modelSectors);
+        model.put("model_bytes", plan.model.tableBytes());
+        model.put("bytes_per_written_sector", round((double) plan.model.tableBytes() / Math.max(1, modelSectors)));
+        model.put("plan_bytes", plan.planBytes());
+        j.put("model", model);
+        Map<String, Object> disk = new LinkedHashMap<>();
+        disk.put("bytes_written_per_vm", plan.writeBytes);
+        disk.put("distinct_bytes_per_vm", modelSectors * SectorData.SECTOR);
+        disk.put("cow_disk_usage_total", usageTotal);
+        disk.put("cow_disk_usage_per_vm", usageTotal / Math.max(1, usage.length));
+        j.put("disk_usage", disk);
+        j.put("backing_sha256", backing.sha256());
+        j.put("problems", log.lines());
+        j.put("problems_not_printed", log.unprinted());
+        return new ReplayResult(j, log.lines(), log.unprinted(), passed, latency, samples, vmIops, usage);
+    }
+
+    /** The terminal summary. */
+    public String summary() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> lat = (Map<String, Object>) json.get("latency_us");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> spread = (Map<String, Object>) json.get("per_vm_iops");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> model = (Map<String, Object>) json.get("model");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> disk = (Map<String, Object>) json.get("disk_usage");
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "replay %s: %s VMs, %s requests in %s s%n", passed ? "PASSED" : "FAILED",
+                json.get("vms"), json.get("requests"), json.get("elapsed_s")));
+        b.append(String.format(Locale.ROOT, "  reads verified %s, mismatched sectors %s, I/O errors %s%n",
+                json.get("reads_verified"), json.get("mismatches"), json.get("errors")));
+        b.append(String.format(Locale.ROOT, "  backing unchanged %s, bitmaps exact %s, merges checked %s/%s%n",
+                yes(json.get("backing_unchanged")), yes(json.get("bitmaps_exact")), json.get("merge_ok"), json.get("merge_checked")));
+        b.append(String.format(Locale.ROOT, "  %s IOPS, %s MB/s, latency p50 %s us, p99 %s us, p99.9 %s us%n",
+                json.get("iops"), json.get("mb_per_s"), lat.get("p50"), lat.get("p99"), lat.get("p999")));
+        b.append(String.format(Locale.ROOT, "  per-VM IOPS min %s, median %s, max %s%n", spread.get("min"), spread.get("median"), spread.get("max")));
+        b.append(String.format(Locale.ROOT, "  trace: %s skipped, %s clipped; model %s sectors, %s bytes/sector%n",
+                json.get("skipped"), json.get("clipped"), model.get("written_sectors"), model.get("bytes_per_written_sector")));
+        b.append(String.format(Locale.ROOT, "  COW disk usage %s MiB per VM for %s MiB of distinct sectors%n",
+                ((Number) disk.get("cow_disk_usage_per_vm")).longValue() >> 20, ((Number) disk.get("distinct_bytes_per_vm")).longValue() >> 20));
+        return b.toString();
+    }
+
+    private static String yes(Object b) {
+        return Boolean.TRUE.equals(b) ? "yes" : "NO";
+    }
+
+    private static double micros(Histogram h, double percentile) {
+        return round(h.getValueAtPercentile(percentile) / 1000.0);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+}

@@ -1,0 +1,77 @@
+package org.ubdjava.harness.replay;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
+
+import org.ubdjava.core.nativeio.NativeFiles;
+
+/**
+ * Samples progress while the replay runs, on its own thread: requests and bytes done, and the
+ * disk usage of all COW files together, for the throughput and COW growth charts and the
+ * progress bar.
+ */
+final class Timeline implements Runnable {
+    /** One sample: seconds since the start, cumulative requests and bytes, COW bytes on disk. */
+    record Sample(double seconds, long requests, long bytes, long cowBytes) {
+    }
+
+    private final LongAdder requests;
+    private final LongAdder bytes;
+    private final List<FileChannel> cows;
+    private final LongConsumer progress;
+    private final long startNanos;
+    private final long periodMillis;
+    private final List<Sample> samples = new ArrayList<>();
+    private volatile boolean stop;
+
+    Timeline(LongAdder requests, LongAdder bytes, List<FileChannel> cows, LongConsumer progress, long startNanos, long periodMillis) {
+        this.requests = requests;
+        this.bytes = bytes;
+        this.cows = cows;
+        this.progress = progress;
+        this.startNanos = startNanos;
+        this.periodMillis = periodMillis;
+    }
+
+    @Override
+    public void run() {
+        while (!stop) {
+            sample();
+            try {
+                Thread.sleep(periodMillis);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    void sample() {
+        long cow = 0;
+        for (FileChannel ch : cows) {
+            try {
+                cow += NativeFiles.allocatedBytes(ch);
+            } catch (IOException | RuntimeException ignored) {
+                // a closed channel at the very end: the sample just counts less
+            }
+        }
+        long b = bytes.sum();
+        synchronized (samples) {
+            samples.add(new Sample((System.nanoTime() - startNanos) / 1e9, requests.sum(), b, cow));
+        }
+        progress.accept(b);
+    }
+
+    void stop() {
+        stop = true;
+    }
+
+    List<Sample> samples() {
+        synchronized (samples) {
+            return List.copyOf(samples);
+        }
+    }
+}
