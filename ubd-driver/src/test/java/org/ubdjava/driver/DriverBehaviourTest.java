@@ -26,6 +26,7 @@ import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowGeometry;
 import org.ubdjava.core.nativeio.NativeFiles;
 import org.ubdjava.core.testing.CowFixtures;
+import org.ubdjava.driver.device.ChannelIo;
 import org.ubdjava.driver.device.CowDevice;
 import org.ubdjava.driver.device.FileDevice;
 import org.ubdjava.driver.device.IoStatus;
@@ -209,11 +210,10 @@ class DriverBehaviourTest {
             bitmap = f.bitmap();
         }
         try (FileChannel real = FileChannel.open(cowPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             FailingChannel cowFile = new FailingChannel(real, g.bitmapOffset(), g.bitmapOffset() + g.bitmapLength());
              FileChannel backing = FileChannel.open(back)) {
-            // data goes through the real channel (hole punching needs its descriptor); the bitmap through the failing one
-            CowDevice dev = new CowDevice(new FileDevice(real, g.dataOffset(), 256 * 512, false),
-                    new FileDevice(backing, 0, 256 * 512, true), cowFile, bitmap, g.bitmapOffset(), 256 * 512, false, false);
+            FailingIo cowFile = new FailingIo(new ChannelIo(real), g.bitmapOffset(), g.bitmapOffset() + g.bitmapLength());
+            CowDevice dev = new CowDevice(new FileDevice(cowFile, g.dataOffset(), 256 * 512, false),
+                    new FileDevice(new ChannelIo(backing), 0, 256 * 512, true), cowFile, bitmap, g.bitmapOffset(), 256 * 512, false, false);
             dev.write(0, filled(4096, 1));
             assertEquals(8, bitmap.cardinality());
             cowFile.armed = true;

@@ -2,7 +2,6 @@ package org.ubdjava.driver.device;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 
 import org.ubdjava.core.bitmap.CowBitmap;
 
@@ -25,7 +24,7 @@ public final class CowDevice implements BlockDevice {
 
     private final BlockDevice cowData;
     private final BlockDevice backing;
-    private final FileChannel cowFile;
+    private final HostIo cowFile;
     private final CowBitmap bitmap;
     private final long bitmapOffset;
     private final long size;
@@ -38,12 +37,12 @@ public final class CowDevice implements BlockDevice {
     /**
      * @param cowData      the COW file's data area as a device (sector i at data offset + 512 i)
      * @param backing      the backing file as a device (reads past its end give zeros)
-     * @param cowFile      the COW file, for bitmap write-back
+     * @param cowFile      the COW file, for bitmap write-back (the same file as {@code cowData}'s)
      * @param bitmap       the bitmap as read at open
      * @param bitmapOffset where the bitmap starts in the COW file
      * @param size         the device size, a multiple of 512
      */
-    public CowDevice(BlockDevice cowData, BlockDevice backing, FileChannel cowFile, CowBitmap bitmap, long bitmapOffset,
+    public CowDevice(BlockDevice cowData, BlockDevice backing, HostIo cowFile, CowBitmap bitmap, long bitmapOffset,
                      long size, boolean readOnly, boolean noTrim) {
         this.cowData = cowData;
         this.backing = backing;

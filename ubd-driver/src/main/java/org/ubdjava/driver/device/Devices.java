@@ -12,12 +12,17 @@ public final class Devices {
     public static BlockDevice of(DeviceFiles files) throws IOException {
         boolean noTrim = files.config().flags().noTrim();
         if (!files.isCow()) {
-            BlockDevice raw = new FileDevice(files.image().channel(), 0, files.size(), files.readOnly());
+            BlockDevice raw = new FileDevice(new ChannelIo(files.image().channel()), 0, files.size(), files.readOnly());
             return noTrim ? new NoTrimDevice(raw) : raw;
         }
-        BlockDevice cowData = new FileDevice(files.image().channel(), files.geometry().dataOffset(), files.size(), files.readOnly());
-        BlockDevice backing = new FileDevice(files.backing().channel(), 0, files.size(), true);
-        return new CowDevice(cowData, backing, files.image().channel(), files.bitmap(), files.geometry().bitmapOffset(),
-                files.size(), files.readOnly(), noTrim);
+        return cow(files, new ChannelIo(files.image().channel()));
+    }
+
+    /** The COW stack with the COW file's operations going through {@code cowIo} (recorded, in crash tests). */
+    public static CowDevice cow(DeviceFiles files, HostIo cowIo) {
+        BlockDevice cowData = new FileDevice(cowIo, files.geometry().dataOffset(), files.size(), files.readOnly());
+        BlockDevice backing = new FileDevice(new ChannelIo(files.backing().channel()), 0, files.size(), true);
+        return new CowDevice(cowData, backing, cowIo, files.bitmap(), files.geometry().bitmapOffset(),
+                files.size(), files.readOnly(), files.config().flags().noTrim());
     }
 }

@@ -2,9 +2,6 @@ package org.ubdjava.driver.device;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-
-import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
  * A host file as a device, starting at {@code base} in the file: a raw image (base 0) or the data
@@ -13,12 +10,12 @@ import org.ubdjava.core.nativeio.NativeFiles;
  * bug repeats data there instead).
  */
 public final class FileDevice implements BlockDevice {
-    private final FileChannel file;
+    private final HostIo file;
     private final long base;
     private final long size;
     private final boolean readOnly;
 
-    public FileDevice(FileChannel file, long base, long size, boolean readOnly) {
+    public FileDevice(HostIo file, long base, long size, boolean readOnly) {
         this.file = file;
         this.base = base;
         this.size = size;
@@ -71,24 +68,19 @@ public final class FileDevice implements BlockDevice {
 
     @Override
     public void flush() throws IOException {
-        file.force(false);
+        file.sync();
     }
 
     @Override
     public void discard(long offset, long length) throws IOException {
         checkWritable();
-        NativeFiles.punchHole(file, base + offset, length);
+        file.punchHole(base + offset, length);
     }
 
     @Override
     public void writeZeroes(long offset, long length) throws IOException {
         checkWritable();
-        try {
-            NativeFiles.zeroRange(file, base + offset, length);
-        } catch (UnsupportedOperationException e) {
-            // punching a hole reads back as zeros too, on file systems without ZERO_RANGE
-            NativeFiles.punchHole(file, base + offset, length);
-        }
+        file.zeroRange(base + offset, length);
     }
 
     private void checkWritable() throws IOException {
@@ -99,6 +91,6 @@ public final class FileDevice implements BlockDevice {
 
     @Override
     public void close() {
-        // the channel belongs to the device's HostFile, closed with it
+        // the file belongs to the device's HostFile, closed with it
     }
 }

@@ -1,0 +1,25 @@
+package org.ubdjava.driver.device;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The file operations a device does on one host file: the seam where they can be recorded (crash
+ * simulation) or failed on purpose. Positional, like pread/pwrite: no shared file position.
+ */
+public interface HostIo {
+    /** Reads at {@code position} into {@code dst}; -1 at the end of the file (pread). */
+    int read(ByteBuffer dst, long position) throws IOException;
+
+    /** Writes {@code src} at {@code position}; returns bytes written (pwrite). */
+    int write(ByteBuffer src, long position) throws IOException;
+
+    /** fdatasync: every write before it is on stable storage when it returns. */
+    void sync() throws IOException;
+
+    /** Deallocates a range keeping the size: it reads as zeros (fallocate PUNCH_HOLE). */
+    void punchHole(long offset, long length) throws IOException;
+
+    /** Makes a range read as zeros keeping the size (fallocate ZERO_RANGE, or a hole where unsupported). */
+    void zeroRange(long offset, long length) throws IOException;
+}
