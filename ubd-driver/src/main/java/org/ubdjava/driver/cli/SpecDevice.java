@@ -10,11 +10,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** A SPEC argument (the kernel's own ubdN= syntax) turned into one device, or a usage error in the kernel's words. */
-final class SpecDevice {
+public final class SpecDevice {
     private SpecDevice() {
     }
 
-    static UbdDeviceConfig parse(CommandSpec spec, String text) {
+    public static UbdDeviceConfig parse(CommandSpec spec, String text) {
         ParseOutcome o = new UbdOptionParser().parse(text);
         if (o instanceof ParseOutcome.Configured c) {
             return c.device();
@@ -25,7 +25,7 @@ final class SpecDevice {
     }
 
     /** The driver's kernel messages ("Creating ...", lock and mismatch lines) go to stderr, as a console would show them. */
-    static org.ubdjava.core.device.KernelLog stderr(CommandSpec spec) {
+    public static org.ubdjava.core.device.KernelLog stderr(CommandSpec spec) {
         PrintWriter err = spec.commandLine().getErr();
         return line -> {
             err.println(line);

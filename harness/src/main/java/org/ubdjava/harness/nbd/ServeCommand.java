@@ -1,0 +1,88 @@
+package org.ubdjava.harness.nbd;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.ubdjava.core.cli.ExitCodes;
+import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.driver.cli.SpecDevice;
+import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.UbdDriver;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Export devices over NBD (fixed newstyle) until SIGINT or SIGTERM.", "",
+                "Each SPEC (the kernel's syntax, ubd0=cow.img,root_fs) becomes an export named after its device",
+                "(ubda, ubdb, ...); the empty name means the first. Every request goes through the driver, with",
+                "full COW semantics. 'r' exports are read-only; 't' exports offer no trim or write-zeroes.",
+                "Requests must be 512-byte aligned (advertised as the minimum block size).", "",
+                "On stdout, one line per export when ready: NAME SIZE rw|ro URI. On SIGINT/SIGTERM: stops",
+                "accepting, answers requests in flight, flushes every device, removes the socket file.", "",
+                "Example: ubd serve ubd0=cow.img,back.img   then   nbdinfo 'nbd+unix:///ubda?socket=ubd.sock'"},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:served until stopped (130/143 when stopped by SIGINT/SIGTERM, as any JVM)",
+                "1:a device could not be opened, or the address could not be bound", "2:wrong command line or SPEC"})
+public final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "ADDR", defaultValue = ListenAddress.DEFAULT,
+            description = {"unix:PATH or tcp:HOST:PORT (tcp:PORT means 127.0.0.1; port 0 picks one).",
+                    "Default: ${DEFAULT-VALUE} in the current directory."})
+    String listen;
+
+    @Parameters(paramLabel = "SPEC", arity = "1..*")
+    List<String> devices;
+
+    @Override
+    public Integer call() throws Exception {
+        try {
+            ListenAddress.parse(listen);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--listen " + e.getMessage());
+        }
+        List<UbdDeviceConfig> configs = new ArrayList<>();
+        for (String d : devices) {
+            configs.add(SpecDevice.parse(spec, d));
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        UbdDriver driver = new UbdDriver();
+        NbdServer server;
+        List<Disk> disks = new ArrayList<>();
+        try {
+            for (UbdDeviceConfig c : configs) {
+                disks.add(driver.attach(c, SpecDevice.stderr(spec)));
+            }
+            server = new NbdServer(driver, disks, listen, line -> {
+                err.println(spec.qualifiedName() + ": " + line);
+                err.flush();
+            }).start();
+        } catch (Exception | Error e) {
+            driver.close();
+            throw e;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (Exception e) {
+                err.println(spec.qualifiedName() + ": shutdown: " + e.getMessage());
+                err.flush();
+            }
+        }, "nbd-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        for (Disk d : disks) {
+            out.println(d.name() + " " + d.size() + " " + (d.readOnly() ? "ro" : "rw") + " " + server.uri(d.name()));
+        }
+        out.flush();
+        server.awaitClosed();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,145 @@
+package org.ubdjava.harness.nbd;
+
+import static org.ubdjava.harness.nbd.NbdProtocol.*;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+import org.ubdjava.driver.device.IoStatus;
+import org.ubdjava.driver.queue.Completion;
+import org.ubdjava.driver.queue.IoOp;
+import org.ubdjava.driver.queue.UbdDriver;
+
+/**
+ * The transmission phase of one connection: this thread reads requests and submits them to the
+ * driver without waiting for earlier ones (pipelining); a {@link ReplyWriter} thread sends each
+ * reply as its request completes.
+ *
+ * <p>Invariant: every slot is, at any time, in exactly one place: the free queue, this reader,
+ * the driver's ring, or the done queue / writer. Ending therefore means taking back all
+ * {@link #SLOTS} slots: then every request read has been answered (or dropped, if the client is
+ * gone) and nothing of this connection remains in the driver.
+ */
+final class Transmission {
+    /** Requests in flight per connection; the reader waits for a free slot beyond this (backpressure). */
+    static final int SLOTS = 64;
+
+    private final SocketChannel ch;
+    private final NbdExport export;
+    private final boolean structuredReplies;
+    private final UbdDriver driver;
+    private final NbdRequest[] slots = new NbdRequest[SLOTS];
+    private final BlockingQueue<NbdRequest> free = new ArrayBlockingQueue<>(SLOTS);
+    private final BlockingQueue<NbdRequest> done = new ArrayBlockingQueue<>(SLOTS + 1);
+    private final ByteBuffer header = ByteBuffer.allocate(REQUEST_HEADER_BYTES);
+    /** Runs on the driver's I/O thread: only records the outcome and hands the slot to the writer. */
+    private final Completion completion = this::completed;
+
+    Transmission(SocketChannel ch, NbdExport export, boolean structuredReplies, UbdDriver driver) {
+        this.ch = ch;
+        this.export = export;
+        this.structuredReplies = structuredReplies;
+        this.driver = driver;
+        for (int i = 0; i < SLOTS; i++) {
+            slots[i] = new NbdRequest(i);
+            free.add(slots[i]);
+        }
+    }
+
+    /** Serves until NBD_CMD_DISC, end of input or a broken stream; returns once every request read was answered. */
+    void run() throws IOException, InterruptedException {
+        Thread writer = new Thread(new ReplyWriter(ch, structuredReplies, done, free), Thread.currentThread().getName() + "-replies");
+        writer.setDaemon(true);
+        writer.start();
+        try {
+            while (serveOne()) {
+                // next request
+            }
+        } finally {
+            for (int i = 0; i < SLOTS; i++) {
+                free.take();
+            }
+            done.add(ReplyWriter.STOP);
+            writer.join();
+        }
+    }
+
+    /** Reads one request and starts it; false when the client is done. */
+    private boolean serveOne() throws IOException, InterruptedException {
+        header.clear();
+        if (ch.read(header) < 0) {
+            return false; // the client hung up between requests
+        }
+        Wire.readFully(ch, header);
+        if (header.getInt() != NBD_REQUEST_MAGIC) {
+            throw new NbdProtocolException("request without NBD_REQUEST_MAGIC");
+        }
+        NbdRequest r = free.take();
+        r.flags = Short.toUnsignedInt(header.getShort());
+        r.type = Short.toUnsignedInt(header.getShort());
+        r.handle = header.getLong();
+        r.offset = header.getLong();
+        r.length = Integer.toUnsignedLong(header.getInt());
+        r.error = RequestRules.check(export, structuredReplies, r.type, r.flags, r.offset, r.length);
+        if (r.type == NBD_CMD_WRITE) {
+            // the payload follows whatever we think of the request: consume it to stay in step
+            try {
+                if (r.length <= MAX_PAYLOAD) {
+                    Wire.readFully(ch, r.buffer((int) r.length));
+                } else {
+                    Wire.skip(ch, r.length);
+                }
+            } catch (IOException e) {
+                r.done();
+                free.add(r); // the slot invariant holds on every path
+                throw e;
+            }
+        }
+        if (r.type == NBD_CMD_DISC) {
+            r.done();
+            free.add(r);
+            return false;
+        }
+        if (r.error != NBD_OK) {
+            done.add(r);
+        } else {
+            submit(r);
+        }
+        return true;
+    }
+
+    private void submit(NbdRequest r) {
+        try {
+            switch (r.type) {
+                case NBD_CMD_READ -> driver.submit(export.disk(), IoOp.READ, r.offset, r.buffer((int) r.length), 0, completion, r.slot);
+                case NBD_CMD_WRITE -> driver.submit(export.disk(), IoOp.WRITE, r.offset, r.data, 0, completion, r.slot);
+                case NBD_CMD_FLUSH -> driver.submit(export.disk(), IoOp.FLUSH, 0, null, 0, completion, r.slot);
+                case NBD_CMD_TRIM -> driver.submit(export.disk(), IoOp.DISCARD, r.offset, null, r.length, completion, r.slot);
+                case NBD_CMD_WRITE_ZEROES -> driver.submit(export.disk(), IoOp.WRITE_ZEROES, r.offset, null, r.length, completion, r.slot);
+                default -> throw new IllegalStateException("RequestRules let command " + r.type + " through");
+            }
+        } catch (IllegalStateException closed) {
+            r.error = NBD_ESHUTDOWN; // the driver closed under us: only while the server is going down
+            done.add(r);
+        }
+    }
+
+    private void completed(long tag, IoStatus status) {
+        NbdRequest r = slots[(int) tag];
+        r.error = errorOf(status);
+        done.add(r);
+    }
+
+    /** The driver's status as an NBD error. NOTSUPP is EINVAL: the protocol reserves ENOTSUP for fast-zero requests. */
+    static int errorOf(IoStatus status) {
+        return switch (status) {
+            case OK -> NBD_OK;
+            case IOERR -> NBD_EIO;
+            case NOSPC -> NBD_ENOSPC;
+            case NOTSUPP -> NBD_EINVAL;
+        };
+    }
+}
