@@ -73,6 +73,20 @@ class CowBitmapTest {
     }
 
     @Test
+    void aBitmapCostsWhatWasWrittenNotTheDevicesSize() {
+        long sectors = 32L * 1024 * 1024 * 1024 / 512;
+        CowBitmap bm = new CowBitmap(sectors, sectors / 8);
+        assertEquals(0, bm.allocatedPages());
+        bm.load(0, ByteBuffer.allocate(1 << 20));
+        assertEquals(0, bm.allocatedPages(), "loading zeros allocates nothing");
+        bm.setRange(100, 108);
+        bm.setRange(sectors - 1, sectors);
+        assertEquals(2, bm.allocatedPages());
+        assertEquals(sectors - 1, bm.nextSet(108), "scans skip absent pages");
+        assertEquals(108, bm.nextClear(100));
+    }
+
+    @Test
     void concurrentSettersLoseNoBit() throws Exception {
         int threads = 4;
         long sectors = 1 << 16;
@@ -104,6 +118,19 @@ class CowBitmapTest {
         Arbitrary<Op> op = Combinators.combine(Arbitraries.of(true, true, true, false),
                 Arbitraries.integers().between(0, 999), Arbitraries.integers().between(0, 200)).as(Op::new);
         return op.list().ofMaxSize(40);
+    }
+
+    @Provide
+    Arbitrary<List<Op>> sparseOps() {
+        Arbitrary<Op> op = Combinators.combine(Arbitraries.of(true, true, true, false),
+                Arbitraries.integers().between(0, 40_000), Arbitraries.integers().between(0, 9000)).as(Op::new);
+        return op.list().ofMaxSize(12);
+    }
+
+    /** Ranges across many pages, most of them never touched. */
+    @Property(tries = 200)
+    void behavesLikeBitSetAcrossPages(@ForAll("sparseOps") List<Op> ops, @ForAll @IntRange(min = 4097, max = 40_000) int bits) {
+        behavesLikeBitSet(ops, bits);
     }
 
     /** Against java.util.BitSet as the model: same bits, same scans, same bytes. */
