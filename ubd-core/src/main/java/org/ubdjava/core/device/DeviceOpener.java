@@ -96,6 +96,7 @@ public final class DeviceOpener {
             }
             Path backingPath = chooseBacking(config, header, image, readOnly);
             CowGeometry g = header.geometry();
+            g.requireBitmapFitsHeap(file.toString());
             CowBitmap bitmap;
             try {
                 // a short read leaves zeros, as the kernel ignores short bitmap reads

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -134,8 +133,9 @@ public final class CowInspector {
         CowGeometry g = cow.geometry();
         int ss = g.sectorSize();
         long deviceEnd = cow.header().size();
-        Path backingPath = cow.headerBackingPath();
-        try (FileChannel backing = FileChannel.open(backingPath)) {
+        // stat first: the header's path is the file's author's choice, and opening a FIFO would
+        // block for ever; a missing file is the user's problem, told in one line (found by FuzzCowFileTest)
+        try (FileChannel backing = BackingFile.openForReading(cow.headerBackingPath())) {
             long s = 0;
             long sectors = g.sectors();
             while (s < sectors) {
