@@ -149,7 +149,11 @@ public final class CowMerger {
                 write(out, ByteBuffer.allocateDirect(ss), 0, ss, end - ss);
             }
             progress.accept(end);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            CowCreator.deleteQuietly(tmp);
+            // the output is what failed (a full disk, say): name it, not the COW file
+            throw new UbdException(output + ": cannot write the merge: " + CowPaths.describe(e), e);
+        } catch (RuntimeException e) {
             CowCreator.deleteQuietly(tmp);
             throw e;
         }
