@@ -59,6 +59,11 @@ public final class DeviceOpener {
         this.policy = policy;
     }
 
+    /** Where this opener's kernel messages go; the driver logs a disk's later events there too. */
+    public KernelLog log() {
+        return log;
+    }
+
     public DeviceOpener(KernelLog log) {
         this(HostFileTable.PROCESS, log);
     }
