@@ -12,6 +12,8 @@ import org.ubdjava.core.format.CowInspector;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -25,6 +27,13 @@ public final class CheckCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    BackingDirsOption backingDirs = new BackingDirsOption();
+
+    @Option(names = "--expect-backing", paramLabel = "PATH",
+            description = "A problem unless the header's backing file is PATH (the same file: device and inode).")
+    Path expectBacking;
+
     @Parameters(paramLabel = "COW")
     Path cow;
 
@@ -32,7 +41,7 @@ public final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         List<String> problems;
         try (CowFile f = CowFile.open(cow)) {
-            problems = CowInspector.check(f);
+            problems = CowInspector.check(f, backingDirs.policy(), expectBacking);
         } catch (IOException e) {
             throw new UbdException(cow + ": " + e.getMessage(), e);
         }

@@ -12,6 +12,7 @@ import org.ubdjava.core.format.CowInspector;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -21,13 +22,16 @@ import picocli.CommandLine.Spec;
                 "What the header says, its layout, how much it holds, and whether its backing file matches.",
                 "Reads nothing but the header, the bitmap and the backing file's metadata."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:shown (even when the backing file does not match: see backing_ok)", "1:not a readable COW file", "2:wrong command line"})
+        exitCodeList = {"0:shown (even when the backing file does not match: see backing_ok)", "1:not a readable COW file, or its backing file is outside --allow-backing-dir (shown all the same)", "2:wrong command line"})
 public final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
+
+    @Mixin
+    BackingDirsOption backingDirs = new BackingDirsOption();
 
     @Parameters(paramLabel = "COW")
     Path cow;
@@ -36,7 +40,7 @@ public final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         Map<String, Object> info;
         try (CowFile f = CowFile.open(cow)) {
-            info = CowInspector.info(f);
+            info = CowInspector.info(f, backingDirs.policy());
         } catch (IOException e) {
             throw new UbdException(cow + ": " + e.getMessage(), e);
         }
@@ -47,6 +51,12 @@ public final class InfoCommand implements Callable<Integer> {
             info.forEach((k, v) -> out.printf("%-18s %s%n", k + ":", v == null ? "-" : v));
         }
         out.flush();
+        if (Boolean.FALSE.equals(info.get("backing_allowed"))) {
+            // shown, so the user sees where it points; refused all the same
+            spec.commandLine().getErr().println(info.get("backing_problem"));
+            spec.commandLine().getErr().flush();
+            return ExitCodes.FAILED;
+        }
         return ExitCodes.OK;
     }
 }

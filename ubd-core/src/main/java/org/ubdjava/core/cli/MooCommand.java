@@ -9,13 +9,14 @@ import org.ubdjava.core.format.CowMerger;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "moo", mixinStandardHelpOptions = true, sortOptions = false,
-        customSynopsis = {"ubd moo [-b BACKING] COW NEWFILE", "       ubd moo [-b BACKING] -d COW"},
+        customSynopsis = {"ubd moo [-b BACKING] [--allow-backing-dir DIR]... COW NEWFILE", "       ubd moo [-b BACKING] [--allow-backing-dir DIR]... -d COW"},
         description = {"Merge a COW file with its backing file, like uml_moo.", "",
                 "NEWFILE gets the same bytes as uml_moo's output and the same holes: all-zero sectors are left",
                 "unwritten, the last sector is always written. A trailing partial sector of the backing file is",
@@ -42,6 +43,9 @@ public final class MooCommand implements Callable<Integer> {
     @Option(names = "-d", description = "Merge into the backing file in place (destructive).")
     boolean inPlace;
 
+    @Mixin
+    BackingDirsOption backingDirs = new BackingDirsOption();
+
     @Parameters(paramLabel = "COW [NEWFILE]", arity = "1..2", description = "The COW file, and the new image to write (not with -d).")
     List<Path> files;
 
@@ -60,11 +64,11 @@ public final class MooCommand implements Callable<Integer> {
         }
         try (Progress progress = Progress.of("merge", total)) {
             if (inPlace) {
-                CowMerger.Result r = CowMerger.mergeInPlace(cow, backing, progress);
+                CowMerger.Result r = CowMerger.mergeInPlace(cow, backing, progress, backingDirs.policy());
                 spec.commandLine().getErr().println("ubd moo: merged " + r.sectorsFromCow() + " sectors into \"" + r.output()
                         + "\" in place: its mtime changed, so every COW file made on it (this one too) is now invalid");
             } else {
-                CowMerger.mergeInto(cow, backing, files.get(1), progress);
+                CowMerger.mergeInto(cow, backing, files.get(1), progress, backingDirs.policy());
             }
         }
         return ExitCodes.OK;

@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.format.BackingFile;
+import org.ubdjava.core.format.BackingPolicy;
 import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.format.CowFormatException;
 import org.ubdjava.core.format.CowGeometry;
@@ -41,10 +42,26 @@ import org.ubdjava.core.options.UbdFlags;
 public final class DeviceOpener {
     private final HostFileTable files;
     private final KernelLog log;
+    private final BackingPolicy policy;
 
     public DeviceOpener(HostFileTable files, KernelLog log) {
+        this(files, log, BackingPolicy.ANY);
+    }
+
+    /**
+     * @param policy where backing files may live: a COW header (or command line) naming one
+     *               outside is refused before the backing file is opened, and before a switch
+     *               rewrites the header
+     */
+    public DeviceOpener(HostFileTable files, KernelLog log, BackingPolicy policy) {
         this.files = files;
         this.log = log;
+        this.policy = policy;
+    }
+
+    /** Where this opener's kernel messages go; the driver logs a disk's later events there too. */
+    public KernelLog log() {
+        return log;
     }
 
     public DeviceOpener(KernelLog log) {
@@ -63,6 +80,10 @@ public final class DeviceOpener {
     private DeviceFiles openFiles(UbdDeviceConfig config, long size) throws HostFileTable.OpenFailure {
         UbdFlags flags = config.flags();
         Path file = Path.of(config.file());
+        if (config.backing() != null && !flags.noCow()) {
+            // before anything: neither a COW file created over it nor a header switched to it
+            refuseOutsidePolicy(file, Path.of(config.backing()));
+        }
         HostFile image;
         try {
             image = files.open(file, !flags.readOnly(), true, flags.sync(), flags.shared(), log);
@@ -95,7 +116,9 @@ public final class DeviceOpener {
                 throw new HostFileTable.OpenFailure(Errno.EINVAL);
             }
             Path backingPath = chooseBacking(config, header, image, readOnly);
+            refuseOutsidePolicy(file, backingPath);
             CowGeometry g = header.geometry();
+            g.requireBitmapFitsHeap(file.toString());
             CowBitmap bitmap;
             try {
                 // a short read leaves zeros, as the kernel ignores short bitmap reads
@@ -108,6 +131,15 @@ public final class DeviceOpener {
         } catch (HostFileTable.OpenFailure | RuntimeException e) {
             image.close();
             throw e;
+        }
+    }
+
+    /** Not a kernel rule: the {@link BackingPolicy}'s refusal, logged and thrown with EPERM. */
+    private void refuseOutsidePolicy(Path cow, Path backing) {
+        Optional<String> violation = policy.violation(cow.toString(), backing);
+        if (violation.isPresent()) {
+            log.print(violation.get());
+            throw new DeviceOpenException(violation.get(), Errno.EPERM);
         }
     }
 

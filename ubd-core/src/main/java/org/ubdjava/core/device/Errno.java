@@ -8,6 +8,7 @@ import java.nio.file.NotDirectoryException;
 
 /** The errno values the kernel's messages print, and how Java's I/O exceptions map onto them. */
 public final class Errno {
+    public static final int EPERM = 1;
     public static final int ENOENT = 2;
     public static final int EIO = 5;
     public static final int EBADF = 9;

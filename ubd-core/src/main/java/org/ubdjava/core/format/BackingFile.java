@@ -1,9 +1,11 @@
 package org.ubdjava.core.format;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 
@@ -34,6 +36,19 @@ public record BackingFile(Path path, long size, long mtimeSeconds) {
             throw new UbdException("backing file \"" + path + "\" is " + kind + "; only regular files can back a COW file");
         }
         return new BackingFile(path, a.size(), a.lastModifiedTime().toInstant().getEpochSecond());
+    }
+
+    /**
+     * Opens a backing file for reading, once {@link #stat} has found a regular file there: a path
+     * taken from a COW header may name a FIFO (an open would block) or a device.
+     */
+    public static FileChannel openForReading(Path path) {
+        stat(path);
+        try {
+            return FileChannel.open(path, StandardOpenOption.READ);
+        } catch (IOException e) {
+            throw new UbdException("backing file \"" + path + "\": " + CowPaths.describe(e), e);
+        }
     }
 
     /** The 32-bit value a creator stores for this mtime. */

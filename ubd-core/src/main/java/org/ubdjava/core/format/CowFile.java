@@ -38,6 +38,7 @@ public final class CowFile implements Closeable {
         try {
             CowHeader h = CowHeaderReader.read(ch, path.toString());
             CowGeometry g = h.geometry();
+            g.requireBitmapFitsHeap(path.toString());
             CowBitmap bm = CowBitmap.read(ch, g.bitmapOffset(), g.bitmapBytes(), g.coveredSectors());
             return new CowFile(path, ch, h, bm);
         } catch (IOException e) {

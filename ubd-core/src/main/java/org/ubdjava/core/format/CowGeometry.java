@@ -21,6 +21,20 @@ public record CowGeometry(int sectorSize, long sectors, long bitmapOffset, long 
         return Math.min(sectors, bitmapBytes * 8);
     }
 
+    /**
+     * Refuses a bitmap this JVM cannot hold. A header of a few KiB may claim a backing file of
+     * terabytes, whose bitmap (up to 2 GiB within the kernel's int offsets) would be allocated whole
+     * at open: an OutOfMemoryError instead of a message. A quarter of the heap leaves room for the
+     * rest of the process (found by review of FuzzCowFileTest's inputs; corpus bitmap-1gib.cow).
+     */
+    public void requireBitmapFitsHeap(String file) {
+        long limit = Runtime.getRuntime().maxMemory() / 4;
+        if (bitmapBytes > limit) {
+            throw new CowFormatException(file + ": its bitmap of " + bitmapBytes + " bytes (for " + sectors
+                    + " sectors) needs more memory than this JVM may use (" + limit + " bytes, a quarter of -Xmx)");
+        }
+    }
+
     /** Offset in the COW file of a sector's data. */
     public long dataOffsetOf(long sector) {
         return dataOffset + sector * sectorSize;

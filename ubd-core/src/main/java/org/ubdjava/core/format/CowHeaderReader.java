@@ -98,6 +98,12 @@ public final class CowHeaderReader {
         if (h.size() < 0) {
             throw new CowFormatException("invalid COW header, backing size " + Long.toUnsignedString(h.size()));
         }
+        // checked before the geometry is computed: near Long.MAX_VALUE its sums overflow into
+        // negative offsets that would pass the test below (found by FuzzCowHeaderTest)
+        if (h.size() > MAX_OFFSET * 8 * ss) {
+            throw new CowFormatException("invalid COW header, backing size " + h.size()
+                    + " needs a bitmap beyond what the kernel can address");
+        }
         CowGeometry g = h.geometry();
         if (g.dataOffset() > MAX_OFFSET) {
             throw new CowFormatException("invalid COW header, backing size " + h.size()

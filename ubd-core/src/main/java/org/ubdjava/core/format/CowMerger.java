@@ -67,8 +67,14 @@ public final class CowMerger {
      * @param progress        told the device bytes done so far, from 0 to {@link #totalBytes}
      */
     public static Result mergeInto(Path cowPath, Path backingOverride, Path output, LongConsumer progress) {
+        return mergeInto(cowPath, backingOverride, output, progress, BackingPolicy.ANY);
+    }
+
+    /** The same, refusing a backing file outside the policy's directories before it is opened. */
+    public static Result mergeInto(Path cowPath, Path backingOverride, Path output, LongConsumer progress, BackingPolicy policy) {
         try (CowFile cow = CowFile.open(cowPath)) {
             Path backing = backingOverride != null ? backingOverride : cow.headerBackingPath();
+            policy.check(cowPath.toString(), backing);
             BackingFile.verified(cow.header(), backing);
             refuseOverwrite(output, backing, "the backing file");
             refuseOverwrite(output, cowPath, "the COW file");
@@ -80,8 +86,14 @@ public final class CowMerger {
 
     /** Merges into the backing file in place (uml_moo -d). Every COW file on that backing becomes invalid. */
     public static Result mergeInPlace(Path cowPath, Path backingOverride, LongConsumer progress) {
+        return mergeInPlace(cowPath, backingOverride, progress, BackingPolicy.ANY);
+    }
+
+    /** The same, refusing a backing file outside the policy's directories before it is opened. */
+    public static Result mergeInPlace(Path cowPath, Path backingOverride, LongConsumer progress, BackingPolicy policy) {
         try (CowFile cow = CowFile.open(cowPath)) {
             Path backing = backingOverride != null ? backingOverride : cow.headerBackingPath();
+            policy.check(cowPath.toString(), backing);
             BackingFile.verified(cow.header(), backing);
             if (BackingFile.sameFile(backing, cowPath)) {
                 throw new UbdException(cowPath + ": the header names the COW file itself as its backing file");
@@ -137,7 +149,11 @@ public final class CowMerger {
                 write(out, ByteBuffer.allocateDirect(ss), 0, ss, end - ss);
             }
             progress.accept(end);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            CowCreator.deleteQuietly(tmp);
+            // the output is what failed (a full disk, say): name it, not the COW file
+            throw new UbdException(output + ": cannot write the merge: " + CowPaths.describe(e), e);
+        } catch (RuntimeException e) {
             CowCreator.deleteQuietly(tmp);
             throw e;
         }

@@ -10,7 +10,10 @@ import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.cli.BackingDirsOption;
 import org.ubdjava.core.cli.ExitCodes;
+import org.ubdjava.core.device.DeviceOpener;
+import org.ubdjava.core.device.HostFileTable;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
@@ -18,6 +21,7 @@ import org.ubdjava.driver.queue.UbdDriver;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -41,6 +45,9 @@ public final class CatCommand implements Callable<Integer> {
     @Option(names = "--length", paramLabel = "L", description = "Bytes to write (a multiple of 512). Default: to the end.")
     Long length;
 
+    @Mixin
+    BackingDirsOption backingDirs = new BackingDirsOption();
+
     @Parameters(paramLabel = "SPEC")
     String device;
 
@@ -51,7 +58,7 @@ public final class CatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         var config = SpecDevice.parse(spec, device);
         try (UbdDriver driver = new UbdDriver()) {
-            Disk disk = driver.attach(config, SpecDevice.stderr(spec));
+            Disk disk = driver.attach(config, new DeviceOpener(HostFileTable.PROCESS, SpecDevice.stderr(spec), backingDirs.policy()));
             long end = length == null ? disk.size() : offset + length;
             if (offset < 0 || offset % 512 != 0 || end % 512 != 0 || end > disk.size() || end < offset) {
                 throw new UbdException(disk.name() + ": range [" + offset + ", " + end + ") is not whole sectors within the device ("

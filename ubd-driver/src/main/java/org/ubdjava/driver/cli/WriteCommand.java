@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.cli.BackingDirsOption;
 import org.ubdjava.core.cli.ExitCodes;
+import org.ubdjava.core.device.DeviceOpener;
+import org.ubdjava.core.device.HostFileTable;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
@@ -18,6 +21,7 @@ import org.ubdjava.driver.queue.UbdDriver;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -43,6 +47,9 @@ public final class WriteCommand implements Callable<Integer> {
     @Option(names = "--input", paramLabel = "FILE", description = "The data. Default: stdin.")
     Path input;
 
+    @Mixin
+    BackingDirsOption backingDirs = new BackingDirsOption();
+
     @Parameters(paramLabel = "SPEC")
     String device;
 
@@ -57,7 +64,7 @@ public final class WriteCommand implements Callable<Integer> {
         }
         try (UbdDriver driver = new UbdDriver();
              ReadableByteChannel src = input != null ? Files.newByteChannel(input) : Channels.newChannel(in != null ? in : System.in)) {
-            Disk disk = driver.attach(config, SpecDevice.stderr(spec));
+            Disk disk = driver.attach(config, new DeviceOpener(HostFileTable.PROCESS, SpecDevice.stderr(spec), backingDirs.policy()));
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
             long pos = offset;
             while (true) {

@@ -18,10 +18,13 @@ public final class Disk {
     private final UbdDeviceConfig config;
     private final DeviceFiles files;
     private final BlockDevice device;
+    /** Null for a raw image: nothing lies beneath it. */
+    private final BackingWatch backingWatch;
     final int shard;
     volatile boolean detached;
 
-    Disk(int id, int shard, UbdDeviceConfig config, DeviceFiles files, BlockDevice device) {
+    Disk(int id, int shard, UbdDeviceConfig config, DeviceFiles files, BlockDevice device, BackingWatch backingWatch) {
+        this.backingWatch = backingWatch;
         this.id = id;
         this.shard = shard;
         this.config = config;
@@ -56,6 +59,19 @@ public final class Disk {
 
     public DeviceFiles files() {
         return files;
+    }
+
+    /**
+     * Whether the backing file has been seen to change since attach (see {@link BackingWatch}):
+     * checked at every flush of this disk, or now with {@link #checkBacking()}. False for a raw image.
+     */
+    public boolean backingChanged() {
+        return backingWatch != null && backingWatch.changed();
+    }
+
+    /** Stats the backing file now (one system call); logs a change the first time. */
+    public boolean checkBacking() {
+        return backingWatch != null && backingWatch.check();
     }
 
     void close() throws IOException {

@@ -53,7 +53,11 @@ final class IoHandler implements EventHandler<RequestEvent> {
             switch (e.op) {
                 case READ -> d.read(offset, e.buffer);
                 case WRITE -> d.write(offset, e.buffer);
-                case FLUSH -> d.flush();
+                case FLUSH -> {
+                    d.flush();
+                    // the one stat of the backing file: per flush, never per read or write
+                    e.disk.checkBacking();
+                }
                 case DISCARD -> d.discard(offset, length);
                 case WRITE_ZEROES -> d.writeZeroes(offset, length);
                 default -> {

@@ -150,8 +150,9 @@ public final class UbdDriver implements AutoCloseable {
         DeviceFiles files = opener.open(config);
         try {
             BlockDevice device = decorator.apply(Devices.of(files));
+            BackingWatch watch = files.isCow() ? BackingWatch.of(config.name(), files.backing().path(), opener.log()) : null;
             int id = nextId.getAndIncrement();
-            Disk disk = new Disk(id, id % ioThreads, config, files, device);
+            Disk disk = new Disk(id, id % ioThreads, config, files, device, watch);
             synchronized (disks) {
                 disks.add(disk);
             }
