@@ -22,9 +22,10 @@ public record CowGeometry(int sectorSize, long sectors, long bitmapOffset, long 
     }
 
     /**
-     * Refuses a bitmap this JVM cannot hold. A header of a few KiB may claim a backing file of
-     * terabytes, whose bitmap (up to 2 GiB within the kernel's int offsets) would be allocated whole
-     * at open: an OutOfMemoryError instead of a message. A quarter of the heap leaves room for the
+     * Refuses a bitmap this JVM might not hold. A header of a few KiB may claim a backing file of
+     * terabytes, whose bitmap may reach 2 GiB within the kernel's int offsets. The in-memory bitmap
+     * is sparse (zero pages cost nothing), but a file whose bitmap region is all set would cost all
+     * of it: an OutOfMemoryError instead of a message. A quarter of the heap leaves room for the
      * rest of the process (found by review of FuzzCowFileTest's inputs; corpus bitmap-1gib.cow).
      */
     public void requireBitmapFitsHeap(String file) {
