@@ -3,6 +3,7 @@ package org.ubdjava.driver.device;
 import java.io.IOException;
 
 import org.ubdjava.core.device.DeviceFiles;
+import org.ubdjava.driver.cache.BackingCaches;
 
 /** Builds the device stack for opened host files: a raw image, or the COW layer over its backing file. */
 public final class Devices {
@@ -10,6 +11,15 @@ public final class Devices {
     }
 
     public static BlockDevice of(DeviceFiles files) throws IOException {
+        return of(files, null);
+    }
+
+    /**
+     * As {@link #of(DeviceFiles)}, with the backing file of a COW device read through its shared
+     * cache in {@code caches} (null or a disabled config: straight from the file). Raw images have
+     * no backing file and are never cached.
+     */
+    public static BlockDevice of(DeviceFiles files, BackingCaches caches) throws IOException {
         boolean noTrim = files.config().flags().noTrim();
         if (!files.isCow()) {
             BlockDevice raw = new FileDevice(files.image().channel(), 0, files.size(), files.readOnly());
@@ -17,6 +27,9 @@ public final class Devices {
         }
         BlockDevice cowData = new FileDevice(files.image().channel(), files.geometry().dataOffset(), files.size(), files.readOnly());
         BlockDevice backing = new FileDevice(files.backing().channel(), 0, files.size(), true);
+        if (caches != null) {
+            backing = caches.wrap(files.backing().key(), files.backing().path().toString(), files.config().name(), backing);
+        }
         return new CowDevice(cowData, backing, files.image().channel(), files.bitmap(), files.geometry().bitmapOffset(),
                 files.size(), files.readOnly(), noTrim);
     }
