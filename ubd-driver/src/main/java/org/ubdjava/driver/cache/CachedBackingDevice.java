@@ -22,7 +22,6 @@ public final class CachedBackingDevice implements BlockDevice {
     private final BlockDevice file;
     private final SharedPageCache cache;
     private final CacheCounters counters = new CacheCounters();
-    private final CacheCounters total;
     private final int readAheadPages;
     private final long pagesInDevice;
     private final Runnable onClose;
@@ -38,10 +37,10 @@ public final class CachedBackingDevice implements BlockDevice {
     public CachedBackingDevice(BlockDevice file, SharedPageCache cache, int readAheadPages, Runnable onClose) {
         this.file = file;
         this.cache = cache;
-        this.total = cache.totalCounters();
         this.readAheadPages = readAheadPages;
         this.pagesInDevice = (file.size() + PAGE - 1) >>> SHIFT;
         this.onClose = onClose;
+        cache.register(counters);
     }
 
     /** This device's use of the cache, readable while running. */
@@ -77,10 +76,8 @@ public final class CachedBackingDevice implements BlockDevice {
             int n = (int) (Math.min(end, (page + 1) << SHIFT) - from);
             long token = cache.find(page);
             if (token >= 0 && cache.copyOut(token, (int) (from & (PAGE - 1)), dst, base + (int) (from - offset), n)) {
-                counters.hits.increment();
-                counters.hitBytes.add(n);
-                total.hits.increment();
-                total.hitBytes.add(n);
+                counters.add(CacheCounters.HITS, 1);
+                counters.add(CacheCounters.HIT_BYTES, n);
                 if (runStart >= 0) {
                     fetch(runStart, page, page, offset, end, dst, base);
                     runStart = -1;
@@ -119,13 +116,10 @@ public final class CachedBackingDevice implements BlockDevice {
             evicted += cache.fill(p, s, (int) ((p - first) << SHIFT));
         }
         long missed = runEnd - first;
-        counters.misses.add(missed);
-        counters.missBytes.add(n);
-        counters.evictions.add(evicted);
-        counters.readAhead.add(fetchEnd - runEnd);
-        total.misses.add(missed);
-        total.missBytes.add(n);
-        total.readAhead.add(fetchEnd - runEnd);
+        counters.add(CacheCounters.MISSES, missed);
+        counters.add(CacheCounters.MISS_BYTES, n);
+        counters.add(CacheCounters.EVICTIONS, evicted);
+        counters.add(CacheCounters.READ_AHEAD, fetchEnd - runEnd);
     }
 
     @Override
@@ -152,6 +146,7 @@ public final class CachedBackingDevice implements BlockDevice {
     public void close() throws IOException {
         if (!closed) {
             closed = true;
+            cache.retire(counters);
             try {
                 file.close();
             } finally {

@@ -27,7 +27,9 @@ public final class SharedPageCache implements AutoCloseable {
     private final PageIndex index;
     private final int[] stamps;
     private final Object lock = new Object();
-    private final CacheCounters total = new CacheCounters();
+    /** The counters of the devices using this cache now; they retire into {@link #retired} when closed. */
+    private final java.util.List<CacheCounters> users = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private CacheStats retired = CacheStats.zero();
     private final CachePolicy policy;
 
     public SharedPageCache(String name, CachePolicy policy, int pages) {
@@ -63,11 +65,28 @@ public final class SharedPageCache implements AutoCloseable {
 
     /** Totals over every device that used this cache, readable while running. */
     public CacheStats stats() {
-        return total.snapshot();
+        CacheStats sum;
+        synchronized (users) {
+            sum = retired;
+        }
+        for (CacheCounters c : users) {
+            sum = sum.plus(c.snapshot());
+        }
+        return sum;
     }
 
-    CacheCounters totalCounters() {
-        return total;
+    /** A device starts using the cache (its counters count in the totals from now on). */
+    void register(CacheCounters device) {
+        users.add(device);
+    }
+
+    /** A device is done: its counts stay in the totals. */
+    void retire(CacheCounters device) {
+        synchronized (users) {
+            if (users.remove(device)) {
+                retired = retired.plus(device.snapshot());
+            }
+        }
     }
 
     /** A token for the page ({@code stamp << 32 | slot}) counted as an access, or -1 if absent. */
@@ -113,9 +132,6 @@ public final class SharedPageCache implements AutoCloseable {
         synchronized (lock) {
             STAMP.setVolatile(stamps, slot, stamps[slot] + 1);
             index.publish(slot, page);
-        }
-        if (evicted) {
-            total.evictions.increment();
         }
         return evicted ? 1 : 0;
     }
