@@ -234,13 +234,13 @@ public final class BenchReport {
             if (r.vms() == 64) {
                 byPolicy.addSeries(series("shared, " + r.policy(), r.sharedCurve()));
             }
-            if (r.policy() == CachePolicy.W_TINYLFU) {
+            if (r.policy() == CachePolicy.LRU) {
                 sharedVsPrivate.addSeries(series(r.vms() + " VMs, one shared cache", r.sharedCurve()));
                 sharedVsPrivate.addSeries(series(r.vms() + " VMs, private caches (total)", r.privateCurve()));
             }
         }
         save(dir, "hit-ratio-vs-cache-size.png", "64 VMs on the trace: hit ratio vs shared cache size, per policy", byPolicy);
-        save(dir, "shared-vs-private.png", "Shared cache vs private caches of the same total (W-TinyLFU)", sharedVsPrivate);
+        save(dir, "shared-vs-private.png", "Shared cache vs private caches of the same total (LRU)", sharedVsPrivate);
     }
 
     private static XYSeries series(String name, List<CacheStudy.Point> points) {

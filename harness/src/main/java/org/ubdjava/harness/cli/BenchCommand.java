@@ -25,7 +25,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--quick", description = "About a minute: 256 MiB backing file, short runs, part of the trace.")
+    @Option(names = "--quick", description = "About a minute: 256 MiB backing file, short runs, a coarse cache-size ladder in the study.")
     boolean quick;
 
     @Option(names = "--json", description = "Print the report as JSON instead of the table.")
