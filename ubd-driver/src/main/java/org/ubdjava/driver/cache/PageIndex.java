@@ -81,11 +81,6 @@ public final class PageIndex {
         return victim;
     }
 
-    /** The page evicted from {@code slot} by the last {@link #allocate} that returned it. */
-    public long previousPage(int slot) {
-        return pageOfSlot[slot];
-    }
-
     /**
      * Makes a filled slot findable. False if another filler published the page first: the slot
      * is then free again.

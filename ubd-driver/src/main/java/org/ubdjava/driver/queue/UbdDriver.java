@@ -169,8 +169,10 @@ public final class UbdDriver implements AutoCloseable {
             throw new IllegalStateException("driver closed");
         }
         DeviceFiles files = opener.open(config);
+        BlockDevice stack = null;
         try {
-            BlockDevice device = decorator.apply(Devices.of(files, caches));
+            stack = Devices.of(files, caches);
+            BlockDevice device = decorator.apply(stack);
             int id = nextId.getAndIncrement();
             Disk disk = new Disk(id, id % ioThreads, config, files, device);
             synchronized (disks) {
@@ -178,6 +180,13 @@ public final class UbdDriver implements AutoCloseable {
             }
             return disk;
         } catch (IOException | RuntimeException e) {
+            try {
+                if (stack != null) {
+                    stack.close(); // gives back its share of the backing cache
+                }
+            } catch (IOException ignored) {
+                // failing already
+            }
             try {
                 files.close();
             } catch (IOException ignored) {

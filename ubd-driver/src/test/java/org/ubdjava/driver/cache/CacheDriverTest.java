@@ -76,6 +76,23 @@ class CacheDriverTest {
     }
 
     @Test
+    void aFailedAttachGivesBackItsShareOfTheCache(@TempDir Path dir) throws Exception {
+        CacheTestFiles back = new CacheTestFiles(dir, 1 << 20, 2);
+        back.close();
+        UbdDriver.Config config = UbdDriver.Config.defaults().withCache(CacheConfig.of(CachePolicy.LRU, 64 * 4096));
+        try (UbdDriver driver = new UbdDriver(config)) {
+            org.ubdjava.core.options.UbdDeviceConfig dev = ((org.ubdjava.core.options.ParseOutcome.Configured)
+                    new org.ubdjava.core.options.UbdOptionParser().parse("ubd0=" + dir.resolve("cow.img") + "," + back.path)).device();
+            org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> driver.attach(dev,
+                    new org.ubdjava.core.device.DeviceOpener(org.ubdjava.core.device.HostFileTable.PROCESS, KernelLog.DISCARD),
+                    d -> {
+                        throw new IllegalStateException("decorator fails");
+                    }));
+            assertTrue(driver.caches().report().isEmpty(), "no cache is left behind by a failed attach");
+        }
+    }
+
+    @Test
     void offByDefault(@TempDir Path dir) throws Exception {
         CacheTestFiles back = new CacheTestFiles(dir, 1 << 20, 1);
         back.close();
