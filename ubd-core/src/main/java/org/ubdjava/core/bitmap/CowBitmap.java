@@ -226,6 +226,53 @@ public final class CowBitmap {
         }
     }
 
+    /**
+     * The first set bit in [from, limit), or {@code limit} if none: looks at no word past the
+     * limit, so a request's cost does not grow with the bitmap (an unbounded scan of an empty
+     * 1 GiB device's bitmap reads 32,768 words per request).
+     */
+    public long nextSet(long from, long limit) {
+        long scanEnd = Math.min(limit, bits); // bits past the bitmap count as clear
+        if (from >= scanEnd) {
+            return Math.max(from, limit);
+        }
+        int w = (int) (from >>> 6);
+        int last = (int) ((scanEnd - 1) >>> 6);
+        long word = word(w) & (-1L << from);
+        while (true) {
+            if (word != 0) {
+                long s = ((long) w << 6) + Long.numberOfTrailingZeros(word);
+                return s < scanEnd ? s : limit;
+            }
+            if (++w > last) {
+                return limit;
+            }
+            word = word(w);
+        }
+    }
+
+    /** The first clear bit in [from, limit), or {@code limit} if all are set (bits past {@link #bits()} count as clear). */
+    public long nextClear(long from, long limit) {
+        if (from >= limit) {
+            return limit;
+        }
+        if (from >= bits) {
+            return from;
+        }
+        int w = (int) (from >>> 6);
+        int last = (int) ((Math.min(limit, bits) - 1) >>> 6);
+        long word = ~word(w) & (-1L << from);
+        while (true) {
+            if (word != 0) {
+                return Math.min(Math.min(limit, bits), ((long) w << 6) + Long.numberOfTrailingZeros(word));
+            }
+            if (++w > last) {
+                return Math.min(limit, bits);
+            }
+            word = ~word(w);
+        }
+    }
+
     /** The first clear bit at or after {@code from}, or {@link #bits()} when all up to the end are set. */
     public long nextClear(long from) {
         if (from >= bits) {

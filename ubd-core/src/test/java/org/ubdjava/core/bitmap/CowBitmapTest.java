@@ -163,4 +163,39 @@ class CowBitmapTest {
         byte[] expected = java.util.Arrays.copyOf(model.toByteArray(), (bits + 7) / 8);
         assertArrayEquals(expected, bm.toBytes());
     }
+
+    /** The bounded searches agree with a bit-by-bit scan, including past bits() (clear) and at word edges. */
+    @Property(tries = 300)
+    void boundedSearchesMatchABitByBitScan(@ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 700) int bits,
+                                           @ForAll long seed) {
+        CowBitmap b = new CowBitmap(bits, (bits + 7) / 8);
+        java.util.Random r = new java.util.Random(seed);
+        for (int i = 0; i < bits; i++) {
+            if (r.nextInt(4) == 0) {
+                b.setRange(i, Math.min(bits, i + 1 + r.nextInt(70)));
+            }
+        }
+        for (int t = 0; t < 50; t++) {
+            long from = r.nextInt(bits + 80);
+            long limit = from + r.nextInt(200);
+            long wantSet = limit;
+            for (long s = from; s < limit; s++) {
+                if (s < bits && b.get(s)) {
+                    wantSet = s;
+                    break;
+                }
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(wantSet, b.nextSet(from, limit), "nextSet(" + from + ", " + limit + ")");
+            if (from < bits) {
+                long wantClear = limit;
+                for (long s = from; s < limit; s++) {
+                    if (s >= bits || !b.get(s)) {
+                        wantClear = s;
+                        break;
+                    }
+                }
+                org.junit.jupiter.api.Assertions.assertEquals(wantClear, b.nextClear(from, limit), "nextClear(" + from + ", " + limit + ")");
+            }
+        }
+    }
 }

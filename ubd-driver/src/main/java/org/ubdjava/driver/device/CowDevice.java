@@ -77,7 +77,8 @@ public final class CowDevice implements BlockDevice {
         try {
             for (long s = first; s < end; ) {
                 boolean inCow = s < bitmap.bits() && bitmap.get(s);
-                long runEnd = inCow ? Math.min(end, bitmap.nextClear(s)) : nextSetOrEnd(s, end);
+                // both searches stop at the request's end: the cost follows the request, not the device
+                long runEnd = inCow ? bitmap.nextClear(s, end) : bitmap.nextSet(s, end);
                 dst.limit(pos + (int) ((runEnd - first) * SECTOR)).position(pos + (int) ((s - first) * SECTOR));
                 (inCow ? cowData : backing).read(s * SECTOR, dst);
                 s = runEnd;
@@ -85,11 +86,6 @@ public final class CowDevice implements BlockDevice {
         } finally {
             dst.limit(limit).position(pos);
         }
-    }
-
-    private long nextSetOrEnd(long from, long end) {
-        long n = bitmap.nextSet(from);
-        return n < 0 || n > end ? end : n;
     }
 
     @Override

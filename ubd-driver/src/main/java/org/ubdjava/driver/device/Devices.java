@@ -3,6 +3,7 @@ package org.ubdjava.driver.device;
 import java.io.IOException;
 
 import org.ubdjava.core.device.DeviceFiles;
+import org.ubdjava.driver.cache.BackingCaches;
 
 /** Builds the device stack for opened host files: a raw image, or the COW layer over its backing file. */
 public final class Devices {
@@ -10,18 +11,34 @@ public final class Devices {
     }
 
     public static BlockDevice of(DeviceFiles files) throws IOException {
+        return of(files, null);
+    }
+
+    /**
+     * As {@link #of(DeviceFiles)}, with the backing file of a COW device read through its shared
+     * cache in {@code caches} (null or a disabled config: straight from the file). Raw images have
+     * no backing file and are never cached.
+     */
+    public static BlockDevice of(DeviceFiles files, BackingCaches caches) throws IOException {
         boolean noTrim = files.config().flags().noTrim();
         if (!files.isCow()) {
             BlockDevice raw = new FileDevice(new ChannelIo(files.image().channel()), 0, files.size(), files.readOnly());
             return noTrim ? new NoTrimDevice(raw) : raw;
         }
-        return cow(files, new ChannelIo(files.image().channel()));
+        return cow(files, new ChannelIo(files.image().channel()), caches);
     }
 
     /** The COW stack with the COW file's operations going through {@code cowIo} (recorded, in crash tests). */
     public static CowDevice cow(DeviceFiles files, HostIo cowIo) {
+        return cow(files, cowIo, null);
+    }
+
+    private static CowDevice cow(DeviceFiles files, HostIo cowIo, BackingCaches caches) {
         BlockDevice cowData = new FileDevice(cowIo, files.geometry().dataOffset(), files.size(), files.readOnly());
         BlockDevice backing = new FileDevice(new ChannelIo(files.backing().channel()), 0, files.size(), true);
+        if (caches != null) {
+            backing = caches.wrap(files.backing().key(), files.backing().path().toString(), files.config().name(), backing);
+        }
         return new CowDevice(cowData, backing, cowIo, files.bitmap(), files.geometry().bitmapOffset(),
                 files.size(), files.readOnly(), files.config().flags().noTrim());
     }

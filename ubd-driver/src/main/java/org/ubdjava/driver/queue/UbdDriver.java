@@ -19,6 +19,8 @@ import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.options.ParseOutcome;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
+import org.ubdjava.driver.cache.BackingCaches;
+import org.ubdjava.driver.cache.CacheConfig;
 import org.ubdjava.driver.device.BlockDevice;
 import org.ubdjava.driver.device.Devices;
 import org.ubdjava.driver.device.IoStatus;
@@ -41,10 +43,22 @@ import com.lmax.disruptor.dsl.ProducerType;
  * in the ring complete, then closes the disks.
  */
 public final class UbdDriver implements AutoCloseable {
-    /** Defaults sized for these 2-core machines. */
-    public record Config(int ringSize, int ioThreads, WaitStrategy waitStrategy) {
+    /**
+     * Defaults sized for these 2-core machines.
+     *
+     * @param cache the shared backing cache: off by default ({@link CacheConfig#off()})
+     */
+    public record Config(int ringSize, int ioThreads, WaitStrategy waitStrategy, CacheConfig cache) {
+        public Config(int ringSize, int ioThreads, WaitStrategy waitStrategy) {
+            this(ringSize, ioThreads, waitStrategy, CacheConfig.off());
+        }
+
         public static Config defaults() {
             return new Config(4096, 1, new BlockingWaitStrategy());
+        }
+
+        public Config withCache(CacheConfig c) {
+            return new Config(ringSize, ioThreads, waitStrategy, c);
         }
     }
 
@@ -71,6 +85,7 @@ public final class UbdDriver implements AutoCloseable {
     private final RingBuffer<RequestEvent> ring;
     private final int ioThreads;
     private final Stats stats = new Stats();
+    private final BackingCaches caches;
     private final List<Disk> disks = new ArrayList<>();
     private final AtomicInteger nextId = new AtomicInteger();
     private volatile boolean closed;
@@ -81,6 +96,7 @@ public final class UbdDriver implements AutoCloseable {
 
     public UbdDriver(Config config) {
         this.ioThreads = config.ioThreads();
+        this.caches = new BackingCaches(config.cache() == null ? CacheConfig.off() : config.cache());
         AtomicInteger n = new AtomicInteger();
         ThreadFactory threads = r -> {
             Thread t = new Thread(r, "ubd-io-" + n.getAndIncrement());
@@ -117,6 +133,11 @@ public final class UbdDriver implements AutoCloseable {
         return stats;
     }
 
+    /** The shared backing caches (one per backing file) and their statistics, per device and total. */
+    public BackingCaches caches() {
+        return caches;
+    }
+
     /** Attaches a device given in the kernel's syntax, e.g. {@code ubd0=cow.img,root_fs}. */
     public Disk attach(String spec, KernelLog log) {
         ParseOutcome o = new UbdOptionParser().parse(spec);
@@ -148,9 +169,11 @@ public final class UbdDriver implements AutoCloseable {
             throw new IllegalStateException("driver closed");
         }
         DeviceFiles files = opener.open(config);
+        BlockDevice stack = null;
         try {
-            BlockDevice device = decorator.apply(Devices.of(files));
             BackingWatch watch = files.isCow() ? BackingWatch.of(config.name(), files.backing().path(), opener.log()) : null;
+            stack = Devices.of(files, caches);
+            BlockDevice device = decorator.apply(stack);
             int id = nextId.getAndIncrement();
             Disk disk = new Disk(id, id % ioThreads, config, files, device, watch);
             synchronized (disks) {
@@ -158,6 +181,13 @@ public final class UbdDriver implements AutoCloseable {
             }
             return disk;
         } catch (IOException | RuntimeException e) {
+            try {
+                if (stack != null) {
+                    stack.close(); // gives back its share of the backing cache
+                }
+            } catch (IOException ignored) {
+                // failing already
+            }
             try {
                 files.close();
             } catch (IOException ignored) {

@@ -1,4 +1,4 @@
-package org.ubdjava.core.testing;
+package org.ubdjava.core.oracle;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>On hosts whose XSAVE area is larger than UML 6.1 expects (AMX), the kernel panics at the first
  * process ("ptrace set fp regs failed, errno = 14"): a small LD_PRELOAD shim, built here with gcc,
  * makes its XSTATE ptrace calls use the host's full buffer. The driver code is untouched.
+ *
+ * <p>Main code, not test code: the interop tests use it, and so does {@code ubd bench}, which runs
+ * fio in the guest to measure the real driver beside ours.
  */
 public final class UmlKernel {
     private static final AtomicInteger RUNS = new AtomicInteger();
@@ -50,7 +53,7 @@ public final class UmlKernel {
     }
 
     private static Optional<UmlKernel> probe() {
-        Optional<Path> k = RealTools.find("linux.uml");
+        Optional<Path> k = onPath("linux.uml");
         if (k.isEmpty()) {
             unavailable = "linux.uml is not installed (apt-get install -y user-mode-linux)";
             return Optional.empty();
@@ -71,7 +74,7 @@ public final class UmlKernel {
 
     /** Compiles the XSTATE shim once per machine; null when there is no compiler (then the kernel runs bare). */
     private static Path buildShim() {
-        if (RealTools.find("gcc").isEmpty()) {
+        if (onPath("gcc").isEmpty()) {
             return null;
         }
         try (InputStream src = UmlKernel.class.getResourceAsStream("/uml/uml_xstate_shim.c")) {
@@ -84,15 +87,32 @@ public final class UmlKernel {
             Files.createDirectories(dir);
             Path c = Files.write(dir.resolve("uml_xstate_shim.c"), code);
             Path tmp = dir.resolve("uml_xstate_shim.so." + ProcessHandle.current().pid());
-            Exec.Result r = Exec.run(dir, List.of("gcc", "-O2", "-shared", "-fPIC", "-o", tmp.toString(), c.toString(), "-ldl"));
-            if (r.exit() != 0) {
+            Process gcc = new ProcessBuilder("gcc", "-O2", "-shared", "-fPIC", "-o", tmp.toString(), c.toString(), "-ldl")
+                    .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
+                gcc.destroyForcibly();
                 return null;
             }
             Files.move(tmp, so, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             return so;
         } catch (IOException e) {
             return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
         }
+    }
+
+    /** An executable on PATH. */
+    public static Optional<Path> onPath(String program) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : path.split(":")) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, program);
+            if (Files.isExecutable(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -101,11 +121,16 @@ public final class UmlKernel {
      * @param ubdArgs kernel arguments such as {@code ubd0=cow.img,backing.img}, passed as they are
      */
     public Result run(String script, List<String> ubdArgs, int timeoutSeconds) {
+        return run(script, ubdArgs, timeoutSeconds, "256M");
+    }
+
+    /** As {@link #run(String, List, int)} with the guest's memory, e.g. "512M" (fio's libraries need it). */
+    public Result run(String script, List<String> ubdArgs, int timeoutSeconds, String mem) {
         Path dir;
         try {
             dir = Files.createTempDirectory("ubd-uml-run");
         } catch (IOException e) {
-            throw new AssertionError(e);
+            throw new java.io.UncheckedIOException(e);
         }
         try {
             Path guest = Files.writeString(dir.resolve("guest.sh"), script);
@@ -116,7 +141,7 @@ public final class UmlKernel {
                     + "dmesg >" + dir.resolve("kmsg") + "\n"
                     + "sync; poweroff -f\n");
             Files.setPosixFilePermissions(boot, PosixFilePermissions.fromString("rwxr-xr-x"));
-            List<String> cmd = new ArrayList<>(List.of(kernel.toString(), "mem=256M",
+            List<String> cmd = new ArrayList<>(List.of(kernel.toString(), "mem=" + mem,
                     "umid=ubdj" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet(), "uml_dir=" + dir));
             cmd.addAll(ubdArgs);
             cmd.addAll(List.of("root=/dev/root", "rootfstype=hostfs", "rootflags=/", "rw", "init=" + boot,
@@ -143,16 +168,20 @@ public final class UmlKernel {
             }
             return new Result(Integer.parseInt(rc), read(dir.resolve("out")), kernelMessages(dir));
         } catch (IOException e) {
-            throw new AssertionError(e);
+            throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new AssertionError(e);
+            throw new IllegalStateException("interrupted", e);
         } finally {
-            try {
-                TempDirs.delete(dir);
-            } catch (IOException ignored) {
-                // a leftover temp dir is harmless
-            }
+            deleteQuietly(dir);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a leftover temp dir is harmless
         }
     }
 

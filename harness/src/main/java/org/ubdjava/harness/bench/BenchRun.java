@@ -1,0 +1,228 @@
+package org.ubdjava.harness.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.ubdjava.core.device.KernelLog;
+import org.ubdjava.core.oracle.UmlKernel;
+import org.ubdjava.driver.cache.CacheConfig;
+import org.ubdjava.driver.cache.CachePolicy;
+import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.IoOp;
+import org.ubdjava.driver.queue.UbdDriver;
+
+/**
+ * Every system on every workload, in one run, so ratios compare like with like: the raw host file,
+ * our driver without and with the shared cache, qcow2 through qemu-img bench, the real UML driver
+ * with fio in the guest; then the cache study on the real trace. Missing tools are skipped with a
+ * line saying so.
+ */
+public final class BenchRun {
+    static final int DEPTH = 32;
+
+    private final BenchPlan plan;
+    private final PrintWriter log;
+    private final BenchFiles files;
+    private final List<Measurement> results = new ArrayList<>();
+    private final List<String> skipped = new ArrayList<>();
+    private TracePages trace;
+
+    private final CacheConfig cache;
+
+    /** @param policy the shared cache's policy in the driver+cache rows (the study compares all of them) */
+    public BenchRun(boolean quick, Path dir, Path tracePath, CachePolicy policy, PrintWriter log) {
+        this.plan = BenchPlan.of(quick, dir, tracePath);
+        this.cache = new CacheConfig(policy, plan.cacheBytes(), 0);
+        this.log = log;
+        this.files = new BenchFiles(dir, plan.backingBytes());
+    }
+
+    public BenchReport run() throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        files.prepare();
+        files.warmPageCache();
+        if (Files.isReadable(plan.trace())) {
+            trace = TracePages.read(plan.trace(), plan.traceLimit());
+        } else {
+            skip("trace workload and cache study skipped: " + plan.trace() + " not found");
+        }
+        raw();
+        driver("driver", CacheConfig.off());
+        driver("driver+cache", cache);
+        qcow2();
+        uml();
+        List<CacheStudy.Result> study = trace == null ? List.of() : study();
+        return new BenchReport(plan, cache.policy(), withRatios(), study, skipped, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private void skip(String line) {
+        skipped.add(line);
+        log.println("*** " + line);
+        log.flush();
+    }
+
+    private void progress(String what) {
+        log.println("  " + what);
+        log.flush();
+    }
+
+    private void raw() throws IOException {
+        Path scratch = plan.dir().resolve("raw-scratch.img");
+        Files.deleteIfExists(scratch);
+        try (FileChannel back = FileChannel.open(files.backing, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(scratch, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            out.truncate(0);
+            out.write(java.nio.ByteBuffer.wrap(new byte[1]), files.size - 1);
+            for (Workload w : Workload.values()) {
+                if (w == Workload.TRACE && trace == null) {
+                    continue;
+                }
+                progress("raw " + w.id);
+                results.add(RawFileLoad.run(back, out, w, trace, plan.warmMillis(), plan.measureMillis()));
+            }
+            progress("cache layer alone, 4 KiB random hits");
+            results.add(DeviceLoop.cacheHits(back, cache, plan.warmMillis(), plan.measureMillis()));
+        } finally {
+            Files.deleteIfExists(scratch);
+        }
+    }
+
+    private void driver(String system, CacheConfig cache) throws IOException, InterruptedException {
+        for (Workload w : Workload.values()) {
+            if (w == Workload.TRACE && trace == null) {
+                continue;
+            }
+            for (int devices : plan.deviceCounts()) {
+                if (devices > 1 && (w == Workload.RAND_READ_HALF || (plan.quick() && w != Workload.RAND_READ_EMPTY && w != Workload.TRACE))) {
+                    continue; // --quick: several devices only where sharing shows
+                }
+                if (w == Workload.TRACE && devices == 1 || plan.quick() && w == Workload.TRACE && devices == 64) {
+                    continue;
+                }
+                int[] depths = devices == 1 && !w.sequential && w != Workload.TRACE ? new int[] {1, DEPTH}
+                        : new int[] {Math.max(1, (w.sequential ? devices : DEPTH) / devices)};
+                for (int depth : depths) {
+                    progress(system + " " + w.id + " x" + devices + " depth " + depth);
+                    results.add(driverRun(system, cache, w, devices, depth));
+                }
+            }
+        }
+    }
+
+    private Measurement driverRun(String system, CacheConfig cache, Workload w, int devices, int depth)
+            throws IOException, InterruptedException {
+        List<Path> cows = new ArrayList<>();
+        try (UbdDriver driver = new UbdDriver(UbdDriver.Config.defaults().withCache(cache))) {
+            List<Disk> disks = new ArrayList<>();
+            for (int i = 0; i < devices; i++) {
+                String spec;
+                if (w == Workload.RAND_READ_HALF) {
+                    spec = "ubd0r=" + files.cowHalf + "," + files.backing;
+                } else {
+                    Path cow = plan.dir().resolve("run-" + i + ".cow");
+                    Files.deleteIfExists(cow);
+                    cows.add(cow);
+                    spec = "ubd" + (i % 16) + "=" + cow + "," + files.backing;
+                }
+                disks.add(driver.attach(spec, KernelLog.DISCARD));
+            }
+            // one sequential pass: the host page cache is warm for every system, and our cache is full
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(1 << 20);
+            for (long at = 0; at < files.size; at += b.capacity()) {
+                b.clear();
+                driver.submit(disks.get(0), IoOp.READ, at, b, 0).join();
+            }
+            return new DriverLoad(driver, w, trace).run(system, disks, depth, plan.warmMillis(), plan.measureMillis());
+        } finally {
+            for (Path c : cows) {
+                Files.deleteIfExists(c);
+            }
+        }
+    }
+
+    private void qcow2() throws IOException {
+        Optional<Path> qemu = UmlKernel.onPath("qemu-img");
+        if (qemu.isEmpty()) {
+            skip("qcow2 skipped: qemu-img not installed (apt-get install -y qemu-utils)");
+            return;
+        }
+        QemuImgBench q = new QemuImgBench(qemu.get(), plan.dir(), files.backing);
+        double scale = plan.measureMillis() / 1000.0;
+        for (Workload w : new Workload[] {Workload.RAND_READ_EMPTY, Workload.RAND_WRITE, Workload.SEQ_READ, Workload.SEQ_WRITE}) {
+            for (int depth : w.sequential ? new int[] {1} : new int[] {1, DEPTH}) {
+                int count = (int) (scale * (w.sequential ? 2000 : depth == 1 ? 40_000 : 150_000));
+                progress("qcow2 " + w.id + " depth " + depth);
+                try {
+                    results.add(q.run(w, depth, count));
+                } catch (IOException e) {
+                    skip("qcow2 " + w.id + " failed: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void uml() throws IOException {
+        Optional<Path> fio = UmlKernel.onPath("fio");
+        if (fio.isEmpty()) {
+            skip("real UML driver skipped: fio not installed (apt-get install -y fio)");
+            return;
+        }
+        progress("uml: booting linux.uml");
+        Optional<UmlKernel> k = UmlKernel.get();
+        if (k.isEmpty()) {
+            skip("real UML driver skipped: " + UmlKernel.whyUnavailable());
+            return;
+        }
+        Path half = plan.dir().resolve("uml-half.cow");
+        Path e1 = plan.dir().resolve("uml-empty1.cow");
+        Path e2 = plan.dir().resolve("uml-empty2.cow");
+        try {
+            Files.deleteIfExists(e1);
+            Files.deleteIfExists(e2);
+            ExternalTools.run(List.of("cp", "--sparse=always", files.cowHalf.toString(), half.toString()), plan.dir(), 120);
+            int seconds = (int) Math.max(1, plan.measureMillis() / 1000);
+            progress("uml: fio in the guest, " + seconds + " s per workload");
+            results.addAll(new UmlFioBench(k.get(), fio.get()).run(files.backing, half, e1, e2,
+                    List.of(Workload.RAND_READ_HALF, Workload.RAND_READ_EMPTY, Workload.RAND_WRITE, Workload.SEQ_READ,
+                            Workload.SEQ_WRITE), seconds));
+        } catch (RuntimeException e) {
+            skip("real UML driver failed: " + e.getMessage());
+        } finally {
+            Files.deleteIfExists(half);
+            Files.deleteIfExists(e1);
+            Files.deleteIfExists(e2);
+        }
+    }
+
+    /** The I/O runs are over, so the simulations may use every core: one per (VMs, policy). */
+    private List<CacheStudy.Result> study() {
+        CacheStudy s = new CacheStudy(trace);
+        List<int[]> jobs = new ArrayList<>();
+        CachePolicy[] policies = {CachePolicy.LRU, CachePolicy.CLOCK, CachePolicy.W_TINYLFU};
+        for (int vms : new int[] {8, 64}) {
+            for (int p = 0; p < policies.length; p++) {
+                jobs.add(new int[] {vms, p});
+            }
+        }
+        progress("cache study: " + jobs.size() + " simulations (8 and 64 VMs x " + policies.length + " policies) on "
+                + trace.count + " trace records");
+        return jobs.parallelStream().map(j -> s.run(j[0], policies[j[1]], plan.studyPerVmMiB(), plan.studySteps())).toList();
+    }
+
+    private List<Measurement> withRatios() {
+        List<Measurement> out = new ArrayList<>();
+        for (Measurement m : results) {
+            double raw = results.stream().filter(r -> r.system().equals("raw") && r.workload().equals(m.workload()))
+                    .mapToDouble(Measurement::iops).findFirst().orElse(Double.NaN);
+            out.add(m.withRatio(m.iops() / raw));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,150 @@
+package org.ubdjava.harness.bench;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.ubdjava.driver.cache.CacheStats;
+import org.ubdjava.driver.device.IoStatus;
+import org.ubdjava.driver.queue.Completion;
+import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.IoOp;
+import org.ubdjava.driver.queue.UbdDriver;
+
+/**
+ * A closed loop on the driver: {@code depth} requests per disk always in flight; each completion
+ * (on the I/O thread) records its latency and submits the slot's next request. Nothing is
+ * allocated per request. Runs a warm-up, then measures for a fixed time.
+ */
+final class DriverLoad {
+    private final UbdDriver driver;
+    private final Workload workload;
+    private final TracePages trace;
+    private final Recorder latency = new Recorder(3);
+    private final LongAdder ops = new LongAdder();
+    private final LongAdder bytes = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private volatile boolean stop;
+    private CountDownLatch drained;
+
+    DriverLoad(UbdDriver driver, Workload workload, TracePages trace) {
+        this.driver = driver;
+        this.workload = workload;
+        this.trace = trace;
+    }
+
+    /** Where one disk's requests go next: a shared cursor for sequential and trace workloads. */
+    private final class DiskState {
+        final Disk disk;
+        final long size;
+        final long pages;
+        final AtomicLong cursor = new AtomicLong();
+        final int traceStart;
+
+        DiskState(Disk disk, int index, int disks) {
+            this.disk = disk;
+            this.size = disk.size();
+            this.pages = size >>> 12;
+            this.traceStart = trace == null ? 0 : (int) ((long) index * trace.count / disks);
+        }
+    }
+
+    /** One request in flight, resubmitted by its own completion. */
+    private final class Slot implements Completion {
+        final DiskState d;
+        final ByteBuffer buffer;
+        final Xorshift rng;
+        long start;
+        int length;
+
+        Slot(DiskState d, int maxLength, long seed) {
+            this.d = d;
+            this.buffer = ByteBuffer.allocateDirect(maxLength);
+            this.rng = new Xorshift(seed);
+            for (int i = 0; i < maxLength; i += 4096) {
+                buffer.put(i, (byte) seed); // written data is not all zeros
+            }
+        }
+
+        void issue() {
+            IoOp op = workload.write ? IoOp.WRITE : IoOp.READ;
+            long offset;
+            int len = workload.blockSize;
+            if (workload == Workload.TRACE) {
+                int r = (int) ((d.traceStart + d.cursor.getAndIncrement()) % trace.count);
+                int n = Math.min(trace.lastPage[r] - trace.firstPage[r] + 1, 256);
+                long page = trace.firstPage[r] % d.pages;
+                page = Math.min(page, d.pages - n);
+                offset = page << 12;
+                len = n << 12;
+                op = trace.write[r] ? IoOp.WRITE : IoOp.READ;
+            } else if (workload.sequential) {
+                offset = d.cursor.getAndAdd(len) % (d.size - len + 1) / len * len;
+            } else {
+                offset = rng.next(d.size / len) * len;
+            }
+            length = len;
+            buffer.clear().limit(len);
+            start = System.nanoTime();
+            driver.submit(d.disk, op, offset, buffer, 0, this, 0);
+        }
+
+        @Override
+        public void complete(long tag, IoStatus status) {
+            latency.recordValue(System.nanoTime() - start);
+            ops.increment();
+            bytes.add(length);
+            if (status != IoStatus.OK) {
+                errors.increment();
+            }
+            if (stop) {
+                drained.countDown();
+            } else {
+                issue();
+            }
+        }
+    }
+
+    Measurement run(String system, List<Disk> disks, int depthPerDisk, long warmMillis, long measureMillis) throws InterruptedException {
+        int maxLength = workload == Workload.TRACE ? 1 << 20 : workload.blockSize;
+        List<Slot> slots = new ArrayList<>();
+        for (int i = 0; i < disks.size(); i++) {
+            DiskState d = new DiskState(disks.get(i), i, disks.size());
+            for (int k = 0; k < depthPerDisk; k++) {
+                slots.add(new Slot(d, maxLength, 31L * i + k + 1));
+            }
+        }
+        drained = new CountDownLatch(slots.size());
+        for (Slot s : slots) {
+            s.issue();
+        }
+        TimeUnit.MILLISECONDS.sleep(warmMillis);
+        long ops0 = ops.sum();
+        long bytes0 = bytes.sum();
+        CacheStats cache0 = driver.caches().total();
+        latency.reset();
+        long t0 = System.nanoTime();
+        TimeUnit.MILLISECONDS.sleep(measureMillis);
+        long ops1 = ops.sum();
+        long bytes1 = bytes.sum();
+        long t1 = System.nanoTime();
+        Histogram h = latency.getIntervalHistogram();
+        CacheStats cache1 = driver.caches().total();
+        stop = true;
+        if (!drained.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("requests did not drain");
+        }
+        long hits = cache1.hits() - cache0.hits();
+        long misses = cache1.misses() - cache0.misses();
+        double hitRatio = hits + misses == 0 ? Double.NaN : (double) hits / (hits + misses);
+        String note = errors.sum() == 0 ? "" : errors.sum() + " errors";
+        return new Measurement(system, workload.id, disks.size(), depthPerDisk, ops1 - ops0, bytes1 - bytes0, (t1 - t0) / 1e9,
+                h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, hitRatio, Double.NaN, note);
+    }
+}
