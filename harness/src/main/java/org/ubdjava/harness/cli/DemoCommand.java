@@ -46,7 +46,7 @@ public final class DemoCommand implements Callable<Integer> {
             Path backing = dir.resolve("base.img");
             DemoImage.create(backing, IMAGE_BYTES, 3, 42); // data in every third MiB, holes between
             ReplayOptions o = new ReplayOptions(DemoCommand::demoTrace, "ubd0=" + dir.resolve("vm.cow") + "," + backing,
-                    VMS, 16, 0, 1, false, false, 2, Long.MAX_VALUE, null, keep ? dir.resolve("report") : null);
+                    VMS, 16, 0, 1, false, false, 2, Long.MAX_VALUE, null, keep ? dir.resolve("report") : null, 0);
             int exit = ReplayCommand.report(spec, Replay.run(o), json, o.out());
             if (keep) {
                 spec.commandLine().getErr().println("kept " + dir);

@@ -73,6 +73,11 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = "Replay only the first N I/O records of the trace.")
     long limit = Long.MAX_VALUE;
 
+    @Option(names = "--oracle", paramLabel = "N", defaultValue = "0",
+            description = {"Also have the real UML kernel (linux.uml) read N sampled VMs' COW files, every page they wrote,",
+                    "and check its reading against the model (default ${DEFAULT-VALUE}: off). Fails when the kernel cannot run."})
+    int oracle;
+
     @Option(names = "--inject", paramLabel = "FAULT",
             description = "Test the checks: drop-writes:N (every Nth write of a disk reports success but writes nothing) "
                     + "or stale-reads:N (every Nth read returns a changed byte).")
@@ -93,7 +98,7 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         ReplayOptions o = new ReplayOptions(() -> format == null ? TraceReaders.open(trace) : TraceReaders.open(trace, format),
-                device, vms, maxInflight, pace, seed, shiftSpace, force, mergeChecks, limit, fault, out);
+                device, vms, maxInflight, pace, seed, shiftSpace, force, mergeChecks, limit, fault, out, oracle);
         return report(spec, Replay.run(o), json, out);
     }
 

@@ -166,8 +166,31 @@ public final class Replay {
                     mergesOk++;
                 }
             }
+            KernelOracle.Result oracle = KernelOracle.Result.NONE;
+            int sampled = Math.min(o.oracle(), o.vms());
+            if (sampled > 0) {
+                int[] picked = new int[sampled];
+                long[] shifts = new long[o.vms()];
+                for (VmReplayer vm : vms) {
+                    shifts[vm.vm] = vm.shift;
+                }
+                for (int i = 0; i < sampled; i++) {
+                    picked[i] = sampled == 1 ? 0 : (int) ((long) i * (o.vms() - 1) / (sampled - 1));
+                }
+                Path work = Files.createTempDirectory(cows.get(0).toAbsolutePath().getParent(), ".ubd-oracle-");
+                try {
+                    oracle = new KernelOracle(plan, checker, log).check(picked, cows, shifts, work);
+                } finally {
+                    try (var files = Files.list(work)) {
+                        for (Path p : files.toList()) {
+                            Files.deleteIfExists(p);
+                        }
+                    }
+                    Files.deleteIfExists(work);
+                }
+            }
             return ReplayResult.of(o, plan, vms, latency, elapsedNanos, log, backingUnchanged, bitmapsExact, usage,
-                    merges, mergesOk, samples, before);
+                    merges, mergesOk, samples, before, oracle);
         }
     }
 

@@ -24,5 +24,5 @@ import org.ubdjava.harness.trace.TraceReader;
  */
 public record ReplayOptions(Supplier<TraceReader> trace, String spec, int vms, int maxInflight, double pace, long seed,
                             boolean shiftSpace, boolean force, int mergeChecks, long limit,
-                            FaultInjectingDevice.Fault fault, Path out) {
+                            FaultInjectingDevice.Fault fault, Path out, int oracle) {
 }

@@ -13,7 +13,8 @@ public record ReplayResult(Map<String, Object> json, List<String> problemLines, 
 
     static ReplayResult of(ReplayOptions o, ReplayPlan plan, List<VmReplayer> vms, Histogram latency, long elapsedNanos,
                            MismatchLog log, boolean backingUnchanged, boolean bitmapsExact, long[] usage,
-                           int merges, int mergesOk, List<Timeline.Sample> samples, BackingFingerprint backing) {
+                           int merges, int mergesOk, List<Timeline.Sample> samples, BackingFingerprint backing,
+                           KernelOracle.Result oracle) {
         long requests = 0;
         long bytes = 0;
         long readsVerified = 0;
@@ -33,7 +34,8 @@ public record ReplayResult(Map<String, Object> json, List<String> problemLines, 
             usageTotal += u;
         }
         long modelSectors = plan.model.sectors();
-        boolean passed = log.mismatches() == 0 && log.problems() == 0 && backingUnchanged && bitmapsExact && mergesOk == merges;
+        boolean passed = log.mismatches() == 0 && log.problems() == 0 && backingUnchanged && bitmapsExact && mergesOk == merges
+                && oracle.passed();
 
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("passed", passed);
@@ -46,6 +48,14 @@ public record ReplayResult(Map<String, Object> json, List<String> problemLines, 
         j.put("bitmaps_exact", bitmapsExact);
         j.put("merge_checked", merges);
         j.put("merge_ok", mergesOk);
+        if (oracle.requested() > 0) {
+            Map<String, Object> k = new LinkedHashMap<>();
+            k.put("requested", oracle.requested());
+            k.put("checked", oracle.checked());
+            k.put("ok", oracle.ok());
+            k.put("unavailable", oracle.unavailable());
+            j.put("oracle", k);
+        }
         j.put("elapsed_s", round(seconds));
         j.put("iops", round(requests / seconds));
         j.put("mb_per_s", round(bytes / seconds / 1e6));
@@ -108,6 +118,12 @@ public record ReplayResult(Map<String, Object> json, List<String> problemLines, 
                 json.get("reads_verified"), json.get("mismatches"), json.get("errors")));
         b.append(String.format(Locale.ROOT, "  backing unchanged %s, bitmaps exact %s, merges checked %s/%s%n",
                 yes(json.get("backing_unchanged")), yes(json.get("bitmaps_exact")), json.get("merge_ok"), json.get("merge_checked")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> oracle = (Map<String, Object>) json.get("oracle");
+        if (oracle != null) {
+            b.append(String.format(Locale.ROOT, "  real kernel (--oracle): %s of %s VMs' COW files read as the model says%n",
+                    oracle.get("ok"), oracle.get("requested")));
+        }
         b.append(String.format(Locale.ROOT, "  %s IOPS, %s MB/s, latency p50 %s us, p99 %s us, p99.9 %s us%n",
                 json.get("iops"), json.get("mb_per_s"), lat.get("p50"), lat.get("p99"), lat.get("p999")));
         b.append(String.format(Locale.ROOT, "  per-VM IOPS min %s, median %s, max %s%n", spread.get("min"), spread.get("median"), spread.get("max")));

@@ -1,0 +1,60 @@
+package org.ubdjava.harness.replay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ubdjava.core.cli.Json;
+import org.ubdjava.core.testing.RequiresUmlKernel;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+
+/** ubd replay --oracle: the real kernel reads sampled VMs' COW files, and its reading is checked against the model. */
+@RequiresUmlKernel
+class ReplayOracleTest {
+    @TempDir
+    Path dir;
+
+    private String[] args(String... extra) throws Exception {
+        Path backing = dir.resolve("base.img");
+        if (!Files.exists(backing)) {
+            DemoImage.create(backing, 64L << 20, 3, 9);
+        }
+        Path trace = Files.exists(dir.resolve("demo.iolog")) ? dir.resolve("demo.iolog") : ReplayRun.demoTrace(dir);
+        String[] base = {"replay", "--trace", trace.toString(), "--vms", "3", "--json", "--merge-check", "0", "--force"};
+        String[] all = new String[base.length + extra.length + 1];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(extra, 0, all, base.length, extra.length);
+        all[all.length - 1] = "ubd0=" + dir.resolve("run/vm.cow") + "," + backing;
+        return all;
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theRealKernelReadsEverySampledVmAsTheModelSays() throws Exception {
+        ReplayRun r = ReplayRun.of(args("--oracle", "3", "--shift-space"));
+        assertEquals(0, r.exit(), r.err());
+        Map<String, Object> json = Json.mapper().readValue(r.out(), new TypeReference<Map<String, Object>>() { });
+        assertEquals(Map.of("requested", 3, "checked", 3, "ok", 3), withoutNull((Map<String, Object>) json.get("oracle")));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void andCatchesACowFileThatLacksWhatWasAcknowledged() throws Exception {
+        // dropped writes report success without reaching the COW file: the kernel must read the old data
+        ReplayRun r = ReplayRun.of(args("--oracle", "1", "--inject", "drop-writes:40"));
+        assertEquals(1, r.exit());
+        Map<String, Object> json = Json.mapper().readValue(r.out(), new TypeReference<Map<String, Object>>() { });
+        assertEquals(Map.of("requested", 1, "checked", 1, "ok", 0), withoutNull((Map<String, Object>) json.get("oracle")),
+                "the kernel's reading was found wrong");
+    }
+
+    private static Map<String, Object> withoutNull(Map<String, Object> m) {
+        m.values().removeIf(v -> v == null);
+        return m;
+    }
+}
