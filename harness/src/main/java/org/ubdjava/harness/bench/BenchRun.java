@@ -17,6 +17,7 @@ import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.harness.nbd.NbdServer;
 
 /**
  * Every system on every workload, in one run, so ratios compare like with like: the raw host file,
@@ -57,6 +58,7 @@ public final class BenchRun {
         driver("driver", CacheConfig.off());
         driver("driver+cache", cache);
         qcow2();
+        overNbd();
         uml();
         List<CacheStudy.Result> study = trace == null ? List.of() : study();
         return new BenchReport(plan, cache.policy(), withRatios(), study, skipped, (System.nanoTime() - t0) / 1e9);
@@ -163,6 +165,35 @@ public final class BenchRun {
                     results.add(q.run(w, depth, count));
                 } catch (IOException e) {
                     skip("qcow2 " + w.id + " failed: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Our driver exported by ubd serve, driven by the same qemu-img bench as the qcow2 row. */
+    private void overNbd() throws IOException {
+        Optional<Path> qemu = UmlKernel.onPath("qemu-img");
+        if (qemu.isEmpty()) {
+            skip("driver over NBD skipped: qemu-img not installed (apt-get install -y qemu-utils)");
+            return;
+        }
+        QemuImgBench q = new QemuImgBench(qemu.get(), plan.dir(), files.backing);
+        double scale = plan.measureMillis() / 1000.0;
+        Path socket = plan.dir().resolve("bench-nbd.sock");
+        for (Workload w : new Workload[] {Workload.RAND_READ_EMPTY, Workload.RAND_WRITE, Workload.SEQ_READ, Workload.SEQ_WRITE}) {
+            for (int depth : w.sequential ? new int[] {1} : new int[] {1, DEPTH}) {
+                int count = (int) (scale * (w.sequential ? 2000 : depth == 1 ? 40_000 : 150_000));
+                progress("driver over NBD " + w.id + " depth " + depth);
+                Path cow = plan.dir().resolve("nbd-" + w.id + "-" + depth + ".cow");
+                Files.deleteIfExists(cow);
+                UbdDriver driver = new UbdDriver();
+                try (NbdServer server = new NbdServer(driver, List.of(driver.attach("ubd0=" + cow + "," + files.backing, KernelLog.DISCARD)),
+                        "unix:" + socket, line -> { }).start()) {
+                    results.add(q.bench("driver over NBD", "raw", server.uri("ubda"), w, depth, count));
+                } catch (IOException | RuntimeException e) {
+                    skip("driver over NBD " + w.id + " failed: " + e.getMessage());
+                } finally {
+                    Files.deleteIfExists(cow);
                 }
             }
         }

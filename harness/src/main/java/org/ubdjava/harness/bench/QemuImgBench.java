@@ -36,25 +36,33 @@ final class QemuImgBench {
             throw new IOException("qemu-img create failed: " + c.output().strip());
         }
         try {
-            List<String> cmd = new ArrayList<>(List.of(qemuImg.toString(), "bench", "-f", "qcow2", "-c", Integer.toString(count),
-                    "-d", Integer.toString(depth), "-s", Integer.toString(w.blockSize)));
-            if (!w.sequential) {
-                cmd.addAll(List.of("-S", Integer.toString((1 << 20) + 4096)));
-            }
-            if (w.write) {
-                cmd.add("-w");
-            }
-            cmd.add(overlay.toString());
-            ExternalTools.Run r = ExternalTools.run(cmd, dir, 300);
-            Matcher m = DONE.matcher(r.output());
-            if (r.exit() != 0 || !m.find()) {
-                throw new IOException("qemu-img bench failed: " + r.output().strip());
-            }
-            double seconds = Double.parseDouble(m.group(1));
-            return new Measurement("qcow2", w.id, 1, depth, count, (long) count * w.blockSize, seconds, Double.NaN, Double.NaN,
-                    Double.NaN, Double.NaN, w.sequential ? "qemu-img bench" : "qemu-img bench, strided (no random mode)");
+            return bench("qcow2", "qcow2", overlay.toString(), w, depth, count);
         } finally {
             Files.deleteIfExists(overlay);
         }
+    }
+
+    /**
+     * The same qemu-img bench run against any image qemu opens, e.g. an NBD URI: the tool is the
+     * same on both sides, so the qcow2 and NBD rows compare like with like.
+     */
+    Measurement bench(String system, String format, String target, Workload w, int depth, int count) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(qemuImg.toString(), "bench", "-f", format, "-c", Integer.toString(count),
+                "-d", Integer.toString(depth), "-s", Integer.toString(w.blockSize)));
+        if (!w.sequential) {
+            cmd.addAll(List.of("-S", Integer.toString((1 << 20) + 4096)));
+        }
+        if (w.write) {
+            cmd.add("-w");
+        }
+        cmd.add(target);
+        ExternalTools.Run r = ExternalTools.run(cmd, dir, 300);
+        Matcher m = DONE.matcher(r.output());
+        if (r.exit() != 0 || !m.find()) {
+            throw new IOException("qemu-img bench failed: " + r.output().strip());
+        }
+        double seconds = Double.parseDouble(m.group(1));
+        return new Measurement(system, w.id, 1, depth, count, (long) count * w.blockSize, seconds, Double.NaN, Double.NaN,
+                Double.NaN, Double.NaN, w.sequential ? "qemu-img bench" : "qemu-img bench, strided (no random mode)");
     }
 }
