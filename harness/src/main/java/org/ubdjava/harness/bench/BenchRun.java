@@ -195,7 +195,62 @@ public final class BenchRun {
                 } finally {
                     Files.deleteIfExists(cow);
                 }
+                qemuNbd(q, w, depth, count);
             }
+        }
+    }
+
+    /** qemu-nbd serving a qcow2 overlay of the same backing file over a unix socket: the baseline for ubd serve. */
+    private void qemuNbd(QemuImgBench q, Workload w, int depth, int count) throws IOException {
+        Optional<Path> qemuNbd = UmlKernel.onPath("qemu-nbd");
+        Optional<Path> qemuImg = UmlKernel.onPath("qemu-img");
+        if (qemuNbd.isEmpty() || qemuImg.isEmpty()) {
+            skip("qemu-nbd skipped: not installed (apt-get install -y qemu-utils)");
+            return;
+        }
+        progress("qemu-nbd " + w.id + " depth " + depth);
+        Path overlay = plan.dir().resolve("qemu-nbd-" + w.id + "-" + depth + ".qcow2");
+        Path socket = plan.dir().resolve("qemu-nbd.sock");
+        Files.deleteIfExists(overlay);
+        Files.deleteIfExists(socket);
+        ExternalTools.Run c = ExternalTools.run(List.of(qemuImg.get().toString(), "create", "-q", "-f", "qcow2", "-b",
+                files.backing.toString(), "-F", "raw", overlay.toString()), plan.dir(), 60);
+        if (c.exit() != 0) {
+            skip("qemu-nbd " + w.id + ": qemu-img create failed: " + c.output().strip());
+            return;
+        }
+        Process server = new ProcessBuilder(qemuNbd.get().toString(), "--persistent", "--shared=8", "--cache=writeback",
+                "--socket=" + socket, "-f", "qcow2", overlay.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!Files.exists(socket) && System.nanoTime() < deadline && server.isAlive()) {
+                sleepQuietly(20);
+            }
+            if (!Files.exists(socket)) {
+                skip("qemu-nbd " + w.id + ": the server did not start");
+                return;
+            }
+            results.add(q.bench("qemu-nbd", "raw", "nbd+unix:///?socket=" + socket, w, depth, count));
+        } catch (IOException e) {
+            skip("qemu-nbd " + w.id + " failed: " + e.getMessage());
+        } finally {
+            server.destroy();
+            try {
+                server.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Files.deleteIfExists(overlay);
+            Files.deleteIfExists(socket);
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
