@@ -20,7 +20,7 @@ import org.ubdjava.core.format.CowFile;
  * random blocks). The backing file is never written after it is made: its mtime is in the COW
  * header.
  */
-final class BenchFiles {
+public final class BenchFiles {
     static final long SIZE = 1L << 30;
     static final int BLOCK = 4096;
     static final long BLOCKS = SIZE / BLOCK;
@@ -93,6 +93,14 @@ final class BenchFiles {
 
     /** Random 4 KiB blocks until half are in the COW file; data first, then the whole bitmap. */
     static void fillHalf(Path cow) throws IOException {
+        fill(cow, 0.5);
+    }
+
+    /**
+     * Scattered 4 KiB writes into a COW file until {@code fraction} of its sectors are in it: data
+     * first, then the bitmap, as the driver does. Returns the sectors set.
+     */
+    public static long fill(Path cow, double fraction) throws IOException {
         long sectors;
         long dataOffset;
         long bitmapOffset;
@@ -106,7 +114,7 @@ final class BenchFiles {
         CowBitmap bm = new CowBitmap(sectors, bitmapLength);
         SplittableRandom rnd = new SplittableRandom(2);
         ByteBuffer page = ByteBuffer.allocateDirect(BLOCK);
-        long target = sectors / 2;
+        long target = (long) (sectors * fraction);
         try (FileChannel ch = FileChannel.open(cow, StandardOpenOption.WRITE)) {
             while (bm.cardinality() < target) {
                 for (int i = 0; i < 4096; i++) {
@@ -124,6 +132,7 @@ final class BenchFiles {
             }
             ch.write(ByteBuffer.wrap(bm.toBytes()), bitmapOffset);
         }
+        return bm.cardinality();
     }
 
     /** Reads the whole file once so that every benchmark runs on a warm page cache. */

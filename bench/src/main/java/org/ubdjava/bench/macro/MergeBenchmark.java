@@ -12,9 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
-import org.ubdjava.core.bitmap.CowBitmap;
+import org.ubdjava.bench.jmh.BenchFiles;
 import org.ubdjava.core.format.CowCreator;
-import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowMerger;
 import org.ubdjava.core.nativeio.NativeFiles;
 
@@ -40,7 +39,7 @@ public final class MergeBenchmark {
         makeBacking(back, size);
         Files.deleteIfExists(cow);
         CowCreator.create(cow, back.toString(), false);
-        long written = fillCow(cow, fraction);
+        long written = BenchFiles.fill(cow, fraction);
 
         String umlMoo = which("uml_moo");
         List<Double> ours = new ArrayList<>();
@@ -115,42 +114,6 @@ public final class MergeBenchmark {
                 ch.write(ByteBuffer.wrap(new byte[1]), size - 1);
             }
         }
-    }
-
-    /** Scattered 4 KiB writes until the fraction is reached; data first, then the bitmap, as the driver does. */
-    static long fillCow(Path cow, double fraction) throws IOException {
-        long sectors;
-        long dataOffset;
-        long bitmapOffset;
-        long bitmapLength;
-        try (CowFile f = CowFile.open(cow)) {
-            sectors = f.geometry().sectors();
-            dataOffset = f.geometry().dataOffset();
-            bitmapOffset = f.geometry().bitmapOffset();
-            bitmapLength = f.geometry().bitmapLength();
-        }
-        CowBitmap bm = new CowBitmap(sectors, bitmapLength);
-        SplittableRandom rnd = new SplittableRandom(2);
-        ByteBuffer page = ByteBuffer.allocateDirect(4096);
-        long target = (long) (sectors * fraction);
-        try (FileChannel ch = FileChannel.open(cow, StandardOpenOption.WRITE)) {
-            while (bm.cardinality() < target) {
-                for (int i = 0; i < 1024; i++) {
-                    long s = rnd.nextLong(sectors / 8) * 8;
-                    if (!bm.setRange(s, s + 8)) {
-                        continue;
-                    }
-                    page.clear();
-                    while (page.hasRemaining()) {
-                        page.putLong(rnd.nextLong());
-                    }
-                    page.flip();
-                    ch.write(page, dataOffset + s * 512);
-                }
-            }
-            ch.write(ByteBuffer.wrap(bm.toBytes()), bitmapOffset);
-        }
-        return bm.cardinality();
     }
 
     /** Each timed run starts with no dirty pages left by the one before. */

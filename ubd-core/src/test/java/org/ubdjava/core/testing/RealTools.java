@@ -1,6 +1,5 @@
 package org.ubdjava.core.testing;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -10,14 +9,7 @@ public final class RealTools {
     }
 
     public static Optional<Path> find(String program) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-        for (String dir : path.split(":")) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, program);
-            if (Files.isExecutable(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
+        return org.ubdjava.core.oracle.UmlKernel.onPath(program);
     }
 
     public static String umlMkcow() {
