@@ -163,7 +163,7 @@ public final class CowDevice implements BlockDevice {
         b.flip();
         long pos = bitmapOffset + firstByte;
         while (b.hasRemaining()) {
-            pos += cowFile.write(b, pos);
+            pos += HostIo.progress(cowFile.write(b, pos), pos);
         }
     }
 

@@ -59,7 +59,7 @@ public final class FileDevice implements BlockDevice {
         long pos = base + offset;
         try {
             while (src.hasRemaining()) {
-                pos += file.write(src, pos);
+                pos += HostIo.progress(file.write(src, pos), pos);
             }
         } finally {
             src.position(start);

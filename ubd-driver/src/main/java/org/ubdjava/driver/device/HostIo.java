@@ -22,4 +22,15 @@ public interface HostIo {
 
     /** Makes a range read as zeros keeping the size (fallocate ZERO_RANGE, or a hole where unsupported). */
     void zeroRange(long offset, long length) throws IOException;
+
+    /**
+     * A write's byte count, or an error when it wrote nothing: looping on a write that makes no
+     * progress would hang the I/O thread (the kernel takes it for success and drops the rest).
+     */
+    static int progress(int written, long position) throws IOException {
+        if (written <= 0) {
+            throw new IOException("short write: nothing written at " + position);
+        }
+        return written;
+    }
 }
