@@ -100,7 +100,7 @@ public final class NativeFiles {
         } catch (LastErrorException e) {
             int errno = e.getErrorCode();
             if (errno == LibC.EOPNOTSUPP || errno == LibC.ENOSYS) {
-                throw new UnsupportedOperationException("fallocate mode " + mode + " not supported by this file system");
+                throw new NotSupportedException("fallocate mode " + mode + " not supported by this file system");
             }
             throw new IOException("fallocate failed: errno " + errno);
         }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
 import org.ubdjava.core.nativeio.NativeFiles;
+import org.ubdjava.core.nativeio.NotSupportedException;
 
 /** {@link HostIo} on a file channel's own descriptor (the one that holds the POSIX lock). */
 public final class ChannelIo implements HostIo {
@@ -38,7 +39,7 @@ public final class ChannelIo implements HostIo {
     public void zeroRange(long offset, long length) throws IOException {
         try {
             NativeFiles.zeroRange(file, offset, length);
-        } catch (UnsupportedOperationException e) {
+        } catch (NotSupportedException e) {
             // a hole reads back as zeros too, on file systems without ZERO_RANGE
             NativeFiles.punchHole(file, offset, length);
         }

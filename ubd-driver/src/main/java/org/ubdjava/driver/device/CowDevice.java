@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 import org.ubdjava.core.bitmap.CowBitmap;
+import org.ubdjava.core.nativeio.NotSupportedException;
 
 /**
  * The copy-on-write layer: a device whose sectors live in the COW file when their bit is set and
@@ -121,9 +122,9 @@ public final class CowDevice implements BlockDevice {
         }
     }
 
-    private void checkTrim() {
+    private void checkTrim() throws NotSupportedException {
         if (noTrim) {
-            throw new UnsupportedOperationException("discard and write-zeroes are off for this device ('t')");
+            throw new NotSupportedException("discard and write-zeroes are off for this device ('t')");
         }
     }
 

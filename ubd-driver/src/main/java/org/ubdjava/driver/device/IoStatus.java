@@ -2,6 +2,8 @@ package org.ubdjava.driver.device;
 
 import java.io.IOException;
 
+import org.ubdjava.core.nativeio.NotSupportedException;
+
 /** A request's outcome, as the kernel driver maps errno onto block-layer status (reference §4.8). */
 public enum IoStatus {
     OK,
@@ -13,7 +15,7 @@ public enum IoStatus {
     NOTSUPP;
 
     public static IoStatus of(Throwable failure) {
-        if (failure instanceof UnsupportedOperationException) {
+        if (failure instanceof NotSupportedException) {
             return NOTSUPP;
         }
         if (failure instanceof IOException) {

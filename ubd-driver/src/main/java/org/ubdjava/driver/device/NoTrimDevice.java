@@ -3,6 +3,8 @@ package org.ubdjava.driver.device;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
+import org.ubdjava.core.nativeio.NotSupportedException;
+
 /** The 't' flag on a raw image: discard and write-zeroes are not offered. */
 final class NoTrimDevice implements BlockDevice {
     private final BlockDevice inner;
@@ -37,13 +39,13 @@ final class NoTrimDevice implements BlockDevice {
     }
 
     @Override
-    public void discard(long offset, long length) {
-        throw new UnsupportedOperationException("discard is off for this device ('t')");
+    public void discard(long offset, long length) throws NotSupportedException {
+        throw new NotSupportedException("discard is off for this device ('t')");
     }
 
     @Override
-    public void writeZeroes(long offset, long length) {
-        throw new UnsupportedOperationException("write-zeroes is off for this device ('t')");
+    public void writeZeroes(long offset, long length) throws NotSupportedException {
+        throw new NotSupportedException("write-zeroes is off for this device ('t')");
     }
 
     @Override
