@@ -20,6 +20,7 @@ import org.ubdjava.core.options.ParseOutcome;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.device.BlockDevice;
+import org.ubdjava.driver.device.FaultInjectingDevice;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.harness.trace.TraceReader;
@@ -88,7 +89,15 @@ public final class Replay {
         List<VmReplayer> vms = new ArrayList<>();
         Histogram latency = new Histogram(3_600_000_000_000L, 3);
         long elapsedNanos;
-        UnaryOperator<BlockDevice> layer = o.fault() == null ? UnaryOperator.identity() : o.fault()::wrap;
+        // the fault layers are kept so the report can say how many faults they injected
+        List<FaultInjectingDevice> faults = new ArrayList<>();
+        UnaryOperator<BlockDevice> layer = o.fault() == null ? UnaryOperator.identity() : inner -> {
+            FaultInjectingDevice f = new FaultInjectingDevice(inner, o.fault());
+            synchronized (faults) {
+                faults.add(f);
+            }
+            return f;
+        };
         DeviceOpener opener = new DeviceOpener(HostFileTable.PROCESS, line -> { }); // "Creating ..." once per VM is noise here
         try (FileChannel backingRead = FileChannel.open(backing, StandardOpenOption.READ);
              Progress progress = Progress.of("replay", totalBytes)) {
@@ -189,8 +198,12 @@ public final class Replay {
                     Files.deleteIfExists(work);
                 }
             }
-            return ReplayResult.of(o, plan, vms, latency, elapsedNanos, log, backingUnchanged, bitmapsExact, usage,
+            ReplayResult result = ReplayResult.of(o, plan, vms, latency, elapsedNanos, log, backingUnchanged, bitmapsExact, usage,
                     merges, mergesOk, samples, before, oracle);
+            if (o.fault() != null) {
+                result.json().put("faults_injected", faults.stream().mapToLong(FaultInjectingDevice::injected).sum());
+            }
+            return result;
         }
     }
 
