@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * <p>opcode R is READ, W is WRITE; offset and length are bytes; timestamp is microseconds (since the
  * Unix epoch), returned as microseconds since the first record. The published files have no
  * header line; a first line starting with "device_id" is accepted and counted under
- * {@value MsrCsvReader#HEADER}. Lines of every device are returned.
+ * {@value TextTraceReader#HEADER}. Lines of every device are returned.
  */
 final class AlibabaCsvReader extends TextTraceReader {
     private static final String EXPECTED = "expected 'device_id,opcode,offset,length,timestamp' with opcode R or W"
@@ -28,26 +28,10 @@ final class AlibabaCsvReader extends TextTraceReader {
 
     @Override
     boolean parseLine(TraceRecord.Mutable into) {
-        if (lines.isBlank()) {
-            skipped.add(BLANK);
+        if (!splitCsv("device_id", 5, EXPECTED)) {
             return false;
         }
-        fields.splitCommas(lines.buffer(), lines.start(), lines.end());
-        if (lines.lineNumber() == 1 && fields.isIgnoreCase(0, "device_id")) {
-            skipped.add(MsrCsvReader.HEADER);
-            return false;
-        }
-        if (fields.count() != 5) {
-            throw error(EXPECTED + quoteLine());
-        }
-        TraceOp op;
-        if (fields.isIgnoreCase(1, "R")) {
-            op = TraceOp.READ;
-        } else if (fields.isIgnoreCase(1, "W")) {
-            op = TraceOp.WRITE;
-        } else {
-            throw error("expected opcode R or W, got " + TraceFormatException.quote(fields.text(1)));
-        }
+        TraceOp op = readOrWrite(1, "R", "W", "opcode");
         long offset = fields.number(2);
         long length = fields.number(3);
         long micros = fields.number(4);

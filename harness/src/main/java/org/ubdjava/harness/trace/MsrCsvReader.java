@@ -14,11 +14,10 @@ import java.nio.file.Path;
  * <p>Timestamp is a Windows FILETIME (100 ns ticks since 1601), returned as microseconds since the
  * first record; Type is Read (READ) or Write (WRITE), in any case; Offset and Size are bytes;
  * ResponseTime (100 ns ticks) is checked and ignored. The published files have no header line; a
- * first line starting with "Timestamp" is accepted and counted under {@value #HEADER}. Lines of
+ * first line starting with "Timestamp" is accepted and counted under {@value TextTraceReader#HEADER}. Lines of
  * every host and disk are returned.
  */
 final class MsrCsvReader extends TextTraceReader {
-    static final String HEADER = "header line";
     private static final String EXPECTED = "expected 'Timestamp,Hostname,DiskNumber,Type,Offset,Size,ResponseTime'"
             + " with Type Read or Write and the rest numbers, got ";
     private static final int TICKS_PER_MICROSECOND = 10;
@@ -31,26 +30,10 @@ final class MsrCsvReader extends TextTraceReader {
 
     @Override
     boolean parseLine(TraceRecord.Mutable into) {
-        if (lines.isBlank()) {
-            skipped.add(BLANK);
+        if (!splitCsv("Timestamp", 7, EXPECTED)) {
             return false;
         }
-        fields.splitCommas(lines.buffer(), lines.start(), lines.end());
-        if (lines.lineNumber() == 1 && fields.isIgnoreCase(0, "Timestamp")) {
-            skipped.add(HEADER);
-            return false;
-        }
-        if (fields.count() != 7) {
-            throw error(EXPECTED + quoteLine());
-        }
-        TraceOp op;
-        if (fields.isIgnoreCase(3, "Read")) {
-            op = TraceOp.READ;
-        } else if (fields.isIgnoreCase(3, "Write")) {
-            op = TraceOp.WRITE;
-        } else {
-            throw error("expected Type Read or Write, got " + TraceFormatException.quote(fields.text(3)));
-        }
+        TraceOp op = readOrWrite(3, "Read", "Write", "Type");
         long ticks = fields.number(0);
         long offset = fields.number(4);
         long size = fields.number(5);

@@ -10,6 +10,8 @@ import org.ubdjava.core.UbdException;
 /** What every line-oriented trace reader shares: the line loop, skip counting and error messages. */
 abstract class TextTraceReader implements TraceReader {
     static final String BLANK = "blank lines";
+    /** Skip reason for the optional header line of the CSV formats. */
+    static final String HEADER = "header line";
 
     private final Path path;
     private final TraceFormat format;
@@ -46,6 +48,38 @@ abstract class TextTraceReader implements TraceReader {
      * @return true if it was an I/O record, now in {@code into}; false if it was skipped (and counted)
      */
     abstract boolean parseLine(TraceRecord.Mutable into);
+
+    /**
+     * Splits the current line into comma-separated {@link #fields}. A blank line, or a first line
+     * whose first field is {@code headerField}, is counted and skipped (false); a line with another
+     * number of fields than {@code count} is an error naming what was {@code expected}.
+     */
+    final boolean splitCsv(String headerField, int count, String expected) {
+        if (lines.isBlank()) {
+            skipped.add(BLANK);
+            return false;
+        }
+        fields.splitCommas(lines.buffer(), lines.start(), lines.end());
+        if (lines.lineNumber() == 1 && fields.isIgnoreCase(0, headerField)) {
+            skipped.add(HEADER);
+            return false;
+        }
+        if (fields.count() != count) {
+            throw error(expected + quoteLine());
+        }
+        return true;
+    }
+
+    /** READ or WRITE from a field holding one of two names (case ignored); {@code what} names the field in the error. */
+    final TraceOp readOrWrite(int field, String read, String write, String what) {
+        if (fields.isIgnoreCase(field, read)) {
+            return TraceOp.READ;
+        }
+        if (fields.isIgnoreCase(field, write)) {
+            return TraceOp.WRITE;
+        }
+        throw error("expected " + what + " " + read + " or " + write + ", got " + TraceFormatException.quote(fields.text(field)));
+    }
 
     /** Called when the file ends, to object to what is missing. */
     void atEnd() {

@@ -18,17 +18,7 @@ class ReplayDemoTraceTest {
     Path dir;
 
     private String[] args(String... extra) throws Exception {
-        Path backing = dir.resolve("base.img");
-        if (!Files.exists(backing)) {
-            DemoImage.create(backing, 64L << 20, 3, 7);
-        }
-        Path trace = Files.exists(dir.resolve("demo.iolog")) ? dir.resolve("demo.iolog") : ReplayRun.demoTrace(dir);
-        String[] base = {"replay", "--trace", trace.toString(), "--vms", "8", "--json"};
-        String[] all = new String[base.length + extra.length + 1];
-        System.arraycopy(base, 0, all, 0, base.length);
-        System.arraycopy(extra, 0, all, base.length, extra.length);
-        all[all.length - 1] = "ubd0=" + dir.resolve("run/vm.cow") + "," + backing;
-        return all;
+        return ReplayRun.demoArgs(dir, 7, 8, extra);
     }
 
     @Test

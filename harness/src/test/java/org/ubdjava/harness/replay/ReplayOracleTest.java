@@ -2,7 +2,6 @@ package org.ubdjava.harness.replay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -20,17 +19,10 @@ class ReplayOracleTest {
     Path dir;
 
     private String[] args(String... extra) throws Exception {
-        Path backing = dir.resolve("base.img");
-        if (!Files.exists(backing)) {
-            DemoImage.create(backing, 64L << 20, 3, 9);
-        }
-        Path trace = Files.exists(dir.resolve("demo.iolog")) ? dir.resolve("demo.iolog") : ReplayRun.demoTrace(dir);
-        String[] base = {"replay", "--trace", trace.toString(), "--vms", "3", "--json", "--merge-check", "0", "--force"};
-        String[] all = new String[base.length + extra.length + 1];
-        System.arraycopy(base, 0, all, 0, base.length);
-        System.arraycopy(extra, 0, all, base.length, extra.length);
-        all[all.length - 1] = "ubd0=" + dir.resolve("run/vm.cow") + "," + backing;
-        return all;
+        String[] fixed = {"--merge-check", "0", "--force"};
+        String[] all = java.util.Arrays.copyOf(fixed, fixed.length + extra.length);
+        System.arraycopy(extra, 0, all, fixed.length, extra.length);
+        return ReplayRun.demoArgs(dir, 9, 3, all);
     }
 
     @Test

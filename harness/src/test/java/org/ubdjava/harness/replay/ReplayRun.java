@@ -30,6 +30,24 @@ record ReplayRun(int exit, String out, String err) {
         return t;
     }
 
+    /**
+     * {@code ubd replay} of the demo trace on {@code vms} VMs over a demo image in {@code dir}
+     * (made once, from {@code imageSeed}), with {@code --json} and {@code extra} options.
+     */
+    static String[] demoArgs(Path dir, long imageSeed, int vms, String... extra) throws Exception {
+        Path backing = dir.resolve("base.img");
+        if (!Files.exists(backing)) {
+            DemoImage.create(backing, 64L << 20, 3, imageSeed);
+        }
+        Path trace = Files.exists(dir.resolve("demo.iolog")) ? dir.resolve("demo.iolog") : demoTrace(dir);
+        String[] base = {"replay", "--trace", trace.toString(), "--vms", Integer.toString(vms), "--json"};
+        String[] all = new String[base.length + extra.length + 1];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(extra, 0, all, base.length, extra.length);
+        all[all.length - 1] = "ubd0=" + dir.resolve("run/vm.cow") + "," + backing;
+        return all;
+    }
+
     static Path shared() {
         String root = System.getProperty("ubd.repo.root");
         Path p = root == null ? null : Path.of(root).getParent().resolve("shared");

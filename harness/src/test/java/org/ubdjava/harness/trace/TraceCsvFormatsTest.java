@@ -29,7 +29,7 @@ class TraceCsvFormatsTest {
                 "Timestamp,Hostname,DiskNumber,Type,Offset,Size,ResponseTime\n10,h,1,write,0,512,3\n".getBytes()),
                 TraceFormat.MSR_CSV)) {
             assertEquals(List.of(rec(0, WRITE, 0, 512, 2)), SampleTraces.drain(reader));
-            assertEquals(1, reader.skipped().count(MsrCsvReader.HEADER));
+            assertEquals(1, reader.skipped().count(TextTraceReader.HEADER));
         }
     }
 

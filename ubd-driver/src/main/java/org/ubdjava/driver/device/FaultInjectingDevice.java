@@ -15,7 +15,7 @@ import java.util.Locale;
  * </ul>
  * Counting is per device, so the faults are deterministic for a given request order.
  */
-public final class FaultInjectingDevice implements BlockDevice {
+public final class FaultInjectingDevice extends ForwardingDevice {
     public enum Mode {
         DROP_WRITES("drop-writes"),
         STALE_READS("stale-reads");
@@ -66,30 +66,19 @@ public final class FaultInjectingDevice implements BlockDevice {
     /** Where in the first sector a stale read changes a byte: past a 16-byte header a checker might stamp there. */
     static final int CORRUPT_AT = 300;
 
-    private final BlockDevice inner;
     private final Fault fault;
     private long writes;
     private long reads;
     private long injected;
 
     public FaultInjectingDevice(BlockDevice inner, Fault fault) {
-        this.inner = inner;
+        super(inner);
         this.fault = fault;
     }
 
     /** Faults injected so far. */
     public long injected() {
         return injected;
-    }
-
-    @Override
-    public long size() {
-        return inner.size();
-    }
-
-    @Override
-    public boolean readOnly() {
-        return inner.readOnly();
     }
 
     @Override
@@ -109,25 +98,5 @@ public final class FaultInjectingDevice implements BlockDevice {
             return;
         }
         inner.write(offset, src);
-    }
-
-    @Override
-    public void flush() throws IOException {
-        inner.flush();
-    }
-
-    @Override
-    public void discard(long offset, long length) throws IOException {
-        inner.discard(offset, length);
-    }
-
-    @Override
-    public void writeZeroes(long offset, long length) throws IOException {
-        inner.writeZeroes(offset, length);
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
     }
 }

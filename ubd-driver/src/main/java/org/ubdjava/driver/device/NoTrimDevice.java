@@ -1,41 +1,11 @@
 package org.ubdjava.driver.device;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-
 import org.ubdjava.core.nativeio.NotSupportedException;
 
 /** The 't' flag on a raw image: discard and write-zeroes are not offered. */
-final class NoTrimDevice implements BlockDevice {
-    private final BlockDevice inner;
-
+final class NoTrimDevice extends ForwardingDevice {
     NoTrimDevice(BlockDevice inner) {
-        this.inner = inner;
-    }
-
-    @Override
-    public long size() {
-        return inner.size();
-    }
-
-    @Override
-    public boolean readOnly() {
-        return inner.readOnly();
-    }
-
-    @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        inner.read(offset, dst);
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer src) throws IOException {
-        inner.write(offset, src);
-    }
-
-    @Override
-    public void flush() throws IOException {
-        inner.flush();
+        super(inner);
     }
 
     @Override
@@ -46,10 +16,5 @@ final class NoTrimDevice implements BlockDevice {
     @Override
     public void writeZeroes(long offset, long length) throws NotSupportedException {
         throw new NotSupportedException("write-zeroes is off for this device ('t')");
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
     }
 }
