@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -12,6 +13,7 @@ import org.ubdjava.core.UbdException;
 import org.ubdjava.harness.replay.DemoImage;
 import org.ubdjava.harness.replay.Replay;
 import org.ubdjava.harness.replay.ReplayOptions;
+import org.ubdjava.harness.replay.ReplayOptions.Shift;
 import org.ubdjava.harness.trace.TraceFormat;
 import org.ubdjava.harness.trace.TraceReaders;
 
@@ -45,8 +47,9 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             Path backing = dir.resolve("base.img");
             DemoImage.create(backing, IMAGE_BYTES, 3, 42); // data in every third MiB, holes between
-            ReplayOptions o = new ReplayOptions(DemoCommand::demoTrace, "ubd0=" + dir.resolve("vm.cow") + "," + backing,
-                    VMS, 16, 0, 1, false, false, 2, Long.MAX_VALUE, null, keep ? dir.resolve("report") : null, 0);
+            // VMs start at different points of the trace, as VMs of one host do
+            ReplayOptions o = new ReplayOptions(List.of(DemoCommand::demoTrace), "ubd0=" + dir.resolve("vm.cow") + "," + backing,
+                    VMS, 16, 0, 1, Shift.EVEN, Shift.NONE, 0, false, 2, Long.MAX_VALUE, null, keep ? dir.resolve("report") : null, 0);
             int exit = ReplayCommand.report(spec, Replay.run(o), json, o.out());
             if (keep) {
                 spec.commandLine().getErr().println("kept " + dir);

@@ -3,7 +3,10 @@ package org.ubdjava.harness.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 import org.ubdjava.core.cli.ExitCodes;
 import org.ubdjava.core.cli.Json;
@@ -11,8 +14,10 @@ import org.ubdjava.driver.device.FaultInjectingDevice;
 import org.ubdjava.harness.replay.HtmlReport;
 import org.ubdjava.harness.replay.Replay;
 import org.ubdjava.harness.replay.ReplayOptions;
+import org.ubdjava.harness.replay.ReplayOptions.Shift;
 import org.ubdjava.harness.replay.ReplayResult;
 import org.ubdjava.harness.trace.TraceFormat;
+import org.ubdjava.harness.trace.TraceReader;
 import org.ubdjava.harness.trace.TraceReaders;
 
 import picocli.CommandLine;
@@ -25,9 +30,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {"Replay a block trace on N VMs sharing one backing file, verifying every read.", "",
                 "VM i uses SPEC's COW file with -i inserted before the extension (vm.cow: vm-0.cow, vm-1.cow ...).",
+                "Given several --trace files, VM i replays trace i mod T (one trace per VM: as many traces as VMs).",
                 "Every write stores data stamped with (vm, request, sector); every read is checked against a model",
                 "of what the VM wrote. Afterwards: the backing file must be unchanged, each COW bitmap must hold",
-                "exactly the sectors written or discarded, and sample COW files are merged and compared."},
+                "exactly the sectors written or discarded, and sample COW files are merged and compared.",
+                "Before writing anything, the replay refuses to start when the COW files cannot fit on their file system."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every check passed", "1:a mismatch, an I/O error or a failed check (stderr lists them)",
                 "2:wrong command line"})
@@ -35,8 +42,9 @@ public final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--trace", required = true, paramLabel = "FILE", description = "The trace to replay.")
-    Path trace;
+    @Option(names = "--trace", required = true, paramLabel = "FILE",
+            description = "The trace to replay; repeat for several (VM i replays trace i mod T).")
+    List<Path> traces;
 
     @Option(names = "--format", paramLabel = "F", description = "Trace format: ${COMPLETION-CANDIDATES}; detected when absent.",
             converter = FormatConverter.class)
@@ -64,6 +72,20 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--shift-space", description = "Rotate VM i's offsets by i * device / N so VMs touch different regions.")
     boolean shiftSpace;
 
+    @Option(names = "--shift-time",
+            description = {"Start VM i at i/N of the trace's duration (by record when it has no timestamps); each VM wraps",
+                    "around and still replays every record once, so VMs are at different points of the trace at once."})
+    boolean shiftTime;
+
+    @Option(names = "--random-shifts",
+            description = "Draw each VM's shifts (those asked for) from its own seed, derived from --seed and its index, instead of spacing them evenly.")
+    boolean randomShifts;
+
+    @Option(names = "--at-once", paramLabel = "K", defaultValue = "0",
+            description = {"Run at most K VMs at a time (default: all). A finished VM's COW file is checked at once and then",
+                    "deleted, so disk use stays at K VMs' worth (files the --oracle reads are kept until it has)."})
+    int atOnce;
+
     @Option(names = "--force", description = "Replace COW files left by an earlier run.")
     boolean force;
 
@@ -88,8 +110,12 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (vms < 1 || maxInflight < 1 || pace < 0 || mergeChecks < 0 || limit < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--vms and --max-inflight must be at least 1, --pace, --merge-check and --limit not negative");
+        if (vms < 1 || maxInflight < 1 || pace < 0 || mergeChecks < 0 || limit < 0 || atOnce < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--vms and --max-inflight must be at least 1, --pace, --merge-check, --limit and --at-once not negative");
+        }
+        if (traces.size() > vms) {
+            throw new CommandLine.ParameterException(spec.commandLine(), traces.size() + " traces for " + vms + " VMs: some would not be replayed");
         }
         FaultInjectingDevice.Fault fault;
         try {
@@ -97,8 +123,13 @@ public final class ReplayCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        ReplayOptions o = new ReplayOptions(() -> format == null ? TraceReaders.open(trace) : TraceReaders.open(trace, format),
-                device, vms, maxInflight, pace, seed, shiftSpace, force, mergeChecks, limit, fault, out, oracle);
+        List<Supplier<TraceReader>> readers = new ArrayList<>();
+        for (Path trace : traces) {
+            readers.add(() -> format == null ? TraceReaders.open(trace) : TraceReaders.open(trace, format));
+        }
+        Shift how = randomShifts ? Shift.RANDOM : Shift.EVEN;
+        ReplayOptions o = new ReplayOptions(readers, device, vms, maxInflight, pace, seed, shiftTime ? how : Shift.NONE,
+                shiftSpace ? how : Shift.NONE, atOnce, force, mergeChecks, limit, fault, out, oracle);
         return report(spec, Replay.run(o), json, out);
     }
 

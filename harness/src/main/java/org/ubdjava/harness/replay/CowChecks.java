@@ -19,12 +19,10 @@ import it.unimi.dsi.fastutil.longs.LongArrayList;
 
 /** The checks of a VM's COW file after the run: its bitmap, its disk usage, and a full merge. */
 final class CowChecks {
-    private final ReplayPlan plan;
     private final ReadVerifier verifier;
     private final MismatchLog log;
 
-    CowChecks(ReplayPlan plan, ReadVerifier verifier, MismatchLog log) {
-        this.plan = plan;
+    CowChecks(ReadVerifier verifier, MismatchLog log) {
         this.verifier = verifier;
         this.log = log;
     }
@@ -33,25 +31,26 @@ final class CowChecks {
     record BitmapResult(boolean exact, long diskUsage) {
     }
 
-    BitmapResult bitmap(int vm, Path cow, long shift) {
+    BitmapResult bitmap(VmSchedule vm, Path cow) {
+        SectorModel model = vm.plan.model;
         try (CowFile f = CowFile.open(cow)) {
             CowBitmap bm = f.bitmap();
             long usage = NativeFiles.allocatedBytes(f.channel());
             long missing = 0;
             long firstMissing = -1;
-            for (Long2IntMap.Entry e : plan.model.view().long2IntEntrySet()) {
-                long d = verifier.rotate(e.getLongKey(), shift);
+            for (Long2IntMap.Entry e : model.view().long2IntEntrySet()) {
+                long d = vm.device(e.getLongKey());
                 if (!bm.get(d)) {
                     if (missing++ == 0) {
                         firstMissing = d;
                     }
                 }
             }
-            long extra = bm.cardinality() - (plan.model.sectors() - missing);
+            long extra = bm.cardinality() - (model.sectors() - missing);
             boolean exact = missing == 0 && extra == 0;
             if (!exact) {
-                log.problem(cow + ": vm " + vm + " COW bitmap has " + bm.cardinality() + " sectors, the model "
-                        + plan.model.sectors() + " (" + missing + " written but not set"
+                log.problem(cow + ": vm " + vm.vm + " COW bitmap has " + bm.cardinality() + " sectors, the model "
+                        + model.sectors() + " (" + missing + " written but not set"
                         + (firstMissing >= 0 ? ", first at sector " + firstMissing : "") + "; " + extra + " set but never written)");
             }
             return new BitmapResult(exact, usage);
@@ -68,14 +67,15 @@ final class CowChecks {
      *
      * @return whether the image matched
      */
-    boolean merge(int vm, Path cow, Path backingPath, long shift) {
+    boolean merge(VmSchedule vm, Path cow, Path backingPath) {
+        ReplayPlan plan = vm.plan;
         Path out = cow.resolveSibling(cow.getFileName() + ".merge-check");
         try {
             CowMerger.mergeInto(cow, null, out, p -> { });
             try (FileChannel merged = FileChannel.open(out, StandardOpenOption.READ);
                  FileChannel backing = FileChannel.open(backingPath, StandardOpenOption.READ)) {
-                long[] data = extents(merged);
-                long[] union = union(data, extents(backing));
+                long[] data = extents(merged, plan.deviceSectors);
+                long[] union = union(data, extents(backing, plan.deviceSectors));
                 long bad = 0;
                 ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
                 for (int i = 0; i < union.length; i += 2) {
@@ -84,24 +84,23 @@ final class CowChecks {
                         readFully(merged, buf, s, n);
                         for (int j = 0; j < n; j++) {
                             long device = s + j;
-                            long trace = device - shift < 0 ? device - shift + plan.deviceSectors : device - shift;
-                            int source = plan.model.sourceOf(trace);
-                            if (!verifier.matches(buf, j * SectorData.SECTOR, vm, source, device) && bad++ < 3) {
-                                log.problem(out + ": vm " + vm + " merged sector " + device + " is not "
-                                        + verifier.describeSource(vm, source));
+                            int source = vm.finalSource(device);
+                            if (!verifier.matches(buf, j * SectorData.SECTOR, vm.vm, source, device) && bad++ < 3) {
+                                log.problem(out + ": vm " + vm.vm + " merged sector " + device + " is not "
+                                        + verifier.describeSource(vm.vm, source));
                             }
                         }
                         s += n;
                     }
                 }
-                for (Long2IntMap.Entry e : plan.model.view().long2IntEntrySet()) {
-                    long device = verifier.rotate(e.getLongKey(), shift);
-                    if (e.getIntValue() >= 0 && !inside(data, device) && bad++ < 3) {
-                        log.problem(out + ": vm " + vm + " merged sector " + device + " is a hole, expected request " + e.getIntValue());
+                    for (Long2IntMap.Entry e : plan.model.view().long2IntEntrySet()) {
+                    long device = vm.device(e.getLongKey());
+                    if (SectorModel.isWrite(e.getIntValue()) && !inside(data, device) && bad++ < 3) {
+                        log.problem(out + ": vm " + vm.vm + " merged sector " + device + " is a hole, expected request " + e.getIntValue());
                     }
                 }
                 if (bad > 0) {
-                    log.problem(out + ": vm " + vm + " merge differs from the model in " + bad + " sectors");
+                    log.problem(out + ": vm " + vm.vm + " merge differs from the model in " + bad + " sectors");
                 }
                 return bad == 0;
             }
@@ -130,9 +129,9 @@ final class CowChecks {
     }
 
     /** Data extents as sorted [start, end) sector pairs, widened to whole sectors. */
-    private long[] extents(FileChannel ch) throws IOException {
+    private static long[] extents(FileChannel ch, long deviceSectors) throws IOException {
         LongArrayList out = new LongArrayList();
-        long size = Math.min(ch.size(), plan.deviceSectors * SectorData.SECTOR);
+        long size = Math.min(ch.size(), deviceSectors * SectorData.SECTOR);
         for (long at = NativeFiles.nextData(ch, 0); at >= 0 && at < size; ) {
             long end = Math.min(size, NativeFiles.nextHole(ch, at));
             out.add(at / SectorData.SECTOR);

@@ -39,22 +39,21 @@ final class KernelOracle {
         }
     }
 
-    private final ReplayPlan plan;
     private final ReadVerifier verifier;
     private final MismatchLog log;
 
-    KernelOracle(ReplayPlan plan, ReadVerifier verifier, MismatchLog log) {
-        this.plan = plan;
+    KernelOracle(ReadVerifier verifier, MismatchLog log) {
         this.verifier = verifier;
         this.log = log;
     }
 
-    Result check(int[] vms, List<Path> cows, long[] shifts, Path workDir) throws IOException {
+    /** Has the kernel read {@code vms}' COW files ({@code cows.get(i)} is {@code vms.get(i)}'s). */
+    Result check(List<VmSchedule> vms, List<Path> cows, Path workDir) throws IOException {
         Optional<UmlKernel> kernel = UmlKernel.get();
         if (kernel.isEmpty()) {
             String why = UmlKernel.whyUnavailable();
             log.problem("--oracle: the real kernel cannot run here: " + why);
-            return new Result(vms.length, 0, 0, why);
+            return new Result(vms.size(), 0, 0, why);
         }
         Path reader = workDir.resolve("read_ranges.py");
         try (InputStream in = KernelOracle.class.getResourceAsStream("/oracle/read_ranges.py")) {
@@ -62,25 +61,25 @@ final class KernelOracle {
         }
         int ok = 0;
         int checked = 0;
-        for (int from = 0; from < vms.length; from += DEVICES_PER_BOOT) {
-            int n = Math.min(DEVICES_PER_BOOT, vms.length - from);
+        for (int from = 0; from < vms.size(); from += DEVICES_PER_BOOT) {
+            int n = Math.min(DEVICES_PER_BOOT, vms.size() - from);
             StringBuilder script = new StringBuilder("set -e\n");
             List<String> args = new ArrayList<>();
             List<long[]> ranges = new ArrayList<>();
             for (int d = 0; d < n; d++) {
-                int vm = vms[from + d];
-                long[] r = writtenPages(shifts[vm]);
+                VmSchedule vm = vms.get(from + d);
+                long[] r = writtenPages(vm);
                 ranges.add(r);
-                Path list = workDir.resolve("oracle-" + vm + ".ranges");
+                Path list = workDir.resolve("oracle-" + vm.vm + ".ranges");
                 StringBuilder lines = new StringBuilder();
                 for (int i = 0; i < r.length; i += 2) {
                     lines.append(r[i]).append(' ').append(r[i + 1]).append('\n');
                 }
                 Files.writeString(list, lines);
                 // 'r': the kernel only reads the COW file, under a read lock
-                args.add("ubd" + d + "r=" + cows.get(vm));
+                args.add("ubd" + d + "r=" + cows.get(from + d));
                 script.append("python3 ").append(reader).append(" /dev/ubd").append((char) ('a' + d)).append(' ')
-                        .append(list).append(' ').append(workDir.resolve("oracle-" + vm + ".bin")).append('\n');
+                        .append(list).append(' ').append(workDir.resolve("oracle-" + vm.vm + ".bin")).append('\n');
             }
             UmlKernel.Result boot = kernel.get().run(script.toString(), args, 1800);
             if (boot.exit() != 0) {
@@ -89,22 +88,22 @@ final class KernelOracle {
                 continue;
             }
             for (int d = 0; d < n; d++) {
-                int vm = vms[from + d];
+                VmSchedule vm = vms.get(from + d);
                 checked++;
-                if (verify(vm, shifts[vm], ranges.get(d), workDir.resolve("oracle-" + vm + ".bin"))) {
+                if (verify(vm, ranges.get(d), workDir.resolve("oracle-" + vm.vm + ".bin"))) {
                     ok++;
                 }
             }
         }
-        return new Result(vms.length, checked, ok, null);
+        return new Result(vms.size(), checked, ok, null);
     }
 
     /** The 4 KiB pages holding the VM's written or discarded sectors, as [offset, length) byte runs; at least the first page. */
-    long[] writtenPages(long shift) {
-        long deviceBytes = plan.deviceSectors * ReplayPlan.SECTOR;
+    static long[] writtenPages(VmSchedule vm) {
+        long deviceBytes = vm.plan.deviceSectors * ReplayPlan.SECTOR;
         LongOpenHashSet pages = new LongOpenHashSet();
-        for (long traceSector : plan.model.view().keySet()) {
-            pages.add(verifier.rotate(traceSector, shift) * ReplayPlan.SECTOR / PAGE);
+        for (long traceSector : vm.plan.model.view().keySet()) {
+            pages.add(vm.device(traceSector) * ReplayPlan.SECTOR / PAGE);
         }
         if (pages.isEmpty()) {
             pages.add(0);
@@ -125,7 +124,7 @@ final class KernelOracle {
         return runs.stream().mapToLong(Long::longValue).toArray();
     }
 
-    private boolean verify(int vm, long shift, long[] ranges, Path copy) throws IOException {
+    private boolean verify(VmSchedule vm, long[] ranges, Path copy) throws IOException {
         long bad = 0;
         try (FileChannel in = FileChannel.open(copy, StandardOpenOption.READ)) {
             ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
@@ -138,17 +137,16 @@ final class KernelOracle {
                     buf.clear().limit(n * ReplayPlan.SECTOR);
                     while (buf.hasRemaining()) {
                         if (in.read(buf, pos + buf.position()) < 0) {
-                            log.problem(copy + ": the kernel's copy of vm " + vm + " ends early (" + (pos + buf.position()) + " bytes)");
+                            log.problem(copy + ": the kernel's copy of vm " + vm.vm + " ends early (" + (pos + buf.position()) + " bytes)");
                             return false;
                         }
                     }
                     for (int j = 0; j < n; j++) {
                         long device = first + s + j;
-                        long trace = device - shift < 0 ? device - shift + plan.deviceSectors : device - shift;
-                        int source = plan.model.sourceOf(trace);
-                        if (!verifier.matches(buf, j * ReplayPlan.SECTOR, vm, source, device) && bad++ < 3) {
-                            log.problem("--oracle: the real kernel reads vm " + vm + "'s sector " + device + " as not "
-                                    + verifier.describeSource(vm, source));
+                        int source = vm.finalSource(device);
+                        if (!verifier.matches(buf, j * ReplayPlan.SECTOR, vm.vm, source, device) && bad++ < 3) {
+                            log.problem("--oracle: the real kernel reads vm " + vm.vm + "'s sector " + device + " as not "
+                                    + verifier.describeSource(vm.vm, source));
                         }
                     }
                     pos += (long) n * ReplayPlan.SECTOR;

@@ -6,15 +6,15 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
 /**
- * Checks the data of one completed read against the plan: every sector must hold what its
- * expected source says (a write's {@link SectorData}, zeros, or the backing file's bytes, read
+ * Checks the data of one completed read against its VM's schedule: every sector must hold what
+ * its expected source says (a write's {@link SectorData}, zeros, or the backing file's bytes, read
  * here directly from the backing file, read-only).
  *
  * <p>One per worker thread (it owns a scratch buffer); the backing channel is shared, positional
  * reads being thread-safe.
  */
 final class ReadVerifier {
-    private final ReplayPlan plan;
+    private final long deviceSectors;
     private final FileChannel backing;
     private final long seed;
     private final int vms;
@@ -24,8 +24,8 @@ final class ReadVerifier {
     private long cachedFirst;
     private long cachedEnd;
 
-    ReadVerifier(ReplayPlan plan, FileChannel backing, long seed, int vms, MismatchLog log) {
-        this.plan = plan;
+    ReadVerifier(long deviceSectors, FileChannel backing, long seed, int vms, MismatchLog log) {
+        this.deviceSectors = deviceSectors;
         this.backing = backing;
         this.seed = seed;
         this.vms = vms;
@@ -33,22 +33,24 @@ final class ReadVerifier {
     }
 
     /**
-     * @param buf    the read's data, from position 0
-     * @param shift  the VM's rotation in sectors
+     * @param request the read's plan record
+     * @param buf     the read's data, from position 0
      * @return sectors that did not match
      */
-    int check(int vm, int request, ByteBuffer buf, long shift) {
+    int check(VmSchedule vm, int request, ByteBuffer buf) {
+        ReplayPlan plan = vm.plan;
         int bad = 0;
-        long trace = plan.firstSector[request];
+        long trace = plan.firstSector(request);
         int at = 0;
-        for (int r = plan.runFrom[request], end = plan.runFrom[request + 1]; r < end; r++) {
-            int source = plan.runSource[r];
-            for (int i = 0, n = plan.runLength[r]; i < n; i++, trace++, at += SectorData.SECTOR) {
-                long device = rotate(trace, shift);
-                if (!matches(buf, at, vm, source, device)) {
+        for (long r = plan.firstRun(request), end = plan.firstRun(request + 1); r < end; r++) {
+            int planned = plan.runSource(r);
+            for (int i = 0, n = plan.runLength(r); i < n; i++, trace++, at += SectorData.SECTOR) {
+                int source = vm.expected(planned, request, trace);
+                long device = vm.device(trace);
+                if (!matches(buf, at, vm.vm, source, device)) {
                     bad++;
-                    log.mismatch("vm " + vm + " sector " + device + " (read request " + request + "): expected "
-                            + describeSource(vm, source) + ", got " + SectorData.describe(buf, at, seed, vms, plan.count));
+                    log.mismatch("vm " + vm.vm + " sector " + device + " (read request " + request + "): expected "
+                            + describeSource(vm.vm, source) + ", got " + SectorData.describe(buf, at, seed, vms, plan.count));
                 }
             }
         }
@@ -57,10 +59,10 @@ final class ReadVerifier {
 
     /** Whether the sector at {@code at} in {@code buf} holds what {@code source} put at device sector {@code device}. */
     boolean matches(ByteBuffer buf, int at, int vm, int source, long device) {
-        if (source >= 0) {
+        if (SectorModel.isWrite(source)) {
             return SectorData.mismatch(buf, at, seed, vm, source, device) < 0;
         }
-        if (source == SectorModel.ZEROS) {
+        if (SectorModel.isDiscard(source)) {
             return SectorData.isZero(buf, at);
         }
         return equalsBacking(buf, at, device);
@@ -83,7 +85,7 @@ final class ReadVerifier {
      */
     private int backingSector(long device) {
         if (device < cachedFirst || device >= cachedEnd) {
-            long end = Math.min(plan.deviceSectors, device + scratch.capacity() / SectorData.SECTOR);
+            long end = Math.min(deviceSectors, device + scratch.capacity() / SectorData.SECTOR);
             scratch.clear().limit((int) ((end - device) * SectorData.SECTOR));
             try {
                 long pos = device * SectorData.SECTOR;
@@ -105,11 +107,7 @@ final class ReadVerifier {
     }
 
     String describeSource(int vm, int source) {
-        return source >= 0 ? "request " + source + " (vm " + vm + ")" : source == SectorModel.ZEROS ? "zeros" : "backing";
-    }
-
-    long rotate(long traceSector, long shift) {
-        long d = traceSector + shift;
-        return d >= plan.deviceSectors ? d - plan.deviceSectors : d;
+        return SectorModel.isWrite(source) ? "request " + source + " (vm " + vm + ")"
+                : SectorModel.isDiscard(source) ? "zeros (discard " + SectorModel.requestOf(source) + ")" : "backing";
     }
 }

@@ -6,9 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 import org.HdrHistogram.Histogram;
@@ -21,7 +22,6 @@ import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.device.BlockDevice;
 import org.ubdjava.driver.device.FaultInjectingDevice;
-import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.harness.trace.TraceReader;
 
@@ -29,7 +29,8 @@ import com.lmax.disruptor.BlockingWaitStrategy;
 
 /**
  * Runs N VMs over one backing file through one shared {@link UbdDriver}, verifies every read,
- * then checks the files: the backing file unchanged, each COW bitmap exact, a sample merged.
+ * checks each VM's COW file when it finishes (bitmap exact, a sample merged), and at the end the
+ * backing file (unchanged) and, with {@code --oracle}, the real kernel's reading of a sample.
  */
 public final class Replay {
     /** Direct memory all workers together may hold in request buffers. */
@@ -71,22 +72,28 @@ public final class Replay {
             }
             cows.add(cow);
         }
-        if (cows.get(0).getParent() != null) {
-            Files.createDirectories(cows.get(0).getParent());
-        }
+        Path cowDir = cows.get(0).toAbsolutePath().getParent();
+        Files.createDirectories(cowDir);
 
-        ReplayPlan plan;
-        try (TraceReader reader = o.trace().get()) {
-            plan = ReplayPlan.build(reader, deviceBytes, o.limit());
+        List<ReplayPlan> plans = new ArrayList<>();
+        for (Supplier<TraceReader> trace : o.traces()) {
+            try (TraceReader reader = trace.get()) {
+                plans.add(ReplayPlan.build(reader, deviceBytes, o.limit()));
+            }
         }
+        List<VmSchedule> schedules = schedules(plans, o);
+        int[] mergeChecked = sample(Math.min(o.mergeChecks(), o.vms()), o.vms());
+        int[] oracleRead = sample(Math.min(o.oracle(), o.vms()), o.vms());
+        DiskBudget.require(cowDir, plans, o, backing, mergeChecked.length > 0, oracleRead.length);
+
         BackingFingerprint before = BackingFingerprint.of(backing);
         MismatchLog log = new MismatchLog(MAX_PRINTED);
-        int workers = Math.max(1, Math.min(o.vms(), Runtime.getRuntime().availableProcessors()));
         LongAdder doneRequests = new LongAdder();
         LongAdder doneBytes = new LongAdder();
-        long totalBytes = (plan.readBytes + plan.writeBytes) * o.vms();
-        List<Timeline.Sample> samples;
-        List<VmReplayer> vms = new ArrayList<>();
+        long totalBytes = 0;
+        for (VmSchedule s : schedules) {
+            totalBytes += s.plan.readBytes + s.plan.writeBytes;
+        }
         Histogram latency = new Histogram(3_600_000_000_000L, 3);
         long elapsedNanos;
         // the fault layers are kept so the report can say how many faults they injected
@@ -99,35 +106,26 @@ public final class Replay {
             return f;
         };
         DeviceOpener opener = new DeviceOpener(HostFileTable.PROCESS, line -> { }); // "Creating ..." once per VM is noise here
+        long deviceSectors = plans.get(0).deviceSectors;
         try (FileChannel backingRead = FileChannel.open(backing, StandardOpenOption.READ);
              Progress progress = Progress.of("replay", totalBytes)) {
-            List<FileChannel> cowChannels = new ArrayList<>();
-            long startNanos;
-            Timeline timeline;
+            Fleet fleet;
+            List<Timeline.Sample> samples;
             try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(16384, 2, new BlockingWaitStrategy()))) {
-                for (int vm = 0; vm < o.vms(); vm++) {
-                    UbdDeviceConfig c = new UbdDeviceConfig(base.unit(), base.name(), cows.get(vm).toString(), base.backing(),
-                            base.serial(), base.flags());
-                    Disk disk = driver.attach(c, opener, layer);
-                    cowChannels.add(disk.files().image().channel());
-                    long shift = o.shiftSpace() ? (long) vm * (plan.deviceSectors / o.vms()) : 0;
-                    vms.add(new VmReplayer(vm, disk, shift, plan, driver, o.maxInflight(), o.seed(), o.pace()));
-                }
-                startNanos = System.nanoTime();
-                timeline = new Timeline(doneRequests, doneBytes, cowChannels, progress, startNanos,
-                        plan.count * (long) o.vms() > 1_000_000 ? 1000 : 100);
+                fleet = new Fleet(schedules, cows, o, base, driver, opener, layer, mergeChecked, oracleRead);
+                int workers = Math.max(1, Math.min(o.live(), Runtime.getRuntime().availableProcessors()));
+                long startNanos = System.nanoTime();
+                Timeline timeline = new Timeline(doneRequests, doneBytes, fleet::cowBytes, progress, startNanos,
+                        totalBytes > (8L << 30) ? 1000 : 100);
                 Thread sampler = new Thread(timeline, "replay-timeline");
                 sampler.setDaemon(true);
                 sampler.start();
                 List<ReplayWorker> ws = new ArrayList<>();
                 List<Thread> threads = new ArrayList<>();
                 for (int w = 0; w < workers; w++) {
-                    List<VmReplayer> share = new ArrayList<>();
-                    for (int vm = w; vm < vms.size(); vm += workers) {
-                        share.add(vms.get(vm));
-                    }
-                    ReplayWorker worker = new ReplayWorker(share, new BufferPool(BUFFER_BUDGET / workers),
-                            new ReadVerifier(plan, backingRead, o.seed(), o.vms(), log), log, doneRequests, doneBytes, startNanos);
+                    int slots = o.live() / workers + (w < o.live() % workers ? 1 : 0);
+                    ReplayWorker worker = new ReplayWorker(fleet, slots, new BufferPool(BUFFER_BUDGET / workers),
+                            new ReadVerifier(deviceSectors, backingRead, o.seed(), o.vms(), log), log, doneRequests, doneBytes);
                     ws.add(worker);
                     Thread t = new Thread(worker, "replay-" + w);
                     threads.add(t);
@@ -140,6 +138,7 @@ public final class Replay {
                 timeline.stop();
                 sampler.join();
                 timeline.sample();
+                samples = timeline.samples();
                 for (ReplayWorker w : ws) {
                     if (w.failure != null) {
                         throw new UbdException("replay worker failed: " + w.failure, w.failure);
@@ -150,7 +149,6 @@ public final class Replay {
                 Thread.currentThread().interrupt();
                 throw new UbdException("interrupted");
             }
-            samples = timeline.samples();
 
             // after the driver has closed every disk: what is on disk now is final
             BackingFingerprint after = BackingFingerprint.of(backing);
@@ -158,53 +156,90 @@ public final class Replay {
             if (!backingUnchanged) {
                 log.problem(backing + ": the backing file changed during the replay (before " + before + ", after " + after + ")");
             }
-            ReadVerifier checker = new ReadVerifier(plan, backingRead, o.seed(), o.vms(), log);
-            CowChecks cowChecks = new CowChecks(plan, checker, log);
-            boolean bitmapsExact = true;
-            long[] usage = new long[o.vms()];
-            for (VmReplayer vm : vms) {
-                CowChecks.BitmapResult r = cowChecks.bitmap(vm.vm, cows.get(vm.vm), vm.shift);
-                bitmapsExact &= r.exact();
-                usage[vm.vm] = r.diskUsage();
-            }
-            int merges = Math.min(o.mergeChecks(), o.vms());
-            int mergesOk = 0;
-            for (int i = 0; i < merges; i++) {
-                int vm = merges == 1 ? 0 : (int) ((long) i * (o.vms() - 1) / (merges - 1));
-                if (cowChecks.merge(vm, cows.get(vm), backing, vms.get(vm).shift)) {
-                    mergesOk++;
-                }
-            }
             KernelOracle.Result oracle = KernelOracle.Result.NONE;
-            int sampled = Math.min(o.oracle(), o.vms());
-            if (sampled > 0) {
-                int[] picked = new int[sampled];
-                long[] shifts = new long[o.vms()];
-                for (VmReplayer vm : vms) {
-                    shifts[vm.vm] = vm.shift;
+            if (oracleRead.length > 0) {
+                ReadVerifier checker = new ReadVerifier(deviceSectors, backingRead, o.seed(), o.vms(), log);
+                List<VmSchedule> picked = new ArrayList<>();
+                List<Path> files = new ArrayList<>();
+                for (int vm : oracleRead) {
+                    picked.add(schedules.get(vm));
+                    files.add(cows.get(vm));
                 }
-                for (int i = 0; i < sampled; i++) {
-                    picked[i] = sampled == 1 ? 0 : (int) ((long) i * (o.vms() - 1) / (sampled - 1));
-                }
-                Path work = Files.createTempDirectory(cows.get(0).toAbsolutePath().getParent(), ".ubd-oracle-");
+                Path work = Files.createTempDirectory(cowDir, ".ubd-oracle-");
                 try {
-                    oracle = new KernelOracle(plan, checker, log).check(picked, cows, shifts, work);
+                    oracle = new KernelOracle(checker, log).check(picked, files, work);
                 } finally {
-                    try (var files = Files.list(work)) {
-                        for (Path p : files.toList()) {
+                    try (var list = Files.list(work)) {
+                        for (Path p : list.toList()) {
                             Files.deleteIfExists(p);
                         }
                     }
                     Files.deleteIfExists(work);
+                    if (o.deletesCows()) {
+                        for (Path p : files) {
+                            Files.deleteIfExists(p);
+                        }
+                    }
                 }
             }
-            ReplayResult result = ReplayResult.of(o, plan, vms, latency, elapsedNanos, log, backingUnchanged, bitmapsExact, usage,
-                    merges, mergesOk, samples, before, oracle);
+            ReplayResult result = ReplayResult.of(o, plans, fleet, latency, elapsedNanos, log, backingUnchanged,
+                    mergeChecked.length, samples, before, oracle);
             if (o.fault() != null) {
                 result.json().put("faults_injected", faults.stream().mapToLong(FaultInjectingDevice::injected).sum());
             }
             return result;
         }
+    }
+
+    /**
+     * Each VM's plan (VM i replays trace i mod T), start and shift. Even shifts spread the VMs
+     * that share a trace over its duration (by trace time when the timestamps allow, else by
+     * record) and over the device; random ones draw from a generator seeded by the run's seed and
+     * the VM's index, so a run is repeatable.
+     */
+    static List<VmSchedule> schedules(List<ReplayPlan> plans, ReplayOptions o) {
+        List<VmSchedule> out = new ArrayList<>(o.vms());
+        int traces = plans.size();
+        for (int vm = 0; vm < o.vms(); vm++) {
+            ReplayPlan plan = plans.get(vm % traces);
+            int rank = vm / traces;
+            int peers = (o.vms() - vm % traces + traces - 1) / traces;
+            SplittableRandom random = new SplittableRandom(o.seed() + 0x9E3779B97F4A7C15L * (vm + 1L));
+            int start = switch (o.shiftTime()) {
+                case NONE -> 0;
+                case EVEN -> evenStart(plan, rank, peers);
+                case RANDOM -> plan.count == 0 ? 0 : random.nextInt(plan.count);
+            };
+            long shift = switch (o.shiftSpace()) {
+                case NONE -> 0;
+                case EVEN -> rank * (plan.deviceSectors / peers);
+                case RANDOM -> random.nextLong(plan.deviceSectors);
+            };
+            out.add(new VmSchedule(vm, plan, start, shift));
+        }
+        return out;
+    }
+
+    private static int evenStart(ReplayPlan plan, int rank, int peers) {
+        if (plan.count == 0) {
+            return 0;
+        }
+        if (plan.timeOrdered) {
+            long first = plan.timeMicros(0);
+            long span = plan.timeMicros(plan.count - 1) - first;
+            int at = plan.firstAtOrAfter(first + (long) ((double) span * rank / peers));
+            return Math.min(at, plan.count - 1);
+        }
+        return (int) ((long) plan.count * rank / peers);
+    }
+
+    /** {@code n} VMs of {@code vms}, spread evenly from the first to the last. */
+    private static int[] sample(int n, int vms) {
+        int[] picked = new int[n];
+        for (int i = 0; i < n; i++) {
+            picked[i] = n == 1 ? 0 : (int) ((long) i * (vms - 1) / (n - 1));
+        }
+        return picked;
     }
 
     private static UbdDeviceConfig parse(String spec) {
@@ -214,11 +249,5 @@ public final class Replay {
         }
         throw new UbdException(outcome instanceof ParseOutcome.Failed f ? f.message()
                 : "\"" + spec + "\" configures no device (expected ubd<N>[flags]=COW,BACKING)");
-    }
-
-    static long[] sorted(long[] values) {
-        long[] s = values.clone();
-        Arrays.sort(s);
-        return s;
     }
 }

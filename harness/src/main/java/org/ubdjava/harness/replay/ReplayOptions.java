@@ -1,6 +1,7 @@
 package org.ubdjava.harness.replay;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Supplier;
 
 import org.ubdjava.driver.device.FaultInjectingDevice;
@@ -9,20 +10,52 @@ import org.ubdjava.harness.trace.TraceReader;
 /**
  * What to replay and how.
  *
- * @param trace        opens the trace (called once: the plan is shared by every VM)
+ * @param traces       opens each trace (each called once: a plan is shared by every VM that replays it);
+ *                     VM i replays trace {@code i % traces.size()}
  * @param spec         the kernel SPEC, e.g. {@code ubd0=/tmp/run/vm.cow,/tmp/base.img}
  * @param vms          number of VMs, each with its own COW file
  * @param maxInflight  requests each VM keeps outstanding
  * @param pace         0: as fast as possible; otherwise trace time divided by this
- * @param seed         seeds the data written
- * @param shiftSpace   rotate VM i's offsets by i * device / vms
+ * @param seed         seeds the data written and the random shifts
+ * @param shiftTime    where in its trace each VM starts (it wraps around and replays every record once)
+ * @param shiftSpace   how far each VM rotates its offsets
+ * @param atOnce       at most this many VMs run at a time (0: all); a finished VM's COW file is
+ *                     checked, then deleted so disk use stays bounded
  * @param force        replace COW files left by an earlier run
  * @param mergeChecks  VMs whose COW file is merged and compared in full
- * @param limit        at most this many trace records are replayed
+ * @param limit        at most this many records of each trace are replayed
  * @param fault        a fault injected into every disk, or null
  * @param out          where report.json and report.html go, or null
+ * @param oracle       VMs whose COW files the real kernel reads back (0: none)
  */
-public record ReplayOptions(Supplier<TraceReader> trace, String spec, int vms, int maxInflight, double pace, long seed,
-                            boolean shiftSpace, boolean force, int mergeChecks, long limit,
+public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int vms, int maxInflight, double pace, long seed,
+                            Shift shiftTime, Shift shiftSpace, int atOnce, boolean force, int mergeChecks, long limit,
                             FaultInjectingDevice.Fault fault, Path out, int oracle) {
+
+    /** How VMs spread over a dimension (trace time or device offsets). */
+    public enum Shift {
+        /** Every VM the same. */
+        NONE,
+        /** VM i at i/N of the way (of the trace's duration, or of the device). */
+        EVEN,
+        /** Each VM at a point drawn from its own seed (the run's seed and its index). */
+        RANDOM
+    }
+
+    public ReplayOptions {
+        traces = List.copyOf(traces);
+        if (traces.isEmpty()) {
+            throw new IllegalArgumentException("no trace");
+        }
+    }
+
+    /** VMs running at the same time. */
+    int live() {
+        return atOnce <= 0 ? vms : Math.min(atOnce, vms);
+    }
+
+    /** Whether finished VMs' COW files are deleted (only to bound disk use under --at-once). */
+    boolean deletesCows() {
+        return live() < vms;
+    }
 }

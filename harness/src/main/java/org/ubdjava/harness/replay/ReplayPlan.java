@@ -22,20 +22,20 @@ import it.unimi.dsi.fastutil.ints.IntArrayList;
  * adds its own index and offset rotation. (If the driver ever reordered overlapping requests, the
  * reads would come back with the wrong stamps: the replay checks the FIFO invariant too.)
  *
- * <p>Expectations are run-length coded: for read {@code r}, runs {@code runFrom[r]} to
- * {@code runFrom[r + 1]} give (sectors, source) in order.
+ * <p>Expectations are run-length coded: for read {@code r}, runs {@link #firstRun}{@code (r)} to
+ * {@code firstRun(r + 1)} give (sectors, source) in order.
  */
 final class ReplayPlan {
     static final int SECTOR = 512;
 
     final int count;
-    final TraceOp[] ops;
-    final long[] firstSector;
-    final int[] sectors;
-    final long[] timeMicros;
-    final int[] runFrom;
-    final int[] runLength;
-    final int[] runSource;
+    private final TraceOp[] ops;
+    private final long[] firstSector;
+    private final int[] sectors;
+    private final long[] timeMicros;
+    private final int[] runFrom;
+    private final int[] runLength;
+    private final int[] runSource;
     final SectorModel model;
     final long deviceSectors;
     final long readBytes;
@@ -47,6 +47,8 @@ final class ReplayPlan {
     final long skippedOutside;
     final long clipped;
     final long widened;
+    /** Every record has a timestamp and they never go backwards: time shifts can follow trace time. */
+    final boolean timeOrdered;
 
     private ReplayPlan(Builder b, TraceReader reader, DeviceClipper clipper) {
         count = b.count;
@@ -69,6 +71,7 @@ final class ReplayPlan {
         skippedOutside = clipper.skippedOutside();
         clipped = clipper.clipped();
         widened = clipper.widened();
+        timeOrdered = b.timeOrdered;
     }
 
     /**
@@ -88,8 +91,58 @@ final class ReplayPlan {
         return new ReplayPlan(b, reader, clipper);
     }
 
+    TraceOp op(int request) {
+        return ops[request];
+    }
+
+    long firstSector(int request) {
+        return firstSector[request];
+    }
+
+    int sectors(int request) {
+        return sectors[request];
+    }
+
+    /** The request's trace timestamp, or -1 when the trace has none. */
+    long timeMicros(int request) {
+        return timeMicros[request];
+    }
+
+    /**
+     * The first record at or after trace time {@code micros} (count when none); only when
+     * {@link #timeOrdered}.
+     */
+    int firstAtOrAfter(long micros) {
+        int lo = 0;
+        int hi = count;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (timeMicros[mid] < micros) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
     long bytes(int request) {
         return (long) sectors[request] * SECTOR;
+    }
+
+    /** Read {@code request}'s expected sources are runs {@code firstRun(request)} to {@code firstRun(request + 1)}. */
+    long firstRun(int request) {
+        return runFrom[request];
+    }
+
+    /** Sectors in run {@code run}. */
+    int runLength(long run) {
+        return runLength[(int) run];
+    }
+
+    /** What run {@code run}'s sectors held when the read was issued in trace order ({@link SectorModel} sources). */
+    int runSource(long run) {
+        return runSource[(int) run];
     }
 
     /** Bytes the model's table and the plan's arrays occupy. */
@@ -111,6 +164,7 @@ final class ReplayPlan {
         long writeBytes;
         long discardBytes;
         long traceRecords;
+        boolean timeOrdered = true;
 
         void add(TraceRecord.Mutable r) {
             if (count == ops.length) {
@@ -127,6 +181,7 @@ final class ReplayPlan {
             first[i] = s;
             sectors[i] = r.op().hasRange() ? n : 0;
             time[i] = r.timestampMicros();
+            timeOrdered &= time[i] >= 0 && (i == 0 || time[i] >= time[i - 1]);
             runFrom.add(runLength.size());
             switch (r.op()) {
                 case READ -> {
@@ -139,7 +194,7 @@ final class ReplayPlan {
                 }
                 case DISCARD -> {
                     discardBytes += r.length();
-                    model.discard(s, n);
+                    model.discard(s, n, i);
                 }
                 case FLUSH -> {
                     // nothing changes what the sectors hold

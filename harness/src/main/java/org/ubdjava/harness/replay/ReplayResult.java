@@ -1,5 +1,6 @@
 package org.ubdjava.harness.replay;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -11,16 +12,18 @@ import org.HdrHistogram.Histogram;
 public record ReplayResult(Map<String, Object> json, List<String> problemLines, long unprinted, boolean passed,
                            Histogram latencyNanos, List<Timeline.Sample> samples, double[] vmIops, long[] cowUsage) {
 
-    static ReplayResult of(ReplayOptions o, ReplayPlan plan, List<VmReplayer> vms, Histogram latency, long elapsedNanos,
-                           MismatchLog log, boolean backingUnchanged, boolean bitmapsExact, long[] usage,
-                           int merges, int mergesOk, List<Timeline.Sample> samples, BackingFingerprint backing,
-                           KernelOracle.Result oracle) {
+    static ReplayResult of(ReplayOptions o, List<ReplayPlan> plans, Fleet fleet, Histogram latency, long elapsedNanos,
+                           MismatchLog log, boolean backingUnchanged, int merges, List<Timeline.Sample> samples,
+                           BackingFingerprint backing, KernelOracle.Result oracle) {
         long requests = 0;
         long bytes = 0;
         long readsVerified = 0;
         long errors = 0;
-        double[] vmIops = new double[vms.size()];
-        for (VmReplayer vm : vms) {
+        double[] vmIops = new double[o.vms()];
+        for (VmReplayer vm : fleet.replayers) {
+            if (vm == null) {
+                continue; // never started: a worker failed first
+            }
             requests += vm.requests;
             bytes += vm.bytes;
             readsVerified += vm.readsVerified;
@@ -28,12 +31,14 @@ public record ReplayResult(Map<String, Object> json, List<String> problemLines, 
             double s = Math.max(1, vm.lastDoneNanos - vm.firstSubmitNanos) / 1e9;
             vmIops[vm.vm] = vm.requests / s;
         }
-        double seconds = Math.max(elapsedNanos, 1) / 1e9;
+        boolean bitmapsExact = true;
         long usageTotal = 0;
-        for (long u : usage) {
-            usageTotal += u;
+        for (int vm = 0; vm < o.vms(); vm++) {
+            bitmapsExact &= fleet.bitmapExact[vm];
+            usageTotal += fleet.cowUsage[vm];
         }
-        long modelSectors = plan.model.sectors();
+        double seconds = Math.max(elapsedNanos, 1) / 1e9;
+        int mergesOk = fleet.mergesOk();
         boolean passed = log.mismatches() == 0 && log.problems() == 0 && backingUnchanged && bitmapsExact && mergesOk == merges
                 && oracle.passed();
 
@@ -72,33 +77,82 @@ public record ReplayResult(Map<String, Object> json, List<String> problemLines, 
         spread.put("median", round(sorted[sorted.length / 2]));
         spread.put("max", round(sorted[sorted.length - 1]));
         j.put("per_vm_iops", spread);
+        Map<String, Object> schedule = new LinkedHashMap<>();
+        schedule.put("traces", plans.size());
+        schedule.put("shift_time", o.shiftTime().name().toLowerCase(Locale.ROOT));
+        schedule.put("shift_space", o.shiftSpace().name().toLowerCase(Locale.ROOT));
+        schedule.put("at_once", o.live());
+        schedule.put("max_inflight", o.maxInflight());
+        schedule.put("pace", o.pace());
+        j.put("schedule", schedule);
+
+        // per VM figures average over the VMs when they replay different traces
+        long records = 0;
+        long skippedNonIo = 0;
+        long skippedEmpty = 0;
+        long skippedOutside = 0;
+        long clipped = 0;
+        long widened = 0;
+        long modelSectors = 0;
+        long modelBytes = 0;
+        long planBytes = 0;
+        long vmRecords = 0;
+        long vmWriteBytes = 0;
+        long vmDistinct = 0;
+        List<Map<String, Object>> perTrace = new ArrayList<>();
+        for (int t = 0; t < plans.size(); t++) {
+            ReplayPlan p = plans.get(t);
+            int vms = (o.vms() - t + plans.size() - 1) / plans.size();
+            records += p.traceRecords;
+            skippedNonIo += p.skippedNonIo;
+            skippedEmpty += p.skippedEmpty;
+            skippedOutside += p.skippedOutside;
+            clipped += p.clipped;
+            widened += p.widened;
+            modelSectors += p.model.sectors();
+            modelBytes += p.model.tableBytes();
+            planBytes += p.planBytes();
+            vmRecords += (long) p.count * vms;
+            vmWriteBytes += p.writeBytes * vms;
+            vmDistinct += p.model.sectors() * SectorData.SECTOR * vms;
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("vms", vms);
+            one.put("records_read", p.traceRecords);
+            one.put("replayed_per_vm", p.count);
+            one.put("written_sectors", p.model.sectors());
+            perTrace.add(one);
+        }
         Map<String, Object> trace = new LinkedHashMap<>();
-        trace.put("records_read", plan.traceRecords);
-        trace.put("replayed_per_vm", plan.count);
-        trace.put("skipped_not_io", plan.skippedNonIo);
-        trace.put("skipped_empty", plan.skippedEmpty);
-        trace.put("skipped_outside_device", plan.skippedOutside);
-        trace.put("clipped", plan.clipped);
-        trace.put("widened", plan.widened);
+        trace.put("records_read", records);
+        trace.put("replayed_per_vm", vmRecords / o.vms());
+        trace.put("skipped_not_io", skippedNonIo);
+        trace.put("skipped_empty", skippedEmpty);
+        trace.put("skipped_outside_device", skippedOutside);
+        trace.put("clipped", clipped);
+        trace.put("widened", widened);
         j.put("trace", trace);
-        j.put("skipped", plan.skippedEmpty + plan.skippedOutside);
-        j.put("clipped", plan.clipped);
+        if (plans.size() > 1) {
+            j.put("traces", perTrace);
+        }
+        j.put("skipped", skippedEmpty + skippedOutside);
+        j.put("clipped", clipped);
         Map<String, Object> model = new LinkedHashMap<>();
         model.put("written_sectors", modelSectors);
-        model.put("model_bytes", plan.model.tableBytes());
-        model.put("bytes_per_written_sector", round((double) plan.model.tableBytes() / Math.max(1, modelSectors)));
-        model.put("plan_bytes", plan.planBytes());
+        model.put("model_bytes", modelBytes);
+        model.put("bytes_per_written_sector", round((double) modelBytes / Math.max(1, modelSectors)));
+        model.put("plan_bytes", planBytes);
         j.put("model", model);
         Map<String, Object> disk = new LinkedHashMap<>();
-        disk.put("bytes_written_per_vm", plan.writeBytes);
-        disk.put("distinct_bytes_per_vm", modelSectors * SectorData.SECTOR);
+        disk.put("bytes_written_per_vm", vmWriteBytes / o.vms());
+        disk.put("distinct_bytes_per_vm", vmDistinct / o.vms());
         disk.put("cow_disk_usage_total", usageTotal);
-        disk.put("cow_disk_usage_per_vm", usageTotal / Math.max(1, usage.length));
+        disk.put("cow_disk_usage_per_vm", usageTotal / o.vms());
+        disk.put("cow_files_kept", !o.deletesCows());
         j.put("disk_usage", disk);
         j.put("backing_sha256", backing.sha256());
         j.put("problems", log.lines());
         j.put("problems_not_printed", log.unprinted());
-        return new ReplayResult(j, log.lines(), log.unprinted(), passed, latency, samples, vmIops, usage);
+        return new ReplayResult(j, log.lines(), log.unprinted(), passed, latency, samples, vmIops, fleet.cowUsage.clone());
     }
 
     /** The terminal summary. */

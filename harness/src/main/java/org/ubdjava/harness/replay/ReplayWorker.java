@@ -1,5 +1,6 @@
 package org.ubdjava.harness.replay;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -7,10 +8,11 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
- * One submitting thread driving a share of the VMs round-robin: it checks their completed
- * requests and submits their next ones, and sleeps when none of them can move (woken by any
- * completion). Verification runs here, not on the driver's I/O thread, so checking never delays
- * the I/O of other disks.
+ * One submitting thread driving up to {@code slots} running VMs round-robin: it checks their
+ * completed requests and submits their next ones, retires each VM that has finished (its COW file
+ * is checked here) and starts the next from the {@link Fleet}, and sleeps when none of its VMs can
+ * move (woken by any completion). Verification runs here, not on the driver's I/O thread, so
+ * checking never delays the I/O of other disks.
  */
 final class ReplayWorker implements Runnable {
     /** Upper bound on a sleep: a wake-up lost between a check and a park costs at most this. */
@@ -20,21 +22,23 @@ final class ReplayWorker implements Runnable {
     final ReadVerifier verifier;
     final MismatchLog log;
     final Histogram latencyNanos = new Histogram(3_600_000_000_000L, 3);
-    private final List<VmReplayer> vms;
+    private final Fleet fleet;
+    private final int slots;
+    private final CowChecks checks;
     private final LongAdder doneRequests;
     private final LongAdder doneBytes;
-    private final long startNanos;
     volatile Throwable failure;
 
-    ReplayWorker(List<VmReplayer> vms, BufferPool pool, ReadVerifier verifier, MismatchLog log,
-                 LongAdder doneRequests, LongAdder doneBytes, long startNanos) {
-        this.vms = vms;
+    ReplayWorker(Fleet fleet, int slots, BufferPool pool, ReadVerifier verifier, MismatchLog log,
+                 LongAdder doneRequests, LongAdder doneBytes) {
+        this.fleet = fleet;
+        this.slots = slots;
         this.pool = pool;
         this.verifier = verifier;
         this.log = log;
+        this.checks = new CowChecks(verifier, log);
         this.doneRequests = doneRequests;
         this.doneBytes = doneBytes;
-        this.startNanos = startNanos;
     }
 
     void completed(long latencyNanos, long bytes) {
@@ -47,28 +51,31 @@ final class ReplayWorker implements Runnable {
     @Override
     public void run() {
         Thread me = Thread.currentThread();
-        for (VmReplayer vm : vms) {
-            vm.owner = me;
-        }
+        List<VmReplayer> running = new ArrayList<>(slots);
         try {
-            int live = vms.size();
-            while (live > 0) {
-                live = 0;
+            while (running.size() < slots && start(running, me)) {
+                // filled one slot
+            }
+            while (!running.isEmpty()) {
                 long wake = Long.MAX_VALUE;
                 boolean progress = false;
-                for (VmReplayer vm : vms) {
+                for (int i = 0; i < running.size(); i++) {
+                    VmReplayer vm = running.get(i);
                     if (vm.done()) {
+                        fleet.retire(vm, checks);
+                        running.remove(i--);
+                        start(running, me);
+                        progress = true;
                         continue;
                     }
-                    live++;
-                    long w = vm.pump(this, startNanos);
+                    long w = vm.pump(this);
                     if (w == 0) {
                         progress = true;
                     } else {
                         wake = Math.min(wake, w);
                     }
                 }
-                if (!progress && live > 0) {
+                if (!progress && !running.isEmpty()) {
                     long sleep = wake == Long.MAX_VALUE ? MAX_PARK_NANOS : Math.min(MAX_PARK_NANOS, wake - System.nanoTime());
                     if (sleep > 0) {
                         LockSupport.parkNanos(sleep);
@@ -78,5 +85,16 @@ final class ReplayWorker implements Runnable {
         } catch (Throwable t) {
             failure = t;
         }
+    }
+
+    private boolean start(List<VmReplayer> running, Thread me) {
+        VmReplayer vm = fleet.startNext();
+        if (vm == null) {
+            return false;
+        }
+        vm.owner = me;
+        vm.started(System.nanoTime());
+        running.add(vm);
+        return true;
     }
 }

@@ -1,17 +1,15 @@
 package org.ubdjava.harness.replay;
 
-import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
-
-import org.ubdjava.core.nativeio.NativeFiles;
+import java.util.function.LongSupplier;
 
 /**
  * Samples progress while the replay runs, on its own thread: requests and bytes done, and the
- * disk usage of all COW files together, for the throughput and COW growth charts and the
+ * disk usage of all COW files together (a finished VM's file counted at its final size, even
+ * when {@code --at-once} has deleted it), for the throughput and COW growth charts and the
  * progress bar.
  */
 final class Timeline implements Runnable {
@@ -21,17 +19,17 @@ final class Timeline implements Runnable {
 
     private final LongAdder requests;
     private final LongAdder bytes;
-    private final List<FileChannel> cows;
+    private final LongSupplier cowBytes;
     private final LongConsumer progress;
     private final long startNanos;
     private final long periodMillis;
     private final List<Sample> samples = new ArrayList<>();
     private volatile boolean stop;
 
-    Timeline(LongAdder requests, LongAdder bytes, List<FileChannel> cows, LongConsumer progress, long startNanos, long periodMillis) {
+    Timeline(LongAdder requests, LongAdder bytes, LongSupplier cowBytes, LongConsumer progress, long startNanos, long periodMillis) {
         this.requests = requests;
         this.bytes = bytes;
-        this.cows = cows;
+        this.cowBytes = cowBytes;
         this.progress = progress;
         this.startNanos = startNanos;
         this.periodMillis = periodMillis;
@@ -50,14 +48,7 @@ final class Timeline implements Runnable {
     }
 
     void sample() {
-        long cow = 0;
-        for (FileChannel ch : cows) {
-            try {
-                cow += NativeFiles.allocatedBytes(ch);
-            } catch (IOException | RuntimeException ignored) {
-                // a closed channel at the very end: the sample just counts less
-            }
-        }
+        long cow = cowBytes.getAsLong();
         long b = bytes.sum();
         synchronized (samples) {
             samples.add(new Sample((System.nanoTime() - startNanos) / 1e9, requests.sum(), b, cow));

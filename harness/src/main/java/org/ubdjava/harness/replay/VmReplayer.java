@@ -11,7 +11,7 @@ import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.harness.trace.TraceOp;
 
 /**
- * One VM: replays the plan on its own disk, keeping up to {@code maxInflight} requests out, and
+ * One VM: replays its {@link VmSchedule} on its own disk, keeping up to {@code maxInflight} requests out, and
  * hands each completed request to its worker for checking, in submission order.
  *
  * <p>Threads: {@link #pump} runs on the owning worker only; {@link #complete} runs on the disk's
@@ -25,7 +25,7 @@ import org.ubdjava.harness.trace.TraceOp;
 final class VmReplayer implements Completion {
     final int vm;
     final Disk disk;
-    final long shift;
+    final VmSchedule schedule;
     private final ReplayPlan plan;
     private final UbdDriver driver;
     private final int k;
@@ -40,8 +40,11 @@ final class VmReplayer implements Completion {
     private volatile long completed;
     private long submitted;
     private long harvested;
+    /** Position in the schedule of the next request to submit. */
     private int next;
     volatile Thread owner;
+    /** When this VM started: its trace time 0 under --pace. */
+    private long startNanos;
 
     // per-VM results, written by the owning worker
     long requests;
@@ -52,11 +55,11 @@ final class VmReplayer implements Completion {
     long firstSubmitNanos;
     long lastDoneNanos;
 
-    VmReplayer(int vm, Disk disk, long shift, ReplayPlan plan, UbdDriver driver, int maxInflight, long seed, double pace) {
-        this.vm = vm;
+    VmReplayer(VmSchedule schedule, Disk disk, UbdDriver driver, int maxInflight, long seed, double pace) {
+        this.vm = schedule.vm;
         this.disk = disk;
-        this.shift = shift;
-        this.plan = plan;
+        this.schedule = schedule;
+        this.plan = schedule.plan;
         this.driver = driver;
         this.k = maxInflight;
         this.seed = seed;
@@ -68,6 +71,10 @@ final class VmReplayer implements Completion {
         slotStatus = new IoStatus[k];
     }
 
+    void started(long nanos) {
+        startNanos = nanos;
+    }
+
     boolean done() {
         return next == plan.count && harvested == submitted;
     }
@@ -77,7 +84,7 @@ final class VmReplayer implements Completion {
      *
      * @return nanoTime before which this VM has nothing to do unless a completion arrives; 0 if it made progress
      */
-    long pump(ReplayWorker w, long startNanos) {
+    long pump(ReplayWorker w) {
         boolean progress = false;
         for (long c = completed; harvested < c; harvested++) {
             finish(w, (int) (harvested % k));
@@ -85,9 +92,9 @@ final class VmReplayer implements Completion {
         }
         long wait = Long.MAX_VALUE;
         while (next < plan.count && submitted - harvested < k) {
-            long ts = plan.timeMicros[next];
-            if (pace > 0 && ts >= 0) {
-                long due = startNanos + (long) ((ts - plan.timeMicros[0]) * 1000.0 / pace);
+            long ts = pace > 0 ? schedule.elapsedMicros(next) : -1;
+            if (ts >= 0) {
+                long due = startNanos + (long) (ts * 1000.0 / pace);
                 long now = System.nanoTime();
                 if (now < due) {
                     wait = due;
@@ -103,20 +110,21 @@ final class VmReplayer implements Completion {
     }
 
     private boolean submitNext(ReplayWorker w) {
-        int request = next;
-        TraceOp op = plan.ops[request];
+        int request = schedule.request(next);
+        TraceOp op = plan.op(request);
         int slot = (int) (submitted % k);
         ByteBuffer buf = null;
         if (op == TraceOp.READ || op == TraceOp.WRITE) {
-            buf = w.pool.take(plan.sectors[request] * SectorData.SECTOR);
+            buf = w.pool.take(plan.sectors(request) * SectorData.SECTOR);
             if (buf == null) {
                 return false;
             }
         }
-        long device = rotate(plan.firstSector[request]);
+        long first = plan.firstSector(request);
+        long device = schedule.device(first);
         if (op == TraceOp.WRITE) {
-            for (int i = 0, n = plan.sectors[request]; i < n; i++) {
-                SectorData.fill(buf, i * SectorData.SECTOR, seed, vm, request, rotate(plan.firstSector[request] + i));
+            for (int i = 0, n = plan.sectors(request); i < n; i++) {
+                SectorData.fill(buf, i * SectorData.SECTOR, seed, vm, request, schedule.device(first + i));
             }
         }
         slotRequest[slot] = request;
@@ -136,7 +144,7 @@ final class VmReplayer implements Completion {
             case FLUSH -> IoOp.FLUSH;
         };
         long tag = (long) slot << 1;
-        int n = plan.sectors[request];
+        int n = plan.sectors(request);
         long room = plan.deviceSectors - device;
         if (op == TraceOp.FLUSH || n <= room) {
             driver.submit(disk, io, device * SectorData.SECTOR, buf, (long) n * SectorData.SECTOR, this, tag | 1);
@@ -157,30 +165,26 @@ final class VmReplayer implements Completion {
         int request = slotRequest[slot];
         ByteBuffer buf = slotBuffer[slot];
         IoStatus status = slotStatus[slot];
+        TraceOp op = plan.op(request);
         long latency = slotDoneNanos[slot] - slotSubmitNanos[slot];
         lastDoneNanos = Math.max(lastDoneNanos, slotDoneNanos[slot]);
         requests++;
         long b = plan.bytes(request);
         if (status != IoStatus.OK) {
             errors++;
-            w.log.problem("vm " + vm + " request " + request + " (" + plan.ops[request] + " of " + plan.sectors[request]
-                    + " sectors at trace sector " + plan.firstSector[request] + "): " + status);
-        } else if (plan.ops[request] == TraceOp.READ) {
+            w.log.problem("vm " + vm + " request " + request + " (" + op + " of " + plan.sectors(request)
+                    + " sectors at trace sector " + plan.firstSector(request) + "): " + status);
+        } else if (op == TraceOp.READ) {
             buf.clear().limit((int) b);
-            badSectors += w.verifier.check(vm, request, buf, shift);
+            badSectors += w.verifier.check(schedule, request, buf);
             readsVerified++;
         }
-        if (plan.ops[request] == TraceOp.READ || plan.ops[request] == TraceOp.WRITE) {
+        if (op == TraceOp.READ || op == TraceOp.WRITE) {
             bytes += b;
             w.pool.give(buf);
             slotBuffer[slot] = null;
         }
         w.completed(latency, b);
-    }
-
-    long rotate(long traceSector) {
-        long d = traceSector + shift;
-        return d >= plan.deviceSectors ? d - plan.deviceSectors : d;
     }
 
     @Override

@@ -1,0 +1,75 @@
+package org.ubdjava.harness.replay;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.nativeio.NativeFiles;
+
+/**
+ * Refuses, before anything is written, a replay whose COW files cannot fit on their file system,
+ * rather than letting it fail with ENOSPC half-way. The plan knows every sector each VM will
+ * write, so the bound is exact up to the file system's blocks: a run of written sectors occupies
+ * at most its length in 4 KiB blocks plus one (a VM's shift may straddle a block), plus the
+ * bitmap.
+ */
+final class DiskBudget {
+    static final long BLOCK = 4096;
+
+    private DiskBudget() {
+    }
+
+    /** The most one VM's COW file over {@code plan} can occupy on disk. */
+    static long cowBytes(ReplayPlan plan) {
+        long[] sectors = plan.model.view().keySet().toLongArray();
+        Arrays.sort(sectors);
+        long blocks = 0;
+        for (int i = 0; i < sectors.length; ) {
+            int j = i;
+            while (j + 1 < sectors.length && sectors[j + 1] == sectors[j] + 1) {
+                j++;
+            }
+            long run = sectors[j] - sectors[i] + 1;
+            blocks += (run * ReplayPlan.SECTOR + BLOCK - 1) / BLOCK + 1;
+            i = j + 1;
+        }
+        long bitmap = (plan.deviceSectors + 7) / 8;
+        return blocks * BLOCK + Math.min(bitmap, blocks * BLOCK) + 2 * BLOCK;
+    }
+
+    /**
+     * Throws when the VMs running at once (plus the oracle's kept files and a merge check's image)
+     * need more than {@code dir}'s file system has free.
+     */
+    static void require(Path dir, List<ReplayPlan> plans, ReplayOptions o, Path backing, boolean mergeCheck, int kept)
+            throws IOException {
+        long perVm = 0;
+        for (ReplayPlan p : plans) {
+            perVm = Math.max(perVm, cowBytes(p));
+        }
+        long files = o.deletesCows() ? o.live() + kept : o.vms();
+        long need = perVm * files;
+        if (mergeCheck) {
+            try (FileChannel ch = FileChannel.open(backing, StandardOpenOption.READ)) {
+                need += perVm + NativeFiles.allocatedBytes(ch);
+            }
+        }
+        long free = Files.getFileStore(dir).getUsableSpace();
+        if (need <= free) {
+            return;
+        }
+        long fits = perVm == 0 ? 0 : Math.max(0, (free - (need - perVm * files)) / perVm - kept);
+        String advice = o.vms() <= 1 || fits < 1 ? "free some space or use another directory"
+                : "run fewer VMs at a time (--at-once " + Math.min(fits, o.vms() - 1) + ") or use another directory";
+        throw new UbdException(String.format(Locale.ROOT,
+                "%s: the COW files need up to %.1f GiB (%d files of up to %.1f MiB%s), the file system has %.1f GiB free; %s",
+                dir, need / (double) (1L << 30), files, perVm / (double) (1L << 20), mergeCheck ? ", and a merge check's image" : "",
+                free / (double) (1L << 30), advice));
+    }
+}

@@ -1,0 +1,135 @@
+package org.ubdjava.harness.replay;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.device.DeviceOpener;
+import org.ubdjava.core.nativeio.NativeFiles;
+import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.driver.device.BlockDevice;
+import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.UbdDriver;
+
+/**
+ * The VMs of one run, started on the shared driver as workers have room for them and retired when
+ * they have replayed their schedule: the disk is detached (flushed and closed, as a VM shutting
+ * down), its COW file is checked at once, and under {@code --at-once} deleted, so that only the
+ * running VMs' COW files are on disk. VMs the kernel oracle reads at the end keep their files.
+ *
+ * <p>Thread-safe: workers call {@link #startNext} and {@link #retire} concurrently; the per-VM
+ * result slots are each written by the one worker that retired that VM and read after every
+ * worker has been joined.
+ */
+final class Fleet {
+    private final List<VmSchedule> schedules;
+    private final List<Path> cows;
+    private final ReplayOptions options;
+    private final UbdDeviceConfig base;
+    private final UbdDriver driver;
+    private final DeviceOpener opener;
+    private final UnaryOperator<BlockDevice> layer;
+    private final boolean[] mergeChecked;
+    private final boolean[] oracleRead;
+    private final AtomicInteger next = new AtomicInteger();
+    private final Map<Integer, FileChannel> runningCows = new ConcurrentHashMap<>();
+    private final AtomicLong retiredCowBytes = new AtomicLong();
+    private final AtomicInteger mergesOk = new AtomicInteger();
+
+    /** Index: VM. Set when the VM starts. */
+    final VmReplayer[] replayers;
+    /** Index: VM. Its COW file's allocated bytes when it finished. */
+    final long[] cowUsage;
+    /** Index: VM. Whether its bitmap held exactly the sectors written. */
+    final boolean[] bitmapExact;
+
+    Fleet(List<VmSchedule> schedules, List<Path> cows, ReplayOptions options, UbdDeviceConfig base, UbdDriver driver,
+          DeviceOpener opener, UnaryOperator<BlockDevice> layer, int[] mergeChecked, int[] oracleRead) {
+        this.schedules = schedules;
+        this.cows = cows;
+        this.options = options;
+        this.base = base;
+        this.driver = driver;
+        this.opener = opener;
+        this.layer = layer;
+        this.mergeChecked = mark(mergeChecked, schedules.size());
+        this.oracleRead = mark(oracleRead, schedules.size());
+        replayers = new VmReplayer[schedules.size()];
+        cowUsage = new long[schedules.size()];
+        bitmapExact = new boolean[schedules.size()];
+    }
+
+    private static boolean[] mark(int[] vms, int n) {
+        boolean[] b = new boolean[n];
+        for (int vm : vms) {
+            b[vm] = true;
+        }
+        return b;
+    }
+
+    /** Attaches the next VM's disk, or returns null when every VM has started. */
+    VmReplayer startNext() {
+        int vm = next.getAndIncrement();
+        if (vm >= schedules.size()) {
+            return null;
+        }
+        UbdDeviceConfig c = new UbdDeviceConfig(base.unit(), base.name(), cows.get(vm).toString(), base.backing(),
+                base.serial(), base.flags());
+        Disk disk = driver.attach(c, opener, layer);
+        runningCows.put(vm, disk.files().image().channel());
+        VmReplayer r = new VmReplayer(schedules.get(vm), disk, driver, options.maxInflight(), options.seed(), options.pace());
+        replayers[vm] = r;
+        return r;
+    }
+
+    /** Called once per VM, after its last request completed: detaches its disk and checks its COW file. */
+    void retire(VmReplayer r, CowChecks checks) throws IOException {
+        int vm = r.vm;
+        Path cow = cows.get(vm);
+        try {
+            driver.detach(r.disk);
+        } finally {
+            runningCows.remove(vm);
+        }
+        VmSchedule s = schedules.get(vm);
+        CowChecks.BitmapResult b = checks.bitmap(s, cow);
+        bitmapExact[vm] = b.exact();
+        cowUsage[vm] = b.diskUsage();
+        retiredCowBytes.addAndGet(b.diskUsage());
+        if (mergeChecked[vm] && checks.merge(s, cow, Path.of(base.backing()))) {
+            mergesOk.incrementAndGet();
+        }
+        if (options.deletesCows() && !oracleRead[vm]) {
+            try {
+                Files.delete(cow);
+            } catch (IOException e) {
+                throw new UbdException(cow + ": cannot delete a finished VM's COW file: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    int mergesOk() {
+        return mergesOk.get();
+    }
+
+    /** COW bytes allocated so far: the running VMs' files now plus the finished VMs' files when they finished. */
+    long cowBytes() {
+        long total = retiredCowBytes.get();
+        for (FileChannel ch : runningCows.values()) {
+            try {
+                total += NativeFiles.allocatedBytes(ch);
+            } catch (IOException | RuntimeException ignored) {
+                // closed while being retired: it is counted once retired
+            }
+        }
+        return total;
+    }
+}

@@ -1,0 +1,97 @@
+package org.ubdjava.harness.replay;
+
+/**
+ * What one VM replays: which plan, from which record, at which offset. Every VM replays every
+ * record of its plan exactly once, in trace order, but may start part-way through and wrap around
+ * (shifted in time: record {@link #start} first) and may rotate every offset by {@link #shift}
+ * sectors modulo the device (shifted in space).
+ *
+ * <p>Why the plan's expectations still serve a VM that starts at record {@code a}: the plan knows,
+ * for each sector of read {@code j}, the source {@code s} that wrote it last before {@code j} in
+ * trace order, and the model knows the source {@code f} that wrote it last in the whole trace.
+ * <ul>
+ * <li>Before wrapping ({@code j >= a}) the VM has replayed {@code [a, j)}: the sector holds
+ *     {@code s} if {@code s} is in that range, otherwise nothing the VM wrote (it was written, if at
+ *     all, before {@code a}).</li>
+ * <li>After wrapping ({@code j < a}) the VM has replayed {@code [a, n)} and then {@code [0, j)}:
+ *     the sector holds {@code s} if there is one; failing that, the last write of {@code [a, n)},
+ *     which is {@code f} when {@code f >= a} (no write falls in {@code [0, j)}, so {@code f}, the
+ *     last of all, is in {@code [j, n)}; if it is below {@code a}, nothing in {@code [a, n)} wrote
+ *     the sector).</li>
+ * </ul>
+ * After the whole replay every VM holds the model's final sources, whatever its start.
+ */
+final class VmSchedule {
+    final int vm;
+    final ReplayPlan plan;
+    /** The plan record this VM replays first. */
+    final int start;
+    /** Sectors added to every trace offset, modulo the device. */
+    final long shift;
+
+    VmSchedule(int vm, ReplayPlan plan, int start, long shift) {
+        if (start < 0 || (start > 0 && start >= plan.count) || shift < 0 || (shift > 0 && shift >= plan.deviceSectors)) {
+            throw new IllegalArgumentException("start " + start + " of " + plan.count + ", shift " + shift + " of " + plan.deviceSectors);
+        }
+        this.vm = vm;
+        this.plan = plan;
+        this.start = start;
+        this.shift = shift;
+    }
+
+    /** The plan record replayed at {@code position} (0 to count - 1). */
+    int request(int position) {
+        int r = start + position;
+        return r >= plan.count ? r - plan.count : r;
+    }
+
+    /**
+     * Trace time from this VM's first record to the one at {@code position}, in microseconds; the
+     * wrapped part follows the end of the trace with no gap. -1 when the trace has no timestamps.
+     */
+    long elapsedMicros(int position) {
+        int r = request(position);
+        long t = plan.timeMicros(r);
+        if (t < 0) {
+            return -1;
+        }
+        long first = plan.timeMicros(start);
+        return r >= start ? t - first : plan.timeMicros(plan.count - 1) - first + t - plan.timeMicros(0);
+    }
+
+    /** The device sector this VM uses for trace sector {@code traceSector}. */
+    long device(long traceSector) {
+        long d = traceSector + shift;
+        return d >= plan.deviceSectors ? d - plan.deviceSectors : d;
+    }
+
+    /** The trace sector this VM maps to device sector {@code device}. */
+    long trace(long device) {
+        long t = device - shift;
+        return t < 0 ? t + plan.deviceSectors : t;
+    }
+
+    /**
+     * The source this VM must see at trace sector {@code traceSector} when it reads at record
+     * {@code request}, given the trace-order source {@code planned} from the plan (see the class
+     * comment).
+     */
+    int expected(int planned, int request, long traceSector) {
+        if (start == 0) {
+            return planned;
+        }
+        if (request >= start) {
+            return planned != SectorModel.BACKING && SectorModel.requestOf(planned) >= start ? planned : SectorModel.BACKING;
+        }
+        if (planned != SectorModel.BACKING) {
+            return planned;
+        }
+        int last = plan.model.sourceOf(traceSector);
+        return last != SectorModel.BACKING && SectorModel.requestOf(last) >= start ? last : SectorModel.BACKING;
+    }
+
+    /** The source this VM's device sector {@code device} holds after the whole replay. */
+    int finalSource(long device) {
+        return plan.model.sourceOf(trace(device));
+    }
+}
