@@ -53,19 +53,24 @@ final class DiskBudget {
         for (ReplayPlan p : plans) {
             perVm = Math.max(perVm, cowBytes(p));
         }
-        long files = o.deletesCows() ? o.live() + kept : o.vms();
-        long need = perVm * files;
-        if (mergeCheck) {
-            try (FileChannel ch = FileChannel.open(backing, StandardOpenOption.READ)) {
-                need += perVm + NativeFiles.allocatedBytes(ch);
-            }
+        long backingBytes;
+        try (FileChannel ch = FileChannel.open(backing, StandardOpenOption.READ)) {
+            backingBytes = NativeFiles.allocatedBytes(ch);
         }
-        long free = Files.getFileStore(dir).getUsableSpace();
+        check(dir, perVm, o, backingBytes, mergeCheck, kept, Files.getFileStore(dir).getUsableSpace());
+    }
+
+    /** {@link #require} on figures: {@code free} bytes available, {@code perVm} the most one COW file takes. */
+    static void check(Path dir, long perVm, ReplayOptions o, long backingBytes, boolean mergeCheck, int kept, long free) {
+        long files = o.deletesCows() ? o.live() + kept : o.vms();
+        // a merge check writes a whole image beside the COW files: the backing's data and the VM's
+        long extra = mergeCheck ? perVm + backingBytes : 0;
+        long need = perVm * files + extra;
         if (need <= free) {
             return;
         }
-        long fits = perVm == 0 ? 0 : Math.max(0, (free - (need - perVm * files)) / perVm - kept);
-        String advice = o.vms() <= 1 || fits < 1 ? "free some space or use another directory"
+        long fits = perVm == 0 ? 0 : (free - extra) / perVm - (o.deletesCows() ? kept : 0);
+        String advice = fits < 1 ? "free some space or use another directory"
                 : "run fewer VMs at a time (--at-once " + Math.min(fits, o.vms() - 1) + ") or use another directory";
         throw new UbdException(String.format(Locale.ROOT,
                 "%s: the COW files need up to %.1f GiB (%d files of up to %.1f MiB%s), the file system has %.1f GiB free; %s",

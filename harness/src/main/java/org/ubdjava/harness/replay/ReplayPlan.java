@@ -126,6 +126,21 @@ final class ReplayPlan {
         return lo;
     }
 
+    /** The sources after records {@code [0, end)} in trace order: the plan replayed into a new model. */
+    SectorModel modelBefore(int end) {
+        SectorModel m = new SectorModel();
+        for (int r = 0; r < end; r++) {
+            switch (op(r)) {
+                case WRITE -> m.write(firstSector(r), sectors(r), r);
+                case DISCARD -> m.discard(firstSector(r), sectors(r), r);
+                default -> {
+                    // reads and flushes change nothing
+                }
+            }
+        }
+        return m;
+    }
+
     long bytes(int request) {
         return (long) sectors[request] * SECTOR;
     }

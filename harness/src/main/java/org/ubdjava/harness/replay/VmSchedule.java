@@ -19,7 +19,8 @@ package org.ubdjava.harness.replay;
  *     last of all, is in {@code [j, n)}; if it is below {@code a}, nothing in {@code [a, n)} wrote
  *     the sector).</li>
  * </ul>
- * After the whole replay every VM holds the model's final sources, whatever its start.
+ * After the whole replay the VM's last write to a sector is its last one in {@code [0, a)} if any
+ * (those come last in its order), else the model's final source: see {@link #finalSource}.
  */
 final class VmSchedule {
     final int vm;
@@ -28,6 +29,8 @@ final class VmSchedule {
     final int start;
     /** Sectors added to every trace offset, modulo the device. */
     final long shift;
+    /** Sources after records {@code [0, start)}, made on first need (final-state checks of a few VMs). */
+    private SectorModel beforeStart;
 
     VmSchedule(int vm, ReplayPlan plan, int start, long shift) {
         if (start < 0 || (start > 0 && start >= plan.count) || shift < 0 || (shift > 0 && shift >= plan.deviceSectors)) {
@@ -90,8 +93,22 @@ final class VmSchedule {
         return last != SectorModel.BACKING && SectorModel.requestOf(last) >= start ? last : SectorModel.BACKING;
     }
 
-    /** The source this VM's device sector {@code device} holds after the whole replay. */
+    /**
+     * The source this VM's device sector {@code device} holds after the whole replay. The first
+     * call of a shifted VM replays the plan's records before its start into a model of their
+     * own (as large as the sectors they write): only the VMs whose final state is checked pay.
+     */
     int finalSource(long device) {
-        return plan.model.sourceOf(trace(device));
+        long t = trace(device);
+        if (start > 0) {
+            if (beforeStart == null) {
+                beforeStart = plan.modelBefore(start);
+            }
+            int s = beforeStart.sourceOf(t);
+            if (s != SectorModel.BACKING) {
+                return s;
+            }
+        }
+        return plan.model.sourceOf(t);
     }
 }
