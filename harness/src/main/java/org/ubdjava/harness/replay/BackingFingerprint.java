@@ -14,32 +14,47 @@ import org.ubdjava.core.UbdException;
 import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
- * SHA-256 and mtime of the backing file, taken before and after a replay. The digest covers the
- * file's size, the position of every data extent and its bytes; holes read as zeros by definition,
- * and writing into one would create an extent, so skipping them loses nothing and makes a sparse
- * 32 GiB backing file cost only its data.
+ * SHA-256 and mtime of the backing file, taken before and after a replay. The digest is of the
+ * content alone: the offset and bytes of every 4 KiB block that is not all zeros, then the size.
+ * Holes and zero blocks are the same content, so a file system that fills a hole with zeros when
+ * it is read (tmpfs does, for a read through a shared mapping) does not count as a change, while
+ * any byte written does; only data extents are read, so a sparse 32 GiB backing file costs only
+ * its data.
  */
 record BackingFingerprint(String sha256, long mtimeMillis, long size) {
+    static final int BLOCK = 4096;
+
     static BackingFingerprint of(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             long size = ch.size();
             ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
-            ByteBuffer pos = ByteBuffer.allocate(16);
+            ByteBuffer pos = ByteBuffer.allocate(Long.BYTES);
             for (long at = NativeFiles.nextData(ch, 0); at >= 0 && at < size; at = NativeFiles.nextData(ch, at)) {
+                at = at / BLOCK * BLOCK; // blocks are counted from the start of the file, whatever the extents
                 long end = Math.min(size, NativeFiles.nextHole(ch, at));
-                md.update(pos.clear().putLong(at).putLong(end).flip());
                 while (at < end) {
-                    buf.clear().limit((int) Math.min(buf.capacity(), end - at));
+                    buf.clear().limit((int) Math.min(buf.capacity(), (end - at + BLOCK - 1) / BLOCK * BLOCK));
                     int n = ch.read(buf, at);
-                    if (n < 0) {
+                    if (n <= 0) {
                         break;
                     }
-                    md.update(buf.flip());
+                    buf.flip();
+                    for (int b = 0; b < n; b += BLOCK) {
+                        int len = Math.min(BLOCK, n - b);
+                        if (!zero(buf, b, len)) {
+                            md.update(pos.clear().putLong(at + b).flip());
+                            md.update(buf.limit(b + len).position(b));
+                            buf.limit(n);
+                        }
+                    }
                     at += n;
                 }
+                if (at >= size) {
+                    break;
+                }
             }
-            md.update(pos.clear().putLong(size).putLong(-1).flip());
+            md.update(pos.clear().putLong(size).flip());
             return new BackingFingerprint(HexFormat.of().formatHex(md.digest()),
                     Files.getLastModifiedTime(file).toMillis(), size);
         } catch (IOException e) {
@@ -47,5 +62,20 @@ record BackingFingerprint(String sha256, long mtimeMillis, long size) {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static boolean zero(ByteBuffer buf, int from, int len) {
+        int i = from;
+        for (int end = from + len - Long.BYTES; i <= end; i += Long.BYTES) {
+            if (buf.getLong(i) != 0) {
+                return false;
+            }
+        }
+        for (int end = from + len; i < end; i++) {
+            if (buf.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -46,6 +46,8 @@ public final class CowMerger {
     /** Direct, so channel reads and writes go straight to the kernel without a copy through the heap. */
     private final ByteBuffer data = ByteBuffer.allocateDirect(CHUNK);
     private final ByteBuffer other = ByteBuffer.allocateDirect(CHUNK);
+    /** What a hole of the backing file holds. */
+    private final ByteBuffer zeros = ByteBuffer.allocateDirect(CHUNK);
     private long bytesWritten;
 
     /** What a merge did. */
@@ -138,7 +140,21 @@ public final class CowMerger {
                     break;
                 }
                 int len = (int) Math.min(Math.min(CHUNK, end - start), backingMap.windowEnd(start) - start);
-                ByteBuffer fromBacking = backingMap.slice(start, len);
+                ByteBuffer fromBacking;
+                long dataAt = NativeFiles.nextData(backing, start);
+                long holeEnd = (dataAt < 0 ? end : Math.min(end, dataAt)) / ss * ss;
+                if (holeEnd - start >= ss) {
+                    // a hole of the backing file reads as zeros: mapping it would make tmpfs allocate
+                    // pages in it (a read fault on a shared mapping fills the hole), inflating the backing
+                    len = (int) Math.min(len, holeEnd - start);
+                    fromBacking = zeros;
+                } else {
+                    long hole = NativeFiles.nextHole(backing, start);
+                    if (hole > start) {
+                        len = (int) Math.min(len, (hole + ss - 1) / ss * ss - start);
+                    }
+                    fromBacking = backingMap.slice(start, len);
+                }
                 fromCow += overlayCow(start, len);
                 lastWritten |= writeNonZeroSectors(out, fromBacking, start, len, end);
                 pos = start + len;

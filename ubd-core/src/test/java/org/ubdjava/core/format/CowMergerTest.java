@@ -73,6 +73,51 @@ class CowMergerTest {
                 CowFixtures.extentsToString(CowFixtures.dataExtents(out)));
     }
 
+    /**
+     * A merge reads the backing file and nothing more: its holes stay holes. On tmpfs a read
+     * through a shared mapping allocates a page in a hole, so merging over a sparse backing file
+     * there used to inflate it (16 GB for two merges of a 32 GiB device); /dev/shm is tmpfs on
+     * Linux, and on any other file system the check holds too.
+     */
+    @Test
+    void mergeLeavesTheBackingFilesHolesAlone() throws IOException {
+        Path shm = Path.of("/dev/shm");
+        Path work = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "moo-holes") : dir;
+        try {
+            Path back = work.resolve("back.img");
+            try (RandomAccessFile f = new RandomAccessFile(back.toFile(), "rw")) {
+                f.setLength(64L << 20);
+                f.seek(32L << 20);
+                f.write(new byte[] {1, 2, 3});
+            }
+            Path cow = work.resolve("cow.img");
+            CowCreator.create(cow, back.toString(), false);
+            byte[] data = new byte[512];
+            Arrays.fill(data, (byte) 7);
+            for (long s = 0; s < (64L << 20) / 512; s += 5000) {
+                CowFixtures.writeSectors(cow, s, data);
+            }
+            long before = allocated(back);
+            Path out = work.resolve("out.img");
+            CowMerger.mergeInto(cow, null, out, x -> { });
+            assertEquals(before, allocated(back), "the backing file's allocation");
+            byte[] merged = Files.readAllBytes(out);
+            assertEquals(7, merged[5000 * 512]);
+            assertEquals(0, merged[5000 * 512 + 512]);
+            assertEquals(2, merged[(32 << 20) + 1]);
+        } finally {
+            if (!work.equals(dir)) {
+                TempDirs.delete(work);
+            }
+        }
+    }
+
+    private static long allocated(Path file) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            return org.ubdjava.core.nativeio.NativeFiles.allocatedBytes(ch);
+        }
+    }
+
     /** 4 KiB blocks that hold a written sector: every non-zero sector, and the last one. */
     private static List<long[]> expectedExtents(byte[] image) {
         List<long[]> out = new java.util.ArrayList<>();
