@@ -114,7 +114,7 @@ public record ReplayResult(Map<String, Object> json, List<String> problemLines, 
             planBytes += p.planBytes();
             vmRecords += (long) p.count * vms;
             vmWriteBytes += p.writeBytes * vms;
-            vmDistinct += p.model.sectors() * SectorData.SECTOR * vms;
+            vmDistinct += (long) p.model.sectors() * SectorData.SECTOR * vms;
             Map<String, Object> one = new LinkedHashMap<>();
             one.put("vms", vms);
             one.put("records_read", p.traceRecords);
