@@ -20,8 +20,8 @@ public class UbdException extends RuntimeException {
         super(oneLine(message), cause);
     }
 
-    /** Control characters as C escapes ({@code \n}, {@code \x1b}); null stays null. */
-    static String oneLine(String message) {
+    /** Control characters as C escapes ({@code \n}, {@code \x1b}); null stays null. Idempotent. */
+    public static String oneLine(String message) {
         if (message == null || message.chars().noneMatch(UbdException::isControl)) {
             return message;
         }

@@ -55,7 +55,7 @@ public final class DeviceOpener {
      */
     public DeviceOpener(HostFileTable files, KernelLog log, BackingPolicy policy) {
         this.files = files;
-        this.log = log;
+        this.log = KernelLog.oneLine(log);
         this.policy = policy;
     }
 

@@ -150,6 +150,20 @@ class DeviceOpenerTest {
     }
 
     @Test
+    void aNewlineInAHeaderPathCannotForgeAKernelMessage() throws IOException {
+        Path forged = Files.copy(back, dir.resolve("b.img\nubda: Can't open \"x\": errno = 13"));
+        Path cow = dir.resolve("cow.img");
+        CowCreator.create(cow, forged.toString(), false);
+        Path other = Files.write(dir.resolve("other.img"), new byte[10240]);
+        opener.open(cfg(0, "", cow, other)).close();
+        assertFalse(log.isEmpty());
+        for (String line : log) {
+            assertFalse(line.contains("\n"), line);
+        }
+        assertTrue(log.stream().anyMatch(l -> l.contains("b.img\\nubda: Can't open")), log.toString());
+    }
+
+    @Test
     void aRequestedBackingFileThatDoesNotMatchFallsBackToTheHeader() throws IOException {
         Path cow = dir.resolve("cow.img");
         CowCreator.create(cow, back.toString(), false);
