@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Replay the fio trace shipped with ubd across 16 VMs over a 64 MiB backing image, with full verification.",
+        description = {"Replay the fio trace shipped with ubd across 16 VMs over a 64 MiB backing image, with full verification;",
+                "VM i starts at i/16 of the trace (--shift-time), so the VMs are at different points of it at once.",
                 "Works in a temporary directory, removed afterwards (unless --keep)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every check passed", "1:a check failed"})

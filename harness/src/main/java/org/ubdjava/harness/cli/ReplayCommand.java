@@ -66,15 +66,15 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "0: as fast as possible (default); X > 0: follow the trace's timestamps, X times faster than recorded.")
     double pace;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seeds the data written (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seeds the data written and the random shifts (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--shift-space", description = "Rotate VM i's offsets by i * device / N so VMs touch different regions.")
     boolean shiftSpace;
 
     @Option(names = "--shift-time",
-            description = {"Start VM i at i/N of the trace's duration (by record when it has no timestamps); each VM wraps",
-                    "around and still replays every record once, so VMs are at different points of the trace at once."})
+            description = "Start VM i at i/N of the trace's duration (by record when it has no timestamps); each VM wraps "
+                    + "around and still replays every record once, so VMs are at different points of the trace at once.")
     boolean shiftTime;
 
     @Option(names = "--random-shifts",
@@ -82,8 +82,8 @@ public final class ReplayCommand implements Callable<Integer> {
     boolean randomShifts;
 
     @Option(names = "--at-once", paramLabel = "K", defaultValue = "0",
-            description = {"Run at most K VMs at a time (default: all). A finished VM's COW file is checked at once and then",
-                    "deleted, so disk use stays at K VMs' worth (files the --oracle reads are kept until it has)."})
+            description = "Run at most K VMs at a time (default: all). A finished VM's COW file is checked at once and then "
+                    + "deleted, so disk use stays at K VMs' worth (files the --oracle reads are kept until it has).")
     int atOnce;
 
     @Option(names = "--force", description = "Replace COW files left by an earlier run.")
@@ -92,12 +92,12 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--merge-check", paramLabel = "N", defaultValue = "2", description = "VMs whose COW file is merged and compared in full (default ${DEFAULT-VALUE}).")
     int mergeChecks;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Replay only the first N I/O records of the trace.")
+    @Option(names = "--limit", paramLabel = "N", description = "Replay only the first N I/O records of each trace.")
     long limit = Long.MAX_VALUE;
 
     @Option(names = "--oracle", paramLabel = "N", defaultValue = "0",
-            description = {"Also have the real UML kernel (linux.uml) read N sampled VMs' COW files, every page they wrote,",
-                    "and check its reading against the model (default ${DEFAULT-VALUE}: off). Fails when the kernel cannot run."})
+            description = "Also have the real UML kernel (linux.uml) read N sampled VMs' COW files, every page they wrote, "
+                    + "and check its reading against the model (default ${DEFAULT-VALUE}: off). Fails when the kernel cannot run.")
     int oracle;
 
     @Option(names = "--inject", paramLabel = "FAULT",

@@ -168,6 +168,10 @@ public record ReplayResult(Map<String, Object> json, List<String> problemLines, 
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "replay %s: %s VMs, %s requests in %s s%n", passed ? "PASSED" : "FAILED",
                 json.get("vms"), json.get("requests"), json.get("elapsed_s")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> schedule = (Map<String, Object>) json.get("schedule");
+        b.append(String.format(Locale.ROOT, "  %s trace(s); VMs shifted in time: %s, in space: %s; %s at once%n",
+                schedule.get("traces"), schedule.get("shift_time"), schedule.get("shift_space"), schedule.get("at_once")));
         b.append(String.format(Locale.ROOT, "  reads verified %s, mismatched sectors %s, I/O errors %s%n",
                 json.get("reads_verified"), json.get("mismatches"), json.get("errors")));
         b.append(String.format(Locale.ROOT, "  backing unchanged %s, bitmaps exact %s, merges checked %s/%s%n",
