@@ -82,6 +82,21 @@ class ReplayScheduleTest {
         }
     }
 
+    /**
+     * The demo trace spans 81.6 ms: at a twentieth of its speed every VM, whatever its start,
+     * needs at least 1.63 s (a lower bound only: pacing holds requests back, never hurries them;
+     * elapsed_s is rounded to a tenth).
+     */
+    @Test
+    void pacedShiftedVmsFollowTraceTime() throws Exception {
+        ReplayPlan plan = demoPlan();
+        double seconds = (plan.timeMicros(plan.count - 1) - plan.timeMicros(0)) / 1e6 / 0.05;
+        JsonNode j = passes("--pace", "0.05", "--shift-time", "--merge-check", "0");
+        assertTrue(seconds > 1.5, "trace span " + seconds);
+        assertTrue(j.get("elapsed_s").asDouble() >= seconds - 0.06, j.get("elapsed_s") + " s for a " + seconds + " s schedule");
+        assertEquals(8 * 2547L, j.get("requests").asLong());
+    }
+
     @Test
     void shiftedVmsStillCatchStaleReads() throws Exception {
         ReplayRun r = ReplayRun.of(ReplayRun.demoArgs(dir, 11, 8, "--shift-time", "--random-shifts", "--inject", "stale-reads:100"));
