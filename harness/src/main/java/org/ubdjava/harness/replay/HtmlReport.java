@@ -32,7 +32,8 @@ public final class HtmlReport {
 
         XYSeries mbps = new XYSeries("MB/s");
         XYSeries iops = new XYSeries("IOPS");
-        XYSeries cow = new XYSeries("COW MiB on disk (all VMs)");
+        // under --at-once a finished VM counts at its final size, though its file is gone
+        XYSeries cow = new XYSeries("COW MiB allocated (all VMs so far)");
         List<Timeline.Sample> s = r.samples();
         for (int i = 1; i < s.size(); i++) {
             double dt = s.get(i).seconds() - s.get(i - 1).seconds();
