@@ -60,8 +60,12 @@ final class PlanFile {
 
     /** 1 GiB chunks: the largest power of two an int-indexed buffer can map. */
     static final int CHUNK_SHIFT = 30;
-    /** Bytes buffered per file while writing. */
-    private static final int WRITE_BUFFER = 1 << 20;
+    /**
+     * Bytes buffered per file while writing: on the heap (the channel copies through its cached
+     * direct buffer), so building many small plans (a property test's) leaves no direct memory
+     * waiting for the GC.
+     */
+    private static final int WRITE_BUFFER = 64 << 10;
     private static final TraceOp[] OPS = TraceOp.values();
 
     private final ByteBuffer[] records;
@@ -199,7 +203,7 @@ final class PlanFile {
     private static final class Spill {
         private final Path path;
         private final FileChannel channel;
-        private final ByteBuffer buffer = ByteBuffer.allocateDirect(WRITE_BUFFER).order(ByteOrder.nativeOrder());
+        private final ByteBuffer buffer = ByteBuffer.allocate(WRITE_BUFFER).order(ByteOrder.nativeOrder());
         private long size;
 
         Spill(Path dir) {
