@@ -75,10 +75,12 @@ public final class Replay {
         Path cowDir = cows.get(0).toAbsolutePath().getParent();
         Files.createDirectories(cowDir);
 
+        // the plans spill next to the COW files: the disk that must hold the run anyway (the budget
+        // check below sees the space they took)
         List<ReplayPlan> plans = new ArrayList<>();
         for (Supplier<TraceReader> trace : o.traces()) {
             try (TraceReader reader = trace.get()) {
-                plans.add(ReplayPlan.build(reader, deviceBytes, o.limit()));
+                plans.add(ReplayPlan.build(reader, deviceBytes, o.limit(), cowDir));
             }
         }
         List<VmSchedule> schedules = schedules(plans, o);

@@ -1,18 +1,16 @@
 package org.ubdjava.harness.replay;
 
-import java.util.Arrays;
+import java.nio.file.Path;
 
+import org.ubdjava.core.UbdException;
 import org.ubdjava.harness.trace.DeviceClipper;
 import org.ubdjava.harness.trace.TraceOp;
 import org.ubdjava.harness.trace.TraceReader;
 import org.ubdjava.harness.trace.TraceRecord;
 
-import it.unimi.dsi.fastutil.ints.IntArrayList;
-
 /**
- * The trace read once, fitted to the device, held as primitive arrays and shared by every VM (a
- * trace of 100,000 records costs about 3 MB, whatever the number of VMs), together with what each
- * read must return.
+ * The trace read once, fitted to the device and shared by every VM, together with what each read
+ * must return.
  *
  * <p>Why one expectation serves every VM: a VM submits its requests in trace order from one
  * thread, and the driver executes a disk's requests in submission order, so a read sees exactly
@@ -24,18 +22,25 @@ import it.unimi.dsi.fastutil.ints.IntArrayList;
  *
  * <p>Expectations are run-length coded: for read {@code r}, runs {@link #firstRun}{@code (r)} to
  * {@code firstRun(r + 1)} give (sectors, source) in order.
+ *
+ * <p>Storage: the records and runs grow with the trace (32 bytes a record, 8 a run, whatever the
+ * number of VMs), so they live off the heap in a {@link PlanFile}, mapped from an unlinked file in
+ * the spill directory: a trace of hundreds of millions of records plans in a small heap. Only the
+ * {@link SectorModel} stays on the heap; it grows with the sectors written, bounded by the device.
+ * Requests are int-indexed: a plan holds at most {@value #MAX_RECORDS} records (runs are
+ * long-indexed, a trace may have more).
  */
 final class ReplayPlan {
     static final int SECTOR = 512;
+    /**
+     * 2^31 - 1: requests and the model's sources are ints, and index {@code count} must exist too
+     * ({@code firstRun(count)}); the last request, 2^31 - 2, keeps a discard's {@code ~request} clear
+     * of {@link SectorModel#BACKING}.
+     */
+    static final int MAX_RECORDS = Integer.MAX_VALUE;
 
     final int count;
-    private final TraceOp[] ops;
-    private final long[] firstSector;
-    private final int[] sectors;
-    private final long[] timeMicros;
-    private final int[] runFrom;
-    private final int[] runLength;
-    private final int[] runSource;
+    private final PlanFile file;
     final SectorModel model;
     final long deviceSectors;
     final long readBytes;
@@ -50,16 +55,9 @@ final class ReplayPlan {
     /** Every record has a timestamp and they never go backwards: time shifts can follow trace time. */
     final boolean timeOrdered;
 
-    private ReplayPlan(Builder b, TraceReader reader, DeviceClipper clipper) {
+    private ReplayPlan(Builder b, PlanFile file, TraceReader reader, DeviceClipper clipper) {
         count = b.count;
-        ops = Arrays.copyOf(b.ops, count);
-        firstSector = Arrays.copyOf(b.first, count);
-        sectors = Arrays.copyOf(b.sectors, count);
-        timeMicros = Arrays.copyOf(b.time, count);
-        b.runFrom.add(b.runLength.size());
-        runFrom = b.runFrom.toIntArray();
-        runLength = b.runLength.toIntArray();
-        runSource = b.runSource.toIntArray();
+        this.file = file;
         model = b.model;
         deviceSectors = clipper.usableBytes() / SECTOR;
         readBytes = b.readBytes;
@@ -76,36 +74,50 @@ final class ReplayPlan {
 
     /**
      * Reads {@code reader} to its end (or {@code limit} replayed records) and plans the replay on a
-     * device of {@code deviceBytes}.
+     * device of {@code deviceBytes}, spilling the plan to {@code spillDir} (see the class comment).
+     *
+     * @throws UbdException if the spill directory cannot take the plan, or the trace has more than
+     *     {@value #MAX_RECORDS} records to replay
      */
-    static ReplayPlan build(TraceReader reader, long deviceBytes, long limit) {
+    static ReplayPlan build(TraceReader reader, long deviceBytes, long limit, Path spillDir) {
+        return build(reader, deviceBytes, limit, spillDir, PlanFile.CHUNK_SHIFT);
+    }
+
+    /** With the plan mapped in chunks of 2^{@code chunkShift} bytes (small ones for tests). */
+    static ReplayPlan build(TraceReader reader, long deviceBytes, long limit, Path spillDir, int chunkShift) {
         DeviceClipper clipper = new DeviceClipper(deviceBytes);
-        Builder b = new Builder();
-        TraceRecord.Mutable r = new TraceRecord.Mutable();
-        while (b.count < limit && reader.next(r)) {
-            b.traceRecords++;
-            if (clipper.clip(r)) {
-                b.add(r);
+        try (PlanFile.Writer out = new PlanFile.Writer(spillDir, chunkShift)) {
+            Builder b = new Builder(out);
+            TraceRecord.Mutable r = new TraceRecord.Mutable();
+            while (b.count < limit && reader.next(r)) {
+                b.traceRecords++;
+                if (clipper.clip(r)) {
+                    if (b.count == MAX_RECORDS) {
+                        throw new UbdException(reader.path() + ": more than " + MAX_RECORDS
+                                + " records to replay, the most a plan holds (replay a part with --limit)");
+                    }
+                    b.add(r);
+                }
             }
+            return new ReplayPlan(b, out.finish(), reader, clipper);
         }
-        return new ReplayPlan(b, reader, clipper);
     }
 
     TraceOp op(int request) {
-        return ops[request];
+        return file.op(request);
     }
 
     long firstSector(int request) {
-        return firstSector[request];
+        return file.firstSector(request);
     }
 
     int sectors(int request) {
-        return sectors[request];
+        return file.sectors(request);
     }
 
     /** The request's trace timestamp, or -1 when the trace has none. */
     long timeMicros(int request) {
-        return timeMicros[request];
+        return file.timeMicros(request);
     }
 
     /**
@@ -117,7 +129,7 @@ final class ReplayPlan {
         int hi = count;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (timeMicros[mid] < micros) {
+            if (file.timeMicros(mid) < micros) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -142,62 +154,52 @@ final class ReplayPlan {
     }
 
     long bytes(int request) {
-        return (long) sectors[request] * SECTOR;
+        return (long) file.sectors(request) * SECTOR;
     }
 
     /** Read {@code request}'s expected sources are runs {@code firstRun(request)} to {@code firstRun(request + 1)}. */
     long firstRun(int request) {
-        return runFrom[request];
+        return file.firstRun(request);
     }
 
     /** Sectors in run {@code run}. */
     int runLength(long run) {
-        return runLength[(int) run];
+        return file.runLength(run);
     }
 
     /** What run {@code run}'s sectors held when the read was issued in trace order ({@link SectorModel} sources). */
     int runSource(long run) {
-        return runSource[(int) run];
+        return file.runSource(run);
     }
 
-    /** Bytes the model's table and the plan's arrays occupy. */
+    /** Bytes of the plan's records and runs, mapped off the heap (the model is counted apart). */
     long planBytes() {
-        return count * (8L + 4 + 8 + 4) + (runLength.length + runSource.length + runFrom.length) * 4L;
+        return file.mappedBytes();
     }
 
     private static final class Builder {
-        int count;
-        TraceOp[] ops = new TraceOp[1024];
-        long[] first = new long[1024];
-        int[] sectors = new int[1024];
-        long[] time = new long[1024];
-        final IntArrayList runFrom = new IntArrayList();
-        final IntArrayList runLength = new IntArrayList();
-        final IntArrayList runSource = new IntArrayList();
+        final PlanFile.Writer out;
         final SectorModel model = new SectorModel();
+        int count;
         long readBytes;
         long writeBytes;
         long discardBytes;
         long traceRecords;
         boolean timeOrdered = true;
+        long lastTime;
+
+        Builder(PlanFile.Writer out) {
+            this.out = out;
+        }
 
         void add(TraceRecord.Mutable r) {
-            if (count == ops.length) {
-                int n = count * 2;
-                ops = Arrays.copyOf(ops, n);
-                first = Arrays.copyOf(first, n);
-                sectors = Arrays.copyOf(sectors, n);
-                time = Arrays.copyOf(time, n);
-            }
             int i = count++;
             long s = r.offset() / SECTOR;
             int n = (int) Math.min(Integer.MAX_VALUE, r.length() / SECTOR);
-            ops[i] = r.op();
-            first[i] = s;
-            sectors[i] = r.op().hasRange() ? n : 0;
-            time[i] = r.timestampMicros();
-            timeOrdered &= time[i] >= 0 && (i == 0 || time[i] >= time[i - 1]);
-            runFrom.add(runLength.size());
+            long time = r.timestampMicros();
+            timeOrdered &= time >= 0 && (i == 0 || time >= lastTime);
+            lastTime = time;
+            out.record(r.op(), s, r.op().hasRange() ? n : 0, time);
             switch (r.op()) {
                 case READ -> {
                     readBytes += r.length();
@@ -223,15 +225,13 @@ final class ReplayPlan {
             for (long s = first, end = first + n; s < end; s++) {
                 int next = model.sourceOf(s);
                 if (next != source) {
-                    runLength.add(run);
-                    runSource.add(source);
+                    out.run(run, source);
                     source = next;
                     run = 0;
                 }
                 run++;
             }
-            runLength.add(run);
-            runSource.add(source);
+            out.run(run, source);
         }
     }
 }
