@@ -171,7 +171,7 @@ class ReplayScheduleTest {
     private ReplayPlan demoPlan() throws Exception {
         Path trace = ReplayRun.demoTrace(dir);
         try (var reader = org.ubdjava.harness.trace.TraceReaders.open(trace)) {
-            return ReplayPlan.build(reader, 64L << 20, Long.MAX_VALUE);
+            return ReplayPlan.build(reader, 64L << 20, Long.MAX_VALUE, dir);
         }
     }
 

@@ -28,6 +28,8 @@ import net.jqwik.api.constraints.IntRange;
  */
 class VmScheduleTest {
     static final long DEVICE_SECTORS = 48;
+    /** Plans spill beside nothing in particular: their files are unlinked at once. */
+    static final Path SPILL = Path.of(System.getProperty("java.io.tmpdir"));
 
     record Op(TraceOp op, long first, int sectors) {
     }
@@ -35,7 +37,7 @@ class VmScheduleTest {
     @Property(tries = 2000)
     void shiftedVmSeesWhatItsOwnOrderWrote(@ForAll("traces") List<Op> trace, @ForAll @IntRange(min = 0, max = 1000) int startPick,
                                            @ForAll @IntRange(min = 0, max = 47) int shift) {
-        ReplayPlan plan = ReplayPlan.build(new ListReader(trace), DEVICE_SECTORS * ReplayPlan.SECTOR, Long.MAX_VALUE);
+        ReplayPlan plan = ReplayPlan.build(new ListReader(trace), DEVICE_SECTORS * ReplayPlan.SECTOR, Long.MAX_VALUE, SPILL);
         int start = plan.count == 0 ? 0 : startPick % plan.count;
         VmSchedule vm = new VmSchedule(0, plan, start, shift);
         Long2IntOpenHashMap own = new Long2IntOpenHashMap();
@@ -76,7 +78,7 @@ class VmScheduleTest {
 
     @Property(tries = 200)
     void elapsedTimeRunsOnAcrossTheWrap(@ForAll("traces") List<Op> trace, @ForAll @IntRange(min = 0, max = 1000) int startPick) {
-        ReplayPlan plan = ReplayPlan.build(new ListReader(trace), DEVICE_SECTORS * ReplayPlan.SECTOR, Long.MAX_VALUE);
+        ReplayPlan plan = ReplayPlan.build(new ListReader(trace), DEVICE_SECTORS * ReplayPlan.SECTOR, Long.MAX_VALUE, SPILL);
         if (plan.count == 0) {
             return;
         }
