@@ -17,7 +17,8 @@ import org.ubdjava.harness.trace.TraceRecord;
  * the writes and discards that precede it in the trace, however many requests are in flight and
  * whether or not they overlap. The expected source of every sector of every read is therefore a
  * property of the trace alone, computed here in one pass with one {@link SectorModel}; a VM only
- * adds its own index and offset rotation. (If the driver ever reordered overlapping requests, the
+ * adds its own index, offset rotation and starting record ({@link VmSchedule} shows why a VM that
+ * starts part-way through can still use them). (If the driver ever reordered overlapping requests, the
  * reads would come back with the wrong stamps: the replay checks the FIFO invariant too.)
  *
  * <p>Expectations are run-length coded: for read {@code r}, runs {@link #firstRun}{@code (r)} to

@@ -11,8 +11,8 @@ import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.harness.trace.TraceOp;
 
 /**
- * One VM: replays its {@link VmSchedule} on its own disk, keeping up to {@code maxInflight} requests out, and
- * hands each completed request to its worker for checking, in submission order.
+ * One VM: replays its {@link VmSchedule} on its own disk, keeping up to {@code maxInflight}
+ * requests out, and hands each completed request to its worker for checking, in submission order.
  *
  * <p>Threads: {@link #pump} runs on the owning worker only; {@link #complete} runs on the disk's
  * I/O thread, the only writer of {@link #completed}. Requests complete in submission order (one
