@@ -43,6 +43,7 @@ final class Fleet {
     private final Map<Integer, FileChannel> runningCows = new ConcurrentHashMap<>();
     private final AtomicLong retiredCowBytes = new AtomicLong();
     private final AtomicInteger mergesOk = new AtomicInteger();
+    private final AtomicLong retireNanos = new AtomicLong();
 
     /** Index: VM. Set when the VM starts. */
     final VmReplayer[] replayers;
@@ -92,6 +93,15 @@ final class Fleet {
 
     /** Called once per VM, after its last request completed: detaches its disk and checks its COW file. */
     void retire(VmReplayer r, CowChecks checks) throws IOException {
+        long t0 = System.nanoTime();
+        try {
+            retireTimed(r, checks);
+        } finally {
+            retireNanos.addAndGet(System.nanoTime() - t0);
+        }
+    }
+
+    private void retireTimed(VmReplayer r, CowChecks checks) throws IOException {
         int vm = r.vm;
         Path cow = cows.get(vm);
         try {
@@ -114,6 +124,11 @@ final class Fleet {
                 throw new UbdException(cow + ": cannot delete a finished VM's COW file: " + e.getMessage(), e);
             }
         }
+    }
+
+    /** Worker time spent retiring VMs (detach with its flush, the checks, the deletion), all workers together. */
+    long retireNanos() {
+        return retireNanos.get();
     }
 
     int mergesOk() {
