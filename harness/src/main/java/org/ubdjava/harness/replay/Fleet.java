@@ -21,8 +21,8 @@ import org.ubdjava.driver.queue.UbdDriver;
 
 /**
  * The VMs of one run, started on the shared driver as workers have room for them and retired when
- * they have replayed their schedule: the disk is detached (flushed and closed, as a VM shutting
- * down), its COW file is checked at once, and under {@code --at-once} deleted, so that only the
+ * they have replayed their schedule: the disk is detached (closed without a flush, as the real
+ * driver leaves a device when its VM shuts down), its COW file is checked at once, and under {@code --at-once} deleted, so that only the
  * running VMs' COW files are on disk. VMs the kernel oracle reads at the end keep their files.
  *
  * <p>Thread-safe: workers call {@link #startNext} and {@link #retire} concurrently; the per-VM
@@ -105,7 +105,7 @@ final class Fleet {
         int vm = r.vm;
         Path cow = cows.get(vm);
         try {
-            driver.detach(r.disk);
+            driver.detachIdle(r.disk); // every completion has run: no flush, as a real VM shutdown leaves it
         } finally {
             runningCows.remove(vm);
         }

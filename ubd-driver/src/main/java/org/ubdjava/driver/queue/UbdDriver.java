@@ -248,10 +248,27 @@ public final class UbdDriver implements AutoCloseable {
         }
     }
 
-    /** Requests submitted before still run; later ones complete with IOERR. */
+    /**
+     * Requests submitted before still run, and a flush after them (that is how the queue is
+     * drained); later ones complete with IOERR.
+     */
     public void detach(Disk disk) throws IOException {
         CompletableFuture<IoStatus> drained = submit(disk, IoOp.FLUSH, 0, null, 0);
         drained.join();
+        release(disk);
+    }
+
+    /**
+     * Detaches a disk with no request outstanding (the caller has seen every completion), at once
+     * and without a flush: as the real driver leaves a device that is closed, its data in the
+     * host's page cache. Requests submitted later complete with IOERR. (Were one still queued, it
+     * would complete with IOERR too, or fail on the closed files: never touch another disk.)
+     */
+    public void detachIdle(Disk disk) throws IOException {
+        release(disk);
+    }
+
+    private void release(Disk disk) throws IOException {
         disk.detached = true;
         synchronized (disks) {
             disks.remove(disk);
