@@ -126,7 +126,7 @@ final class Fleet {
         }
     }
 
-    /** Worker time spent retiring VMs (detach with its flush, the checks, the deletion), all workers together. */
+    /** Worker time spent retiring VMs (the detach, the checks, the deletion), all workers together. */
     long retireNanos() {
         return retireNanos.get();
     }

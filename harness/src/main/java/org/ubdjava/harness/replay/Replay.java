@@ -142,6 +142,9 @@ public final class Replay {
                 timeline.sample();
                 samples = timeline.samples();
                 for (ReplayWorker w : ws) {
+                    if (w.failure instanceof UbdException u) {
+                        throw u; // already a user's message: a COW file that could not be made, say
+                    }
                     if (w.failure != null) {
                         throw new UbdException("replay worker failed: " + w.failure, w.failure);
                     }
