@@ -114,6 +114,9 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--vms and --max-inflight must be at least 1, --pace, --merge-check, --limit and --at-once not negative");
         }
+        if (randomShifts && !shiftTime && !shiftSpace) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--random-shifts needs --shift-time or --shift-space (what to draw)");
+        }
         if (traces.size() > vms) {
             throw new CommandLine.ParameterException(spec.commandLine(), traces.size() + " traces for " + vms + " VMs: some would not be replayed");
         }

@@ -132,6 +132,13 @@ class ReplayScheduleTest {
     }
 
     @Test
+    void randomShiftsOfNothingIsAWrongCommandLine() throws Exception {
+        ReplayRun r = ReplayRun.of(ReplayRun.demoArgs(dir, 11, 2, "--random-shifts"));
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--random-shifts needs --shift-time or --shift-space"), r.err());
+    }
+
+    @Test
     void atOnceBoundsTheRunningVmsAndDeletesCheckedCowFiles() throws Exception {
         JsonNode j = passes("--at-once", "3", "--merge-check", "8");
         assertEquals(3, j.get("schedule").get("at_once").asInt());
