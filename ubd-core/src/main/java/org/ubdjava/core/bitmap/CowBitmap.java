@@ -7,6 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 
+import org.ubdjava.core.nativeio.NativeFiles;
+
 /**
  * The COW bitmap in memory: one bit per sector, set when the sector lives in the COW file.
  *
@@ -57,28 +59,39 @@ public final class CowBitmap {
         this.byteLength = byteLength;
     }
 
-    /** Reads {@code byteLength} bytes at {@code offset}; bytes past the end of the file read as zero. */
+    /**
+     * Reads {@code byteLength} bytes at {@code offset}; bytes past the end of the file read as zero.
+     * Only the file's data extents are read: a hole is zeros, and zeros are what a sparse bitmap
+     * holds without storing them, so opening the COW file of a large, lightly written device (8 MiB
+     * of bitmap for 32 GiB, nearly all hole) costs what was written, not the device's size.
+     */
     public static CowBitmap read(FileChannel file, long offset, long byteLength, long bits) throws IOException {
         CowBitmap bitmap = new CowBitmap(bits, byteLength);
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-        long done = 0;
-        while (done < byteLength) {
-            buf.clear().limit((int) Math.min(buf.capacity(), byteLength - done));
-            long pos = offset + done;
-            int got = 0;
-            while (buf.hasRemaining()) {
-                int n = file.read(buf, pos + got);
-                if (n < 0) {
-                    break;
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(8, byteLength))).order(ByteOrder.LITTLE_ENDIAN);
+        long end = offset + byteLength;
+        for (long at = NativeFiles.nextData(file, offset); at >= 0 && at < end; ) {
+            // whole words from the bitmap's start: load() takes a multiple of 8 (the tail excepted)
+            long done = Math.max(0, at - offset) & ~7L;
+            long stop = Math.min(byteLength, (NativeFiles.nextHole(file, at) - offset + 7) & ~7L);
+            while (done < stop) {
+                buf.clear().limit((int) Math.min(buf.capacity(), stop - done));
+                long pos = offset + done;
+                int got = 0;
+                while (buf.hasRemaining()) {
+                    int n = file.read(buf, pos + got);
+                    if (n < 0) {
+                        break;
+                    }
+                    got += n;
                 }
-                got += n;
+                while (buf.hasRemaining()) {
+                    buf.put((byte) 0); // past the end of the file
+                }
+                buf.flip();
+                bitmap.load(done, buf);
+                done += buf.limit();
             }
-            if (got < buf.limit()) {
-                buf.put(new byte[buf.limit() - got]);
-            }
-            buf.flip();
-            bitmap.load(done, buf);
-            done += buf.limit();
+            at = offset + stop >= end ? -1 : NativeFiles.nextData(file, offset + stop);
         }
         return bitmap;
     }
