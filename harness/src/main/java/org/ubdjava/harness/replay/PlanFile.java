@@ -4,14 +4,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.format.CowPaths;
 import org.ubdjava.harness.trace.TraceOp;
 
 /**
@@ -210,7 +208,7 @@ final class PlanFile {
             try {
                 path = Files.createTempFile(dir, ".ubd-plan-", ".tmp");
             } catch (IOException e) {
-                throw new UbdException(dir + ": cannot create the replay plan's temporary file: " + reason(e), e);
+                throw new UbdException(dir + ": cannot create the replay plan's temporary file: " + CowPaths.describe(e), e);
             }
             FileChannel ch = null;
             try {
@@ -223,7 +221,7 @@ final class PlanFile {
                 } catch (IOException ignored) {
                     // the first failure is the one to report
                 }
-                throw new UbdException(path + ": cannot open the replay plan's temporary file: " + reason(e), e);
+                throw new UbdException(path + ": cannot open the replay plan's temporary file: " + CowPaths.describe(e), e);
             }
             channel = ch;
         }
@@ -252,7 +250,7 @@ final class PlanFile {
                             .order(ByteOrder.nativeOrder());
                 }
             } catch (IOException e) {
-                throw new UbdException(path + ": cannot map the replay plan: " + reason(e), e);
+                throw new UbdException(path + ": cannot map the replay plan: " + CowPaths.describe(e), e);
             }
             return chunks;
         }
@@ -264,7 +262,7 @@ final class PlanFile {
                     size += channel.write(buffer);
                 }
             } catch (IOException e) {
-                throw new UbdException(path + ": cannot write the replay plan: " + reason(e), e);
+                throw new UbdException(path + ": cannot write the replay plan: " + CowPaths.describe(e), e);
             }
             buffer.clear();
         }
@@ -282,18 +280,6 @@ final class PlanFile {
                     // nothing was lost: the file is unlinked and its data mapped or unwanted
                 }
             }
-        }
-
-        /** The problem alone: a file system exception's message repeats the path. */
-        private static String reason(IOException e) {
-            if (e instanceof AccessDeniedException) {
-                return "Permission denied";
-            }
-            if (e instanceof NoSuchFileException) {
-                return "No such file or directory";
-            }
-            String r = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
-            return r != null ? r : e.getClass().getSimpleName();
         }
     }
 }

@@ -3,6 +3,7 @@ package org.ubdjava.harness.replay;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import org.ubdjava.core.UbdException;
 import org.ubdjava.core.cli.Progress;
 import org.ubdjava.core.device.DeviceOpener;
 import org.ubdjava.core.device.HostFileTable;
+import org.ubdjava.core.format.CowPaths;
 import org.ubdjava.core.options.ParseOutcome;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
@@ -73,20 +75,26 @@ public final class Replay {
             cows.add(cow);
         }
         Path cowDir = cows.get(0).toAbsolutePath().getParent();
-        Files.createDirectories(cowDir);
+        Path created = createDirectories(cowDir);
 
         // the plans spill next to the COW files: the disk that must hold the run anyway (the budget
         // check below sees the space they took)
         List<ReplayPlan> plans = new ArrayList<>();
-        for (Supplier<TraceReader> trace : o.traces()) {
-            try (TraceReader reader = trace.get()) {
-                plans.add(ReplayPlan.build(reader, deviceBytes, o.limit(), cowDir));
-            }
-        }
-        List<VmSchedule> schedules = schedules(plans, o);
         int[] mergeChecked = sample(Math.min(o.mergeChecks(), o.vms()), o.vms());
         int[] oracleRead = sample(Math.min(o.oracle(), o.vms()), o.vms());
-        DiskBudget.require(cowDir, plans, o, backing, mergeChecked.length > 0, oracleRead.length);
+        try {
+            for (Supplier<TraceReader> trace : o.traces()) {
+                try (TraceReader reader = trace.get()) {
+                    plans.add(ReplayPlan.build(reader, deviceBytes, o.limit(), cowDir));
+                }
+            }
+            DiskBudget.require(cowDir, plans, o, backing, mergeChecked.length > 0, oracleRead.length);
+        } catch (IOException | RuntimeException e) {
+            // a bad trace or too little room: nothing was written, so no directory is left either
+            removeEmpty(cowDir, created);
+            throw e;
+        }
+        List<VmSchedule> schedules = schedules(plans, o);
 
         BackingFingerprint before = BackingFingerprint.of(backing);
         MismatchLog log = new MismatchLog(MAX_PRINTED);
@@ -236,6 +244,34 @@ public final class Replay {
             return Math.min(at, plan.count - 1);
         }
         return (int) ((long) plan.count * rank / peers);
+    }
+
+    /** Creates {@code dir} and its missing parents; returns the topmost one this made, or null. */
+    private static Path createDirectories(Path dir) {
+        Path top = null;
+        for (Path p = dir; p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); p = p.getParent()) {
+            top = p;
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UbdException(dir + ": cannot create the COW files' directory: " + CowPaths.describe(e), e);
+        }
+        return top;
+    }
+
+    /** Deletes {@code dir} and its parents up to {@code top} (what {@link #createDirectories} made) while they are empty. */
+    private static void removeEmpty(Path dir, Path top) {
+        if (top == null) {
+            return;
+        }
+        for (Path p = dir; p != null && p.startsWith(top); p = p.getParent()) {
+            try {
+                Files.delete(p);
+            } catch (IOException e) {
+                return; // not empty, or not ours to judge: leave it
+            }
+        }
     }
 
     /** {@code n} VMs of {@code vms}, spread evenly from the first to the last. */

@@ -1,10 +1,12 @@
 package org.ubdjava.harness.replay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +54,28 @@ class ReplayDemoTraceTest {
         assertTrue(again.err().contains("vm-0.cow: exists from an earlier run") && again.err().contains("--force"), again.err());
         assertEquals(1, again.err().lines().count(), again.err());
         assertEquals(0, ReplayRun.of(args("--force", "--merge-check", "0")).exit());
+    }
+
+    @Test
+    void aMalformedTraceIsOneLineAndLeavesNoDirectoryBehind() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.iolog"), "fio version 2 iolog\n/x add\n/x open\n/x write abc 4096\n");
+        String[] a = args("--merge-check", "0");
+        a[2] = bad.toString(); // the --trace value
+        a[a.length - 1] = "ubd0=" + dir.resolve("new/run/vm.cow") + "," + dir.resolve("base.img");
+        ReplayRun r = ReplayRun.of(a);
+        assertEquals(1, r.exit(), r.out());
+        assertEquals(List.of("ubd replay: " + bad + ":4: fio iolog: expected OFFSET LENGTH after 'write', got 'write abc 4096'"), r.err().lines().toList());
+        assertFalse(Files.exists(dir.resolve("new")), "the directories made for the COW files are gone again");
+    }
+
+    @Test
+    void aCowDirectoryThatCannotBeMadeIsOneLine() throws Exception {
+        Files.writeString(dir.resolve("plain"), "a file");
+        String[] a = args("--merge-check", "0");
+        a[a.length - 1] = "ubd0=" + dir.resolve("plain/vm.cow") + "," + dir.resolve("base.img");
+        ReplayRun r = ReplayRun.of(a);
+        assertEquals(1, r.exit(), r.out());
+        assertEquals(List.of("ubd replay: " + dir.resolve("plain") + ": cannot create the COW files' directory: File exists"), r.err().lines().toList());
     }
 
     @Test

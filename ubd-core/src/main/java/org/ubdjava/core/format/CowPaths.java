@@ -63,7 +63,11 @@ public final class CowPaths {
         return Path.of(headerPath).toAbsolutePath();
     }
 
-    static String describe(IOException e) {
+    /**
+     * The problem alone, in the C library's words where Java has a type for it: the messages that
+     * use it name the file themselves (a FileSystemException's message would name it again).
+     */
+    public static String describe(IOException e) {
         if (e instanceof java.nio.file.NoSuchFileException) {
             return "No such file or directory";
         }
@@ -72,6 +76,12 @@ public final class CowPaths {
         }
         if (e instanceof java.nio.file.NotDirectoryException) {
             return "Not a directory";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return "File exists";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
         }
         String m = e.getMessage();
         return m == null ? e.getClass().getSimpleName() : m;
