@@ -11,6 +11,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.io.Buffers;
 import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
@@ -42,7 +43,7 @@ record BackingFingerprint(String sha256, long mtimeMillis, long size) {
                     buf.flip();
                     for (int b = 0; b < n; b += BLOCK) {
                         int len = Math.min(BLOCK, n - b);
-                        if (!zero(buf, b, len)) {
+                        if (!Buffers.isZero(buf, b, len)) {
                             md.update(pos.clear().putLong(at + b).flip());
                             md.update(buf.limit(b + len).position(b));
                             buf.limit(n);
@@ -62,20 +63,5 @@ record BackingFingerprint(String sha256, long mtimeMillis, long size) {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static boolean zero(ByteBuffer buf, int from, int len) {
-        int i = from;
-        for (int end = from + len - Long.BYTES; i <= end; i += Long.BYTES) {
-            if (buf.getLong(i) != 0) {
-                return false;
-            }
-        }
-        for (int end = from + len; i < end; i++) {
-            if (buf.get(i) != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -12,6 +12,7 @@ import org.ubdjava.core.UbdException;
 import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowMerger;
+import org.ubdjava.core.io.Buffers;
 import org.ubdjava.core.nativeio.NativeFiles;
 
 import it.unimi.dsi.fastutil.longs.Long2IntMap;
@@ -115,16 +116,9 @@ final class CowChecks {
         }
     }
 
-    private void readFully(FileChannel ch, ByteBuffer buf, long sector, int n) throws IOException {
+    private static void readFully(FileChannel ch, ByteBuffer buf, long sector, int n) throws IOException {
         buf.clear().limit(n * SectorData.SECTOR);
-        long pos = sector * SectorData.SECTOR;
-        while (buf.hasRemaining()) {
-            if (ch.read(buf, pos + buf.position()) < 0) {
-                while (buf.hasRemaining()) {
-                    buf.put((byte) 0);
-                }
-            }
-        }
+        Buffers.readOrZeros(ch, buf, sector * SectorData.SECTOR);
         buf.flip();
     }
 

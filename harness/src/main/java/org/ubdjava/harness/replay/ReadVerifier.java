@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
+import org.ubdjava.core.io.Buffers;
+
 /**
  * Checks the data of one completed read against its VM's schedule: every sector must hold what
  * its expected source says (a write's {@link SectorData}, zeros, or the backing file's bytes, read
@@ -88,17 +90,10 @@ final class ReadVerifier {
             long end = Math.min(deviceSectors, device + scratch.capacity() / SectorData.SECTOR);
             scratch.clear().limit((int) ((end - device) * SectorData.SECTOR));
             try {
-                long pos = device * SectorData.SECTOR;
-                while (scratch.hasRemaining()) {
-                    if (backing.read(scratch, pos + scratch.position()) < 0) {
-                        break;
-                    }
-                }
+                // zeros past the end of a backing file whose size is not whole sectors
+                Buffers.readOrZeros(backing, scratch, device * SectorData.SECTOR);
             } catch (IOException e) {
                 throw new UncheckedIOException("backing file: " + e.getMessage(), e);
-            }
-            while (scratch.hasRemaining()) {
-                scratch.put((byte) 0); // past the end of a backing file whose size is not whole sectors
             }
             cachedFirst = device;
             cachedEnd = end;

@@ -2,6 +2,8 @@ package org.ubdjava.harness.replay;
 
 import java.nio.ByteBuffer;
 
+import org.ubdjava.core.io.Buffers;
+
 /**
  * The bytes a replay writes: every sector is unique to (seed, vm, request, device sector). The
  * first 16 bytes are a readable stamp (vm, request as ints, device sector as a long); the other
@@ -44,12 +46,7 @@ final class SectorData {
     }
 
     static boolean isZero(ByteBuffer buf, int at) {
-        for (int p = at, end = at + SECTOR; p < end; p += 8) {
-            if (buf.getLong(p) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return Buffers.isZero(buf, at, SECTOR);
     }
 
     /** What a sector that came back holds, in words, for a mismatch message. */

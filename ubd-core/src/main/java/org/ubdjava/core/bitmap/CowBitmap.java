@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 
+import org.ubdjava.core.io.Buffers;
 import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
@@ -75,18 +76,7 @@ public final class CowBitmap {
             long stop = Math.min(byteLength, (NativeFiles.nextHole(file, at) - offset + 7) & ~7L);
             while (done < stop) {
                 buf.clear().limit((int) Math.min(buf.capacity(), stop - done));
-                long pos = offset + done;
-                int got = 0;
-                while (buf.hasRemaining()) {
-                    int n = file.read(buf, pos + got);
-                    if (n < 0) {
-                        break;
-                    }
-                    got += n;
-                }
-                while (buf.hasRemaining()) {
-                    buf.put((byte) 0); // past the end of the file
-                }
+                Buffers.readOrZeros(file, buf, offset + done);
                 buf.flip();
                 bitmap.load(done, buf);
                 done += buf.limit();

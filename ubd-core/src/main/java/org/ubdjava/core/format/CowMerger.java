@@ -15,6 +15,7 @@ import java.util.function.LongConsumer;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.bitmap.CowBitmap;
+import org.ubdjava.core.io.Buffers;
 import org.ubdjava.core.nativeio.MappedWindows;
 import org.ubdjava.core.nativeio.NativeFiles;
 
@@ -220,7 +221,7 @@ public final class CowMerger {
             if (off < len) {
                 long sector = first + off / ss;
                 ByteBuffer b = sector < bm.bits() && bm.get(sector) ? data : fromBacking;
-                if (start + off + ss == end || !isZero(b, off, ss)) {
+                if (start + off + ss == end || !Buffers.isZero(b, off, ss)) {
                     source = b;
                 }
             }
@@ -287,18 +288,8 @@ public final class CowMerger {
         }
     }
 
-    /** Sector sizes are multiples of 512, so whole longs cover them; non-zero data exits at the first long. */
-    static boolean isZero(ByteBuffer buf, int off, int len) {
-        for (int i = off; i < off + len; i += Long.BYTES) {
-            if (buf.getLong(i) != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     static boolean isZero(byte[] buf, int off, int len) {
-        return isZero(ByteBuffer.wrap(buf), off, len);
+        return Buffers.isZero(ByteBuffer.wrap(buf), off, len);
     }
 
     private static boolean sameSector(ByteBuffer a, ByteBuffer b, int off, int len) {
