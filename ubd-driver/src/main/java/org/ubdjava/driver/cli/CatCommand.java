@@ -42,7 +42,7 @@ public final class CatCommand implements Callable<Integer> {
     @Option(names = "--offset", paramLabel = "N", description = "First byte (a multiple of 512). Default 0.")
     long offset;
 
-    @Option(names = "--length", paramLabel = "L", description = "Bytes to write (a multiple of 512). Default: to the end.")
+    @Option(names = "--length", paramLabel = "L", description = "Bytes to read (a multiple of 512). Default: to the end.")
     Long length;
 
     @Mixin
