@@ -31,6 +31,16 @@ public final class ChannelIo implements HostIo {
     }
 
     @Override
+    public long nextData(long from) throws IOException {
+        return NativeFiles.nextData(file, from);
+    }
+
+    @Override
+    public long nextHole(long from) throws IOException {
+        return NativeFiles.nextHole(file, from);
+    }
+
+    @Override
     public void punchHole(long offset, long length) throws IOException {
         NativeFiles.punchHole(file, offset, length);
     }

@@ -2,6 +2,8 @@ package org.ubdjava.driver.queue;
 
 import java.nio.ByteBuffer;
 
+import org.ubdjava.driver.device.ExtentSink;
+
 /**
  * One slot of the ring, reused for every request that passes through it (no allocation per
  * request). Filled by a submitter between claim and publish. Every I/O handler looks at every slot
@@ -13,9 +15,13 @@ final class RequestEvent {
     int shard;
     Disk disk;
     IoOp op;
+    /** {@link IoOp#FUA}, {@link IoOp#FAST_ZERO}. */
+    int flags;
     long offset;
     long length;
     ByteBuffer buffer;
+    /** For {@link IoOp#EXTENTS} only. */
+    ExtentSink extents;
     Completion completion;
     long tag;
 
@@ -23,6 +29,7 @@ final class RequestEvent {
         disk = null;
         op = null;
         buffer = null;
+        extents = null;
         completion = null;
     }
 }
