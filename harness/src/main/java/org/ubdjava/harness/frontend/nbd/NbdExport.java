@@ -2,26 +2,42 @@ package org.ubdjava.harness.frontend.nbd;
 
 import static org.ubdjava.harness.frontend.nbd.NbdProtocol.*;
 
+import org.ubdjava.driver.device.BlockDevice;
+import org.ubdjava.driver.device.Durability;
 import org.ubdjava.driver.queue.Disk;
 
 /**
  * One attached ubd device as an NBD export, named by its device name (ubda, ubdb, ...).
  *
- * <p>Transmission flags are the device's truth: READ_ONLY for an 'r' device; TRIM and
- * WRITE_ZEROES only when the device is writable and not 't' (the driver refuses them otherwise);
- * FLUSH always (a no-op on a read-only device costs nothing). CAN_MULTI_CONN is safe because
- * every connection to an export submits to the same {@link Disk}: one per-disk FIFO in the driver,
- * one in-memory bitmap, no per-connection cache. A flush runs after every request submitted before
- * it, from any connection, and syncs the whole COW file, so once a write has been replied to on one
- * connection, a flush answered on another covers it, as the protocol requires.
+ * <p>Transmission flags are what the device stack says it can do, never the configuration's
+ * flags: READ_ONLY when it is read-only; TRIM, WRITE_ZEROES and FAST_ZERO when it can discard,
+ * zero, and zero without writing data; FUA when it has writes to make durable. FLUSH and CACHE
+ * always (a flush of a read-only device and a prefetch without a cache cost nothing).
+ * CAN_MULTI_CONN is safe because every connection to an export submits to the same {@link Disk}:
+ * one per-disk FIFO in the driver, one in-memory bitmap, no per-connection cache. A flush runs
+ * after every request submitted before it, from any connection, and syncs the whole COW file, so
+ * once a write has been replied to on one connection, a flush answered on another covers it, as
+ * the protocol requires; a FUA write syncs the COW file before its reply, so it is covered too.
  */
 record NbdExport(String name, Disk disk, int transmissionFlags) {
     static NbdExport of(Disk disk) {
-        int flags = NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_FLUSH | NBD_FLAG_CAN_MULTI_CONN;
-        if (disk.readOnly()) {
+        BlockDevice d = disk.device();
+        int flags = NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_FLUSH | NBD_FLAG_CAN_MULTI_CONN | NBD_FLAG_SEND_CACHE;
+        if (d.readOnly()) {
             flags |= NBD_FLAG_READ_ONLY;
-        } else if (!disk.config().flags().noTrim()) {
-            flags |= NBD_FLAG_SEND_TRIM | NBD_FLAG_SEND_WRITE_ZEROES;
+        } else {
+            if (d.durability() != Durability.NOTHING_WRITTEN) {
+                flags |= NBD_FLAG_SEND_FUA;
+            }
+            if (d.canTrim()) {
+                flags |= NBD_FLAG_SEND_TRIM;
+            }
+            if (d.canZero()) {
+                flags |= NBD_FLAG_SEND_WRITE_ZEROES;
+                if (d.fastZero()) {
+                    flags |= NBD_FLAG_SEND_FAST_ZERO;
+                }
+            }
         }
         return new NbdExport(disk.name(), disk, flags);
     }
@@ -30,12 +46,12 @@ record NbdExport(String name, Disk disk, int transmissionFlags) {
         return disk.size();
     }
 
-    boolean readOnly() {
-        return (transmissionFlags & NBD_FLAG_READ_ONLY) != 0;
+    boolean offers(int transmissionFlag) {
+        return (transmissionFlags & transmissionFlag) != 0;
     }
 
-    boolean canTrim() {
-        return (transmissionFlags & NBD_FLAG_SEND_TRIM) != 0;
+    boolean readOnly() {
+        return offers(NBD_FLAG_READ_ONLY);
     }
 
     /** Flags as sent: DF only once structured replies were negotiated (we never fragment, so DF is free). */

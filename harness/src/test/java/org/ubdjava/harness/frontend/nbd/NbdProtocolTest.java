@@ -159,4 +159,25 @@ class NbdProtocolTest {
         CowMerger.mergeInto(dir.resolve("cow.img"), null, merged, done -> { });
         assertArrayEquals(expected, Files.readAllBytes(merged));
     }
+    /**
+     * A driver closed under a server that is not shutting down is a bug of the program around it:
+     * answering ESHUTDOWN would tell the client (which MUST then disconnect) a lie and hide the bug.
+     * The request gets EIO, the connection ends, and the log names the client and the reason.
+     */
+    @Test
+    void aDriverClosedUnderARunningServerIsLoggedNotPassedOffAsAShutdown() throws IOException {
+        try (NbdFixture f = new NbdFixture(dir)) {
+            try (RawNbdClient c = new RawNbdClient(f.socket).greet()) {
+                c.exportName("ubda");
+                f.driver.close();
+                c.request(NBD_CMD_READ, 0, 1, 0, 512, null);
+                RawNbdClient.SimpleReply r = c.simpleReply();
+                assertEquals(new RawNbdClient.SimpleReply(NBD_EIO, 1), r, "not ESHUTDOWN: the server is not shutting down");
+                assertTrue(c.closedByServer(), "the connection ends on an internal error");
+            }
+            synchronized (f.log) {
+                assertTrue(f.log.stream().anyMatch(l -> l.startsWith("client ") && l.contains("driver closed")), f.log.toString());
+            }
+        }
+    }
 }
