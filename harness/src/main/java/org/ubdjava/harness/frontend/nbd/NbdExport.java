@@ -3,7 +3,6 @@ package org.ubdjava.harness.frontend.nbd;
 import static org.ubdjava.harness.frontend.nbd.NbdProtocol.*;
 
 import org.ubdjava.driver.device.BlockDevice;
-import org.ubdjava.driver.device.Durability;
 import org.ubdjava.driver.queue.Disk;
 
 /**
@@ -11,8 +10,9 @@ import org.ubdjava.driver.queue.Disk;
  *
  * <p>Transmission flags are what the device stack says it can do, never the configuration's
  * flags: READ_ONLY when it is read-only; TRIM, WRITE_ZEROES and FAST_ZERO when it can discard,
- * zero, and zero without writing data; FUA when it has writes to make durable. FLUSH and CACHE
- * always (a flush of a read-only device and a prefetch without a cache cost nothing).
+ * zero, and zero without writing data. FLUSH, FUA and CACHE always: every device can make its
+ * writes durable, and on a read-only one there are none (FUA is then ignored, as the protocol
+ * allows, and qemu-nbd offers it there too); a prefetch without a cache costs nothing.
  * CAN_MULTI_CONN is safe because every connection to an export submits to the same {@link Disk}:
  * one per-disk FIFO in the driver, one in-memory bitmap, no per-connection cache. A flush runs
  * after every request submitted before it, from any connection, and syncs the whole COW file, so
@@ -22,13 +22,10 @@ import org.ubdjava.driver.queue.Disk;
 record NbdExport(String name, Disk disk, int transmissionFlags) {
     static NbdExport of(Disk disk) {
         BlockDevice d = disk.device();
-        int flags = NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_FLUSH | NBD_FLAG_CAN_MULTI_CONN | NBD_FLAG_SEND_CACHE;
+        int flags = NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_FLUSH | NBD_FLAG_SEND_FUA | NBD_FLAG_CAN_MULTI_CONN | NBD_FLAG_SEND_CACHE;
         if (d.readOnly()) {
             flags |= NBD_FLAG_READ_ONLY;
         } else {
-            if (d.durability() != Durability.NOTHING_WRITTEN) {
-                flags |= NBD_FLAG_SEND_FUA;
-            }
             if (d.canTrim()) {
                 flags |= NBD_FLAG_SEND_TRIM;
             }
