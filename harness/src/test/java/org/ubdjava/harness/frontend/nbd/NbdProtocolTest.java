@@ -89,9 +89,11 @@ class NbdProtocolTest {
                 assertEquals(new RawNbdClient.SimpleReply(NBD_EPERM, 5), c.simpleReply(), "write to a read-only export");
                 c.request(99, 0, 6, 0, 0, null);
                 assertEquals(new RawNbdClient.SimpleReply(NBD_EINVAL, 6), c.simpleReply(), "unknown command");
-                c.request(NBD_CMD_READ, NBD_CMD_FLAG_FUA, 7, 0, 512, null);
-                assertEquals(new RawNbdClient.SimpleReply(NBD_EINVAL, 7), c.simpleReply(), "flag not advertised");
-                c.request(NBD_CMD_READ, 0, 8, 4096, 1024, null);
+                c.request(NBD_CMD_READ, NBD_CMD_FLAG_FAST_ZERO, 7, 0, 512, null);
+                assertEquals(new RawNbdClient.SimpleReply(NBD_EINVAL, 7), c.simpleReply(), "a flag READ does not take");
+                c.request(NBD_CMD_READ, NBD_CMD_FLAG_DF, 7, 0, 512, null);
+                assertEquals(new RawNbdClient.SimpleReply(NBD_EINVAL, 7), c.simpleReply(), "DF without structured replies");
+                c.request(NBD_CMD_READ, NBD_CMD_FLAG_FUA, 8, 4096, 1024, null);
                 assertEquals(new RawNbdClient.SimpleReply(NBD_OK, 8), c.simpleReply());
                 assertArrayEquals(Arrays.copyOfRange(Files.readAllBytes(f.backing), 4096, 5120), c.data(1024));
                 c.send(ByteBuffer.wrap(new byte[28]));
