@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 import org.ubdjava.driver.device.BlockDevice;
+import org.ubdjava.driver.device.Chunks;
 import org.ubdjava.driver.device.Durability;
 import org.ubdjava.driver.device.ExtentSink;
 
@@ -103,11 +104,7 @@ public final class CachedBackingDevice implements BlockDevice {
         if (prefetchBuffer == null) {
             prefetchBuffer = ByteBuffer.allocateDirect(PREFETCH_CHUNK);
         }
-        for (long done = 0; done < length; ) {
-            int n = (int) Math.min(PREFETCH_CHUNK, length - done);
-            read(offset + done, prefetchBuffer.clear().limit(n));
-            done += n;
-        }
+        Chunks.forEach(offset, length, prefetchBuffer, this::read);
     }
 
     @Override

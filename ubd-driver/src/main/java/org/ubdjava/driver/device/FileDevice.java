@@ -129,11 +129,7 @@ public final class FileDevice implements BlockDevice {
         if (zeros == null) {
             zeros = ByteBuffer.allocateDirect(ZERO_CHUNK);
         }
-        for (long done = 0; done < length; ) {
-            int n = (int) Math.min(ZERO_CHUNK, length - done);
-            write(offset + done, zeros.clear().limit(n));
-            done += n;
-        }
+        Chunks.forEach(offset, length, zeros, this::write);
     }
 
     /** The file's data and holes (SEEK_DATA/SEEK_HOLE); past its end, a hole. */
