@@ -66,10 +66,10 @@ final class NbdRequest implements ExtentSink {
     @Override
     public void extent(long offset, long length, int flags) {
         int status = ((flags & ExtentSink.HOLE) != 0 ? NBD_STATE_HOLE : 0) | ((flags & ExtentSink.ZERO) != 0 ? NBD_STATE_ZERO : 0);
-        int at = BLOCK_STATUS_HEADER_BYTES + (descriptors - 1) * DESCRIPTOR_BYTES;
         if (full) {
             return;
         }
+        int at = BLOCK_STATUS_HEADER_BYTES + (descriptors - 1) * DESCRIPTOR_BYTES;
         if (descriptors > 0 && status == lastStatus) {
             // lengths sum to at most the request's, a 32-bit number: the sum fits
             data.putInt(at, (int) (Integer.toUnsignedLong(data.getInt(at)) + length));

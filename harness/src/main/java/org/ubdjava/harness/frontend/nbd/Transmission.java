@@ -134,10 +134,10 @@ final class Transmission {
                         r.blockStatus((r.flags & NBD_CMD_FLAG_REQ_ONE) != 0 ? 1 : MAX_DESCRIPTORS), completion, r.slot);
                 default -> throw new IllegalStateException("RequestRules let command " + r.type + " through");
             }
-        } catch (IllegalStateException e) {
-            boolean shutdown = shuttingDown.getAsBoolean();
+        } catch (RuntimeException e) {
+            boolean shutdown = e instanceof IllegalStateException && shuttingDown.getAsBoolean();
             r.error = shutdown ? NBD_ESHUTDOWN : NBD_EIO;
-            done.add(r);
+            done.add(r); // answered either way: the slot invariant holds, and ending the connection cannot hang on it
             if (!shutdown) {
                 throw e;
             }
