@@ -97,7 +97,7 @@ class DriverBehaviourTest {
                 assertEquals(IoStatus.NOTSUPP, driver.submit(x, IoOp.WRITE_ZEROES, 0, null, 512).join());
                 assertEquals(IoStatus.OK, driver.submit(x, IoOp.WRITE, 0, filled(512, 7), 0).join());
             }
-            assertEquals(1, ((CowDevice) cow.device()).bitmap().cardinality(), "the refused discard set no bit");
+            assertEquals(1, cow.files().bitmap().cardinality(), "the refused discard set no bit");
         }
     }
 
@@ -213,7 +213,7 @@ class DriverBehaviourTest {
              FileChannel backing = FileChannel.open(back)) {
             FailingIo cowFile = new FailingIo(new ChannelIo(real), g.bitmapOffset(), g.bitmapOffset() + g.bitmapLength());
             CowDevice dev = new CowDevice(new FileDevice(cowFile, g.dataOffset(), 256 * 512, false),
-                    new FileDevice(new ChannelIo(backing), 0, 256 * 512, true), cowFile, bitmap, g.bitmapOffset(), 256 * 512, false, false);
+                    new FileDevice(new ChannelIo(backing), 0, 256 * 512, true), cowFile, bitmap, g.bitmapOffset(), 256 * 512, false);
             dev.write(0, filled(4096, 1));
             assertEquals(8, bitmap.cardinality());
             cowFile.armed = true;

@@ -31,7 +31,6 @@ import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.core.testing.Exec;
-import org.ubdjava.driver.device.CowDevice;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
@@ -137,7 +136,7 @@ class FullDiskTest {
             assertArrayEquals(chunk(0, CHUNK), read(driver, other, 0, CHUNK));
             assertEquals(IoStatus.OK, driver.submit(other, IoOp.FLUSH, 0, null, 0).join());
 
-            CowBitmap inMemory = ((CowDevice) disk.device()).bitmap();
+            CowBitmap inMemory = disk.files().bitmap();
             memoryWords = new long[inMemory.wordCount()];
             for (int w = 0; w < memoryWords.length; w++) {
                 memoryWords[w] = inMemory.word(w);

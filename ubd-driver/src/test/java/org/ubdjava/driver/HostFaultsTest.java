@@ -116,7 +116,7 @@ class HostFaultsTest {
             FaultyIo cowIo = new FaultyIo(new ChannelIo(cowChannel));
             FaultyIo backIo = new FaultyIo(new ChannelIo(backChannel));
             BlockDevice stack = new CowDevice(new FileDevice(cowIo, g.dataOffset(), SECTORS * 512L, false),
-                    new FileDevice(backIo, 0, SECTORS * 512L, true), cowIo, bitmap, g.bitmapOffset(), SECTORS * 512L, false, false);
+                    new FileDevice(backIo, 0, SECTORS * 512L, true), cowIo, bitmap, g.bitmapOffset(), SECTORS * 512L, false);
             // a disk whose stack is ours, so the faults sit under the real COW layer, and a healthy neighbour
             Path other = Files.write(dir.resolve("other.img"), new byte[SECTORS * 512]);
             Disk faulty = driver.attach(org.ubdjava.core.options.UbdDeviceConfig.of(0, other.toString(), null, null,

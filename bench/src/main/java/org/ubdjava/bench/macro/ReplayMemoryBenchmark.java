@@ -10,7 +10,6 @@ import java.util.Locale;
 
 import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.device.KernelLog;
-import org.ubdjava.driver.device.CowDevice;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.harness.trace.DeviceClipper;
@@ -59,13 +58,13 @@ public final class ReplayMemoryBenchmark {
             }
             long heapAttached = heapAfterGc();
             for (Disk d : disks) {
-                CowBitmap bm = ((CowDevice) d.device()).bitmap();
+                CowBitmap bm = d.files().bitmap();
                 for (long[] w : writes) {
                     bm.setRange(w[0], w[1]);
                 }
             }
             long heapFull = heapAfterGc();
-            CowBitmap one = ((CowDevice) disks.get(0).device()).bitmap();
+            CowBitmap one = disks.get(0).files().bitmap();
             System.out.printf(Locale.ROOT, "trace: %d write/discard requests, %d sectors set per VM, %d of %d bitmap pages per VM%n",
                     writes.size(), one.cardinality(), one.allocatedPages(), (one.wordCount() + CowBitmap.PAGE_WORDS - 1) / CowBitmap.PAGE_WORDS);
             System.out.printf(Locale.ROOT, "%d VMs on a %d GiB device, -Xmx %d MiB%n", vms, device >> 30,

@@ -17,7 +17,7 @@ import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
-import org.ubdjava.harness.nbd.NbdServer;
+import org.ubdjava.harness.frontend.nbd.NbdServer;
 
 /**
  * Every system on every workload, in one run, so ratios compare like with like: the raw host file,

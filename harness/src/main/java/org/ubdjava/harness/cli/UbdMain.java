@@ -14,7 +14,7 @@ import org.ubdjava.core.cli.RebaseCommand;
 import org.ubdjava.core.cli.UbdParseCommand;
 import org.ubdjava.driver.cli.CatCommand;
 import org.ubdjava.driver.cli.WriteCommand;
-import org.ubdjava.harness.nbd.ServeCommand;
+import org.ubdjava.harness.frontend.nbd.ServeCommand;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

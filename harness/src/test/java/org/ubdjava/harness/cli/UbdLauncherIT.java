@@ -20,11 +20,11 @@ import org.ubdjava.core.testing.Exec;
  * The launcher as users call it: bin/ubd from the repository, after the package phase built the
  * jar. Exit codes, stdout/stderr split, and no stack traces.
  */
-class UbdLauncherIT {
+public class UbdLauncherIT {
     @TempDir
     Path dir;
 
-    static String launcher() {
+    public static String launcher() {
         return Path.of(System.getProperty("ubd.repo.root", "..")).resolve("bin/ubd").toAbsolutePath().toString();
     }
 

@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 
 import org.ubdjava.core.io.Buffers;
+import org.ubdjava.core.io.RunConsumer;
 import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
@@ -273,6 +274,20 @@ public final class CowBitmap {
                 return Math.min(limit, bits);
             }
             word = ~word(w);
+        }
+    }
+
+    /**
+     * The runs of set and clear bits in [from, to), in order (bits past {@link #bits()} count as
+     * clear): the one walk over the bitmap for everything that maps a device by where its sectors
+     * live. Looks at no word past {@code to}.
+     */
+    public void forEachRun(long from, long to, RunConsumer runs) throws IOException {
+        for (long s = from; s < to; ) {
+            boolean set = s < bits && get(s);
+            long end = set ? nextClear(s, to) : nextSet(s, to);
+            runs.run(s, end, set);
+            s = end;
         }
     }
 

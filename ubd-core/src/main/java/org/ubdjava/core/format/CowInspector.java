@@ -13,6 +13,7 @@ import java.util.Optional;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.bitmap.CowBitmap;
+import org.ubdjava.core.nativeio.DataMap;
 import org.ubdjava.core.nativeio.NativeFiles;
 
 /** Read-only questions about a COW file: what it says (info), whether it is sound (check), where data lives (map). */
@@ -156,58 +157,29 @@ public final class CowInspector {
     /**
      * The device's extents, like {@code qemu-img map}: runs of sectors from the COW file or from the
      * backing file, split where the file they come from has a hole ({@code data = false}: zeros).
+     * The same walk as the driver's COW device answers block status with: bitmap runs, then each
+     * run's file split into data and holes.
      */
     public static List<Extent> map(CowFile cow) throws IOException {
         List<Extent> out = new ArrayList<>();
-        CowBitmap bm = cow.bitmap();
         CowGeometry g = cow.geometry();
         int ss = g.sectorSize();
         long deviceEnd = cow.header().size();
         // stat first: the header's path is the file's author's choice, and opening a FIFO would
         // block for ever; a missing file is the user's problem, told in one line (found by FuzzCowFileTest)
         try (FileChannel backing = BackingFile.openForReading(cow.headerBackingPath())) {
-            long s = 0;
-            long sectors = g.sectors();
-            while (s < sectors) {
-                boolean inCow = s < bm.bits() && bm.get(s);
-                long runEnd = inCow ? bm.nextClear(s) : Math.min(sectors, nextSetOrEnd(bm, s, sectors));
-                long start = s * ss;
-                long end = Math.min(runEnd * ss, deviceEnd);
-                if (inCow) {
-                    split(out, cow.channel(), start, end, "cow", g.dataOffset());
-                } else {
-                    split(out, backing, start, end, "backing", 0);
-                }
-                s = runEnd;
-            }
+            DataMap cowData = DataMap.of(cow.channel());
+            DataMap backingData = DataMap.of(backing);
+            cow.bitmap().forEachRun(0, g.sectors(), (first, end, inCow) -> {
+                long start = first * ss;
+                long stop = Math.min(end * ss, deviceEnd);
+                String source = inCow ? "cow" : "backing";
+                long base = inCow ? g.dataOffset() : 0;
+                (inCow ? cowData : backingData).forEachRun(base + start, base + stop,
+                        (from, to, data) -> append(out, new Extent(from - base, to - from, source, from, data)));
+            });
         }
         return out;
-    }
-
-    private static long nextSetOrEnd(CowBitmap bm, long from, long sectors) {
-        long n = bm.nextSet(from);
-        return n < 0 ? sectors : n;
-    }
-
-    private static void split(List<Extent> out, FileChannel file, long start, long end, String source, long base) throws IOException {
-        long pos = start;
-        long size = file.size();
-        while (pos < end) {
-            long at = base + pos;
-            boolean data;
-            long next;
-            if (at >= size) {
-                data = false;
-                next = end;
-            } else {
-                long d = NativeFiles.nextData(file, at);
-                data = d == at;
-                long boundary = data ? NativeFiles.nextHole(file, at) : (d < 0 ? Long.MAX_VALUE : d);
-                next = Math.min(end, boundary - base);
-            }
-            append(out, new Extent(pos, next - pos, source, at, data));
-            pos = next;
-        }
     }
 
     private static void append(List<Extent> out, Extent e) {

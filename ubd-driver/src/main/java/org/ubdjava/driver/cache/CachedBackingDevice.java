@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 import org.ubdjava.driver.device.BlockDevice;
+import org.ubdjava.driver.device.Chunks;
+import org.ubdjava.driver.device.Durability;
+import org.ubdjava.driver.device.ExtentSink;
 
 /**
  * One device's view of a backing file through the shared cache: a read takes each 4 KiB page
@@ -25,7 +28,11 @@ public final class CachedBackingDevice implements BlockDevice {
     private final int readAheadPages;
     private final long pagesInDevice;
     private final Runnable onClose;
+    /** Prefetches read this much at a time into a buffer of their own, then drop it: the cache keeps the pages. */
+    private static final int PREFETCH_CHUNK = 256 << 10;
+
     private ByteBuffer scratch = ByteBuffer.allocateDirect(64 * 1024);
+    private ByteBuffer prefetchBuffer;
     /** Where the previous read ended: a read starting here is sequential. */
     private long sequentialFrom = -1;
     private boolean closed;
@@ -60,6 +67,44 @@ public final class CachedBackingDevice implements BlockDevice {
     @Override
     public boolean readOnly() {
         return true;
+    }
+
+    @Override
+    public boolean canTrim() {
+        return false;
+    }
+
+    @Override
+    public boolean canZero() {
+        return false;
+    }
+
+    @Override
+    public boolean fastZero() {
+        return false;
+    }
+
+    @Override
+    public Durability durability() {
+        return Durability.NOTHING_WRITTEN;
+    }
+
+    /** The cache holds copies: where the data is, is the file's answer. */
+    @Override
+    public void extents(long offset, long length, ExtentSink sink) throws IOException {
+        file.extents(offset, length, sink);
+    }
+
+    /**
+     * Reads the range through the cache, page run by page run, so that the pages are there for the
+     * reads that follow (a client's NBD_CMD_CACHE): pages already cached cost a lookup only.
+     */
+    @Override
+    public void prefetch(long offset, long length) throws IOException {
+        if (prefetchBuffer == null) {
+            prefetchBuffer = ByteBuffer.allocateDirect(PREFETCH_CHUNK);
+        }
+        Chunks.forEach(offset, length, prefetchBuffer, this::read);
     }
 
     @Override
@@ -138,7 +183,7 @@ public final class CachedBackingDevice implements BlockDevice {
     }
 
     @Override
-    public void writeZeroes(long offset, long length) throws IOException {
+    public void writeZeroes(long offset, long length, boolean fastOnly) throws IOException {
         throw new IOException("the backing file is read-only");
     }
 

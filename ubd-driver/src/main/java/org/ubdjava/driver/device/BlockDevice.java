@@ -10,12 +10,29 @@ import java.nio.ByteBuffer;
  * device. Buffers are the caller's: read fills {@code dst} from its position to its limit, write
  * takes {@code src} from position to limit; both leave position and limit as they found them.
  *
+ * <p>A device says what it can do ({@link #canTrim}, {@link #canZero}, {@link #fastZero},
+ * {@link #durability}, {@link #readOnly}) and where its data is ({@link #extents}): a front-end
+ * offers its clients exactly that, and asks nothing of the configuration. Each layer answers for
+ * what it changes, as nbdkit filters do.
+ *
  * <p>Not thread-safe per device: the request loop gives each device to one thread at a time.
  */
 public interface BlockDevice extends Closeable {
     long size();
 
     boolean readOnly();
+
+    /** Whether {@link #discard} works: false on a read-only device and where trim is switched off ('t'). */
+    boolean canTrim();
+
+    /** Whether {@link #writeZeroes} works. */
+    boolean canZero();
+
+    /** Whether {@link #writeZeroes} can be done without writing data (holes, bitmap bits): then fastOnly succeeds. */
+    boolean fastZero();
+
+    /** When writes are durable, so what a flush or a FUA write costs. */
+    Durability durability();
 
     void read(long offset, ByteBuffer dst) throws IOException;
 
@@ -27,6 +44,20 @@ public interface BlockDevice extends Closeable {
     /** The range reads as zeros afterwards, and may give its space back. */
     void discard(long offset, long length) throws IOException;
 
-    /** The range reads as zeros afterwards. */
-    void writeZeroes(long offset, long length) throws IOException;
+    /**
+     * The range reads as zeros afterwards.
+     *
+     * @param fastOnly fail with {@link org.ubdjava.core.nativeio.NotSupportedException} rather than
+     *                 write zeros, when the cheap way (fallocate, bitmap bits) is not available
+     */
+    void writeZeroes(long offset, long length, boolean fastOnly) throws IOException;
+
+    /**
+     * Tells {@code sink} the allocation of [offset, offset + length), in order and without gaps:
+     * holes, zeros, and for a COW device whether the COW file or the backing file holds each part.
+     */
+    void extents(long offset, long length, ExtentSink sink) throws IOException;
+
+    /** Reads the range into whatever cache lies below (a hint: a no-op where there is none). */
+    void prefetch(long offset, long length) throws IOException;
 }

@@ -4,15 +4,18 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
+import org.ubdjava.core.nativeio.DataMap;
 import org.ubdjava.core.nativeio.NativeFiles;
 import org.ubdjava.core.nativeio.NotSupportedException;
 
 /** {@link HostIo} on a file channel's own descriptor (the one that holds the POSIX lock). */
 public final class ChannelIo implements HostIo {
     private final FileChannel file;
+    private final DataMap data;
 
     public ChannelIo(FileChannel file) {
         this.file = file;
+        this.data = DataMap.of(file);
     }
 
     @Override
@@ -28,6 +31,16 @@ public final class ChannelIo implements HostIo {
     @Override
     public void sync() throws IOException {
         file.force(false);
+    }
+
+    @Override
+    public long nextData(long from) throws IOException {
+        return data.nextData(from);
+    }
+
+    @Override
+    public long nextHole(long from) throws IOException {
+        return data.nextHole(from);
     }
 
     @Override

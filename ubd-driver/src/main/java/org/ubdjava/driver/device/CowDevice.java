@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 import org.ubdjava.core.bitmap.CowBitmap;
-import org.ubdjava.core.nativeio.NotSupportedException;
 
 /**
  * The copy-on-write layer: a device whose sectors live in the COW file when their bit is set and
@@ -30,7 +29,6 @@ public final class CowDevice implements BlockDevice {
     private final long bitmapOffset;
     private final long size;
     private final boolean readOnly;
-    private final boolean noTrim;
     /** Reused for bitmap write-back: no allocation per request once it has grown to the largest seen. */
     private ByteBuffer bitmapScratch = ByteBuffer.allocateDirect(64);
     private long[] wordsBefore = new long[4];
@@ -44,7 +42,7 @@ public final class CowDevice implements BlockDevice {
      * @param size         the device size, a multiple of 512
      */
     public CowDevice(BlockDevice cowData, BlockDevice backing, HostIo cowFile, CowBitmap bitmap, long bitmapOffset,
-                     long size, boolean readOnly, boolean noTrim) {
+                     long size, boolean readOnly) {
         this.cowData = cowData;
         this.backing = backing;
         this.cowFile = cowFile;
@@ -52,11 +50,6 @@ public final class CowDevice implements BlockDevice {
         this.bitmapOffset = bitmapOffset;
         this.size = size;
         this.readOnly = readOnly;
-        this.noTrim = noTrim;
-    }
-
-    public CowBitmap bitmap() {
-        return bitmap;
     }
 
     @Override
@@ -67,6 +60,55 @@ public final class CowDevice implements BlockDevice {
     @Override
     public boolean readOnly() {
         return readOnly;
+    }
+
+    /** Discard and write-zeroes go to the COW file, never the backing file: they work whenever writes do. */
+    @Override
+    public boolean canTrim() {
+        return !readOnly;
+    }
+
+    @Override
+    public boolean canZero() {
+        return !readOnly;
+    }
+
+    /** Zeros in the COW file are its holes or fallocated zeros plus bits: cheap when the COW file's are. */
+    @Override
+    public boolean fastZero() {
+        return !readOnly && cowData.fastZero();
+    }
+
+    /** Data and bitmap both live in the COW file, so its durability is the device's. */
+    @Override
+    public Durability durability() {
+        return readOnly ? Durability.NOTHING_WRITTEN : cowData.durability();
+    }
+
+    /**
+     * Each bitmap run from where it lives: the COW file's data area, or the backing file (marked
+     * {@link ExtentSink#BACKING}), each split into data and holes. The same walk as {@code ubd map}.
+     */
+    @Override
+    public void extents(long offset, long length, ExtentSink sink) throws IOException {
+        ExtentSink fromBacking = (o, n, flags) -> sink.extent(o, n, flags | ExtentSink.BACKING);
+        bitmap.forEachRun(offset / SECTOR, (offset + length) / SECTOR, (first, end, inCow) -> {
+            if (inCow) {
+                cowData.extents(first * SECTOR, (end - first) * SECTOR, sink);
+            } else {
+                backing.extents(first * SECTOR, (end - first) * SECTOR, fromBacking);
+            }
+        });
+    }
+
+    /** Only what comes from the backing file can be cached; the COW file's sectors are left to the host. */
+    @Override
+    public void prefetch(long offset, long length) throws IOException {
+        bitmap.forEachRun(offset / SECTOR, (offset + length) / SECTOR, (first, end, inCow) -> {
+            if (!inCow) {
+                backing.prefetch(first * SECTOR, (end - first) * SECTOR);
+            }
+        });
     }
 
     @Override
@@ -98,17 +140,15 @@ public final class CowDevice implements BlockDevice {
 
     @Override
     public void discard(long offset, long length) throws IOException {
-        checkTrim();
         checkWritable(offset, length);
         cowData.discard(offset, length);
         claim(offset / SECTOR, (offset + length) / SECTOR);
     }
 
     @Override
-    public void writeZeroes(long offset, long length) throws IOException {
-        checkTrim();
+    public void writeZeroes(long offset, long length, boolean fastOnly) throws IOException {
         checkWritable(offset, length);
-        cowData.writeZeroes(offset, length);
+        cowData.writeZeroes(offset, length, fastOnly);
         claim(offset / SECTOR, (offset + length) / SECTOR);
     }
 
@@ -119,12 +159,6 @@ public final class CowDevice implements BlockDevice {
         }
         if ((offset + length) / SECTOR > bitmap.bits()) {
             throw new IOException("sectors past " + bitmap.bits() + " have no bit in this COW file's bitmap");
-        }
-    }
-
-    private void checkTrim() throws NotSupportedException {
-        if (noTrim) {
-            throw new NotSupportedException("discard and write-zeroes are off for this device ('t')");
         }
     }
 

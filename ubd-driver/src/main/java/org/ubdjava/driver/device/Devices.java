@@ -20,26 +20,27 @@ public final class Devices {
      * no backing file and are never cached.
      */
     public static BlockDevice of(DeviceFiles files, BackingCaches caches) throws IOException {
-        boolean noTrim = files.config().flags().noTrim();
-        if (!files.isCow()) {
-            BlockDevice raw = new FileDevice(new ChannelIo(files.image().channel()), 0, files.size(), files.readOnly());
-            return noTrim ? new NoTrimDevice(raw) : raw;
-        }
-        return cow(files, new ChannelIo(files.image().channel()), caches);
+        BlockDevice device = files.isCow() ? cow(files, new ChannelIo(files.image().channel()), caches)
+                : new FileDevice(new ChannelIo(files.image().channel()), 0, files.size(), files.readOnly(), synchronous(files));
+        return files.config().flags().noTrim() ? new NoTrimDevice(device) : device;
     }
 
-    /** The COW stack with the COW file's operations going through {@code cowIo} (recorded, in crash tests). */
+    private static boolean synchronous(DeviceFiles files) {
+        return files.config().flags().sync();
+    }
+
+    /** The COW layer with the COW file's operations going through {@code cowIo} (recorded, in crash tests); no 't'. */
     public static CowDevice cow(DeviceFiles files, HostIo cowIo) {
         return cow(files, cowIo, null);
     }
 
     private static CowDevice cow(DeviceFiles files, HostIo cowIo, BackingCaches caches) {
-        BlockDevice cowData = new FileDevice(cowIo, files.geometry().dataOffset(), files.size(), files.readOnly());
+        BlockDevice cowData = new FileDevice(cowIo, files.geometry().dataOffset(), files.size(), files.readOnly(), synchronous(files));
         BlockDevice backing = new FileDevice(new ChannelIo(files.backing().channel()), 0, files.size(), true);
         if (caches != null) {
             backing = caches.wrap(files.backing().key(), files.backing().path().toString(), files.config().name(), backing);
         }
         return new CowDevice(cowData, backing, cowIo, files.bitmap(), files.geometry().bitmapOffset(),
-                files.size(), files.readOnly(), files.config().flags().noTrim());
+                files.size(), files.readOnly());
     }
 }

@@ -25,6 +25,26 @@ public abstract class ForwardingDevice implements BlockDevice {
     }
 
     @Override
+    public boolean canTrim() {
+        return inner.canTrim();
+    }
+
+    @Override
+    public boolean canZero() {
+        return inner.canZero();
+    }
+
+    @Override
+    public boolean fastZero() {
+        return inner.fastZero();
+    }
+
+    @Override
+    public Durability durability() {
+        return inner.durability();
+    }
+
+    @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         inner.read(offset, dst);
     }
@@ -45,8 +65,18 @@ public abstract class ForwardingDevice implements BlockDevice {
     }
 
     @Override
-    public void writeZeroes(long offset, long length) throws IOException {
-        inner.writeZeroes(offset, length);
+    public void writeZeroes(long offset, long length, boolean fastOnly) throws IOException {
+        inner.writeZeroes(offset, length, fastOnly);
+    }
+
+    @Override
+    public void extents(long offset, long length, ExtentSink sink) throws IOException {
+        inner.extents(offset, length, sink);
+    }
+
+    @Override
+    public void prefetch(long offset, long length) throws IOException {
+        inner.prefetch(offset, length);
     }
 
     @Override

@@ -3,11 +3,13 @@ package org.ubdjava.driver.device;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
+import org.ubdjava.core.nativeio.DataMap;
+
 /**
  * The file operations a device does on one host file: the seam where they can be recorded (crash
- * simulation) or failed on purpose. Positional, like pread/pwrite: no shared file position.
+ * simulation) or failed on purpose. Also where the file has data ({@link DataMap}). Positional, like pread/pwrite: no shared file position.
  */
-public interface HostIo {
+public interface HostIo extends DataMap {
     /** Reads at {@code position} into {@code dst}; -1 at the end of the file (pread). */
     int read(ByteBuffer dst, long position) throws IOException;
 
@@ -22,6 +24,17 @@ public interface HostIo {
 
     /** Makes a range read as zeros keeping the size (fallocate ZERO_RANGE, or a hole where unsupported). */
     void zeroRange(long offset, long length) throws IOException;
+
+    /** Without SEEK_DATA the whole file is data: true, only less precise. */
+    @Override
+    default long nextData(long from) throws IOException {
+        return from;
+    }
+
+    @Override
+    default long nextHole(long from) throws IOException {
+        return Long.MAX_VALUE;
+    }
 
     /**
      * A write's byte count, or an error when it wrote nothing: looping on a write that makes no

@@ -2,10 +2,28 @@ package org.ubdjava.driver.device;
 
 import org.ubdjava.core.nativeio.NotSupportedException;
 
-/** The 't' flag on a raw image: discard and write-zeroes are not offered. */
-final class NoTrimDevice extends ForwardingDevice {
-    NoTrimDevice(BlockDevice inner) {
+/**
+ * The 't' flag: discard and write-zeroes are not offered (the kernel sets neither limit for such
+ * a device). The one place trim is switched off, over a raw image or a COW device alike.
+ */
+public final class NoTrimDevice extends ForwardingDevice {
+    public NoTrimDevice(BlockDevice inner) {
         super(inner);
+    }
+
+    @Override
+    public boolean canTrim() {
+        return false;
+    }
+
+    @Override
+    public boolean canZero() {
+        return false;
+    }
+
+    @Override
+    public boolean fastZero() {
+        return false;
     }
 
     @Override
@@ -14,7 +32,7 @@ final class NoTrimDevice extends ForwardingDevice {
     }
 
     @Override
-    public void writeZeroes(long offset, long length) throws NotSupportedException {
+    public void writeZeroes(long offset, long length, boolean fastOnly) throws NotSupportedException {
         throw new NotSupportedException("write-zeroes is off for this device ('t')");
     }
 }

@@ -1,6 +1,7 @@
 package org.ubdjava.driver.queue;
 
 import org.ubdjava.driver.device.BlockDevice;
+import org.ubdjava.driver.device.Durability;
 import org.ubdjava.driver.device.IoStatus;
 
 import com.lmax.disruptor.EventHandler;
@@ -66,10 +67,22 @@ final class IoHandler implements EventHandler<RequestEvent> {
                     e.disk.checkBacking();
                 }
                 case DISCARD -> d.discard(offset, length);
-                case WRITE_ZEROES -> d.writeZeroes(offset, length);
+                case WRITE_ZEROES -> {
+                    boolean fastOnly = (e.flags & IoOp.FAST_ZERO) != 0;
+                    if (fastOnly && !d.fastZero()) {
+                        return IoStatus.NOTSUPP; // the caller asked to hear at once that zeroing would be slow
+                    }
+                    d.writeZeroes(offset, length, fastOnly);
+                }
+                case PREFETCH -> d.prefetch(offset, length);
+                case EXTENTS -> d.extents(offset, length, e.extents);
                 default -> {
                     return IoStatus.IOERR;
                 }
+            }
+            if ((e.flags & IoOp.FUA) != 0 && d.durability() == Durability.ON_FLUSH
+                    && (e.op == IoOp.WRITE || e.op == IoOp.WRITE_ZEROES || e.op == IoOp.DISCARD)) {
+                d.flush(); // FUA: the COW file's data and bitmap on stable storage before the completion
             }
             return IoStatus.OK;
         } catch (Exception | Error failure) {

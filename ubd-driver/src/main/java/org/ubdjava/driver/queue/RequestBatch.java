@@ -88,6 +88,8 @@ public final class RequestBatch {
     void copyTo(int i, RequestEvent e) {
         e.disk = Objects.requireNonNull(disks[i]);
         e.op = ops[i];
+        e.flags = 0;
+        e.extents = null;
         e.offset = offsets[i];
         e.buffer = buffers[i];
         e.length = lengths[i];

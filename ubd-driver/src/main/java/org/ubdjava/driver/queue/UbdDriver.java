@@ -23,6 +23,7 @@ import org.ubdjava.driver.cache.BackingCaches;
 import org.ubdjava.driver.cache.CacheConfig;
 import org.ubdjava.driver.device.BlockDevice;
 import org.ubdjava.driver.device.Devices;
+import org.ubdjava.driver.device.ExtentSink;
 import org.ubdjava.driver.device.IoStatus;
 
 import com.lmax.disruptor.BlockingWaitStrategy;
@@ -189,7 +190,7 @@ public final class UbdDriver implements AutoCloseable {
         } catch (InsufficientCapacityException e) {
             return false;
         }
-        fill(ring, seq, disk, op, offset, buffer, length, completion, tag);
+        fill(ring, seq, disk, op, 0, offset, buffer, length, null, completion, tag);
         return true;
     }
 
@@ -244,14 +245,35 @@ public final class UbdDriver implements AutoCloseable {
         if ((op == IoOp.READ || op == IoOp.WRITE) && buffer == null) {
             throw new NullPointerException("buffer (a " + op + " needs one)");
         }
+        if (op == IoOp.EXTENTS) {
+            throw new IllegalArgumentException("an EXTENTS request needs a sink: submitExtents");
+        }
     }
 
     /** Queues a request, waiting for room in the ring. */
     public void submit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
+        submit(disk, op, 0, offset, buffer, length, completion, tag);
+    }
+
+    /** As {@link #submit(Disk, IoOp, long, ByteBuffer, long, Completion, long)}, with {@link IoOp#FUA} and {@link IoOp#FAST_ZERO} flags. */
+    public void submit(Disk disk, IoOp op, int flags, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
         checkOpen();
         checkRequest(disk, op, buffer, completion);
         RingBuffer<RequestEvent> ring = rings[disk.shard].ring;
-        fill(ring, ring.next(), disk, op, offset, buffer, length, completion, tag);
+        fill(ring, ring.next(), disk, op, flags, offset, buffer, length, null, completion, tag);
+    }
+
+    /**
+     * Queues an {@link IoOp#EXTENTS} request: {@code sink} hears the allocation of [offset, offset +
+     * length) on the I/O thread, in order with the disk's other requests, before the completion.
+     */
+    public void submitExtents(Disk disk, long offset, long length, ExtentSink sink, Completion completion, long tag) {
+        checkOpen();
+        if (disk == null || sink == null || completion == null) {
+            throw new NullPointerException(disk == null ? "disk" : sink == null ? "sink" : "completion");
+        }
+        RingBuffer<RequestEvent> ring = rings[disk.shard].ring;
+        fill(ring, ring.next(), disk, IoOp.EXTENTS, 0, offset, null, length, sink, completion, tag);
     }
 
     /** Convenience for callers that prefer futures (allocates per request). */
@@ -261,13 +283,15 @@ public final class UbdDriver implements AutoCloseable {
         return f;
     }
 
-    private static void fill(RingBuffer<RequestEvent> ring, long seq, Disk disk, IoOp op, long offset, ByteBuffer buffer,
-                             long length, Completion completion, long tag) {
+    private static void fill(RingBuffer<RequestEvent> ring, long seq, Disk disk, IoOp op, int flags, long offset, ByteBuffer buffer,
+                             long length, ExtentSink sink, Completion completion, long tag) {
         RequestEvent e = ring.get(seq);
         e.disk = disk;
         e.op = op;
+        e.flags = flags;
         e.offset = offset;
         e.buffer = buffer;
+        e.extents = sink;
         e.length = length;
         e.completion = completion;
         e.tag = tag;

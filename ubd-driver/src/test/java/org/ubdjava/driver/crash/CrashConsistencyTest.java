@@ -99,7 +99,7 @@ class CrashConsistencyTest {
                     if (rnd.nextBoolean()) {
                         dev.discard((long) first * SECTOR, (long) n * SECTOR);
                     } else {
-                        dev.writeZeroes((long) first * SECTOR, (long) n * SECTOR);
+                        dev.writeZeroes((long) first * SECTOR, (long) n * SECTOR, false);
                     }
                     requests.add(new Request(first, n, null, false, from, io.ops.size()));
                 } else {

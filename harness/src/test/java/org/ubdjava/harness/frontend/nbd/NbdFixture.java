@@ -1,4 +1,4 @@
-package org.ubdjava.harness.nbd;
+package org.ubdjava.harness.frontend.nbd;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +25,8 @@ final class NbdFixture implements AutoCloseable {
     final Path cow;
     final Path socket;
     final NbdServer server;
+    /** The server's driver, for tests that break things under it. */
+    final UbdDriver driver;
     final List<String> log = new ArrayList<>();
 
     NbdFixture(Path dir) throws IOException {
@@ -37,7 +39,7 @@ final class NbdFixture implements AutoCloseable {
         this.cow = dir.resolve("cow.img");
         this.socket = dir.resolve("s.sock");
         Files.write(dir.resolve("raw.img"), new byte[(int) SIZE]);
-        UbdDriver driver = new UbdDriver();
+        driver = new UbdDriver();
         List<Disk> disks = new ArrayList<>();
         disks.add(driver.attach("ubd0=" + cow + "," + backing, line -> { }));
         disks.add(driver.attach("ubd1r=" + backing, line -> { }));

@@ -1,4 +1,4 @@
-package org.ubdjava.harness.nbd;
+package org.ubdjava.harness.frontend.nbd;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -21,7 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * same jobs, each on a fresh overlay. Prints IOPS and MB/s per job and the ratio ubd / qemu.
  *
  * <pre>java --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED \
- *     -cp harness/target/ubd.jar org.ubdjava.harness.nbd.NbdThroughputBench [SECONDS] [SIZE_MIB]</pre>
+ *     -cp harness/target/ubd.jar org.ubdjava.harness.frontend.nbd.NbdThroughputBench [SECONDS] [SIZE_MIB]</pre>
  */
 public final class NbdThroughputBench {
     record Job(String name, String rw, String bs, int iodepth) {

@@ -1,4 +1,4 @@
-package org.ubdjava.harness.nbd;
+package org.ubdjava.harness.frontend.nbd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.cli.Json;
+import org.ubdjava.core.format.CowFile;
+import org.ubdjava.core.format.CowInspector;
 import org.ubdjava.core.format.CowMerger;
 import org.ubdjava.core.testing.Exec;
 
@@ -47,6 +49,9 @@ class NbdClientsInteropTest {
             assertEquals(true, a.get("can_zero").asBoolean());
             assertEquals(true, a.get("can_flush").asBoolean());
             assertEquals(true, a.get("can_multi_conn").asBoolean());
+            assertEquals(true, a.get("can_fua").asBoolean());
+            assertEquals(true, a.get("can_fast_zero").asBoolean());
+            assertEquals(true, a.get("can_cache").asBoolean());
             assertEquals(512, a.get("block_size_minimum").asInt());
             JsonNode b = export(run(dir, nbdinfo, "--json", f.uri("ubdb")).out());
             assertEquals(true, b.get("is_read_only").asBoolean());
@@ -55,6 +60,7 @@ class NbdClientsInteropTest {
             assertEquals(false, c.get("is_read_only").asBoolean());
             assertEquals(false, c.get("can_trim").asBoolean(), "'t'");
             assertEquals(false, c.get("can_zero").asBoolean(), "'t'");
+            assertEquals(false, c.get("can_fast_zero").asBoolean(), "'t'");
             // the empty name is the first export
             assertEquals(NbdFixture.SIZE, export(run(dir, nbdinfo, "--json", f.uri("")).out()).get("export-size").asLong());
         }
@@ -147,5 +153,61 @@ class NbdClientsInteropTest {
             assertTrue(job.get("write").get("io_bytes").asLong() > 0);
             assertTrue(f.log.isEmpty(), f.log.toString());
         }
+    }
+    /** Data or not, run by run, adjacent runs of the same kind merged: what base:allocation can say of a device. */
+    record Run(long start, long length, boolean data) {
+    }
+
+    static List<Run> merged(List<Run> in) {
+        List<Run> out = new ArrayList<>();
+        for (Run r : in) {
+            Run last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && last.data() == r.data() && last.start() + last.length() == r.start()) {
+                out.set(out.size() - 1, new Run(last.start(), last.length() + r.length(), r.data()));
+            } else {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Block status over NBD is the device's extents: nbdinfo --map and qemu-img map of the export
+     * show exactly the data and holes that ubd map shows of the COW file, with COW data written over
+     * backing data and over backing holes, zeroed and discarded ranges, and untouched backing data
+     * and holes.
+     */
+    @Test
+    void nbdinfoMapAndQemuImgMapAgreeWithUbdMap() throws IOException {
+        String nbdinfo = NbdFixture.tool("nbdinfo", getClass().getSimpleName());
+        String qemuIo = NbdFixture.tool("qemu-io", getClass().getSimpleName());
+        String qemuImg = NbdFixture.tool("qemu-img", getClass().getSimpleName());
+        List<Run> viaNbdinfo = new ArrayList<>();
+        List<Run> viaQemuImg = new ArrayList<>();
+        try (NbdFixture f = new NbdFixture(dir)) {
+            String uri = f.uri("ubda");
+            run(dir, qemuIo, "-f", "raw", uri, "-c", "write -P 0x11 0 65536", "-c", "write -P 0x22 2097152 1048576",
+                    "-c", "write -z 4194304 131072", "-c", "discard 5242880 65536", "-c", "write -P 0x33 8257536 131072", "-c", "flush");
+            for (JsonNode e : Json.mapper().readTree(run(dir, nbdinfo, "--map", "--json", uri).out())) {
+                viaNbdinfo.add(new Run(e.get("offset").asLong(), e.get("length").asLong(), (e.get("type").asInt() & 1) == 0));
+            }
+            for (JsonNode e : Json.mapper().readTree(run(dir, qemuImg, "map", "--output=json", "-f", "raw", uri).out())) {
+                viaQemuImg.add(new Run(e.get("start").asLong(), e.get("length").asLong(), e.get("data").asBoolean()));
+            }
+        }
+        List<Run> ubdMap = new ArrayList<>();
+        boolean cowData = false;
+        boolean backingHole = false;
+        try (CowFile cow = CowFile.open(dir.resolve("cow.img"))) {
+            for (CowInspector.Extent e : CowInspector.map(cow)) {
+                ubdMap.add(new Run(e.start(), e.length(), e.data()));
+                cowData |= e.source().equals("cow") && e.data();
+                backingHole |= e.source().equals("backing") && !e.data();
+            }
+        }
+        assertTrue(cowData && backingHole, "the COW file holds data and the backing file has holes: " + ubdMap);
+        assertTrue(merged(ubdMap).size() > 10, "enough runs to tell maps apart: " + merged(ubdMap));
+        assertEquals(merged(ubdMap), merged(viaNbdinfo), "nbdinfo --map");
+        assertEquals(merged(ubdMap), merged(viaQemuImg), "qemu-img map over NBD");
     }
 }

@@ -1,6 +1,6 @@
-package org.ubdjava.harness.nbd;
+package org.ubdjava.harness.frontend.nbd;
 
-import static org.ubdjava.harness.nbd.NbdProtocol.*;
+import static org.ubdjava.harness.frontend.nbd.NbdProtocol.*;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,24 +14,34 @@ import java.util.function.BooleanSupplier;
  * an export (NBD_OPT_GO or NBD_OPT_EXPORT_NAME), aborts, or breaks the protocol.
  *
  * <p>Served: EXPORT_NAME, ABORT, LIST, INFO, GO (NBD_INFO_EXPORT and NBD_INFO_BLOCK_SIZE always,
- * NAME and DESCRIPTION on request), STRUCTURED_REPLY. Any other option is answered
+ * NAME and DESCRIPTION on request), STRUCTURED_REPLY, LIST_META_CONTEXT and SET_META_CONTEXT
+ * (base:allocation, the one context there is). Any other option is answered
  * NBD_REP_ERR_UNSUP and negotiation goes on, as the baseline requires. Breaches that leave the
  * stream unparseable (a wrong magic, unknown client flags, an option too long to be real) end the
  * connection: the caller closes it.
  */
 final class Negotiation {
-    /** What the client chose. */
-    record Result(NbdExport export, boolean structuredReplies) {
+    /** What the client chose: base:allocation is selected for this export (block status may be asked). */
+    record Result(NbdExport export, boolean structuredReplies, boolean baseAllocation) {
+        RequestRules.Session session() {
+            return new RequestRules.Session(export, structuredReplies, baseAllocation);
+        }
     }
 
-    /** The longest option we read: INFO/GO with a maximal name and many info requests fit easily. */
-    static final int MAX_OPTION_LENGTH = 4 + MAX_STRING + 2 + 2 * 256;
+    /**
+     * The longest option we read: INFO/GO with a maximal name and many info requests, or a meta
+     * context option with a maximal name and a few maximal queries, fit easily; longer is taken for
+     * a denial of service, which the protocol lets us end.
+     */
+    static final int MAX_OPTION_LENGTH = 64 << 10;
 
     private final ByteChannel ch;
     private final NbdExports exports;
     private final BooleanSupplier shuttingDown;
     private boolean noZeroes;
     private boolean structuredReplies;
+    /** The export SET_META_CONTEXT selected base:allocation for; null when none is selected. */
+    private NbdExport baseAllocationFor;
 
     Negotiation(ByteChannel ch, NbdExports exports, BooleanSupplier shuttingDown) {
         this.ch = ch;
@@ -74,7 +84,7 @@ final class Negotiation {
                     ByteBuffer r = ByteBuffer.allocate(10 + (noZeroes ? 0 : EXPORT_NAME_ZEROES));
                     r.putLong(e.get().size()).putShort((short) e.get().flagsFor(structuredReplies));
                     Wire.writeFully(ch, r.clear());
-                    return Optional.of(new Result(e.get(), structuredReplies));
+                    return Optional.of(result(e.get()));
                 }
                 case NBD_OPT_ABORT -> {
                     try {
@@ -88,7 +98,7 @@ final class Negotiation {
                 case NBD_OPT_INFO, NBD_OPT_GO -> {
                     NbdExport chosen = info(option, data);
                     if (chosen != null && option == NBD_OPT_GO) {
-                        return Optional.of(new Result(chosen, structuredReplies));
+                        return Optional.of(result(chosen));
                     }
                 }
                 case NBD_OPT_STRUCTURED_REPLY -> {
@@ -99,9 +109,74 @@ final class Negotiation {
                         ack(option);
                     }
                 }
+                case NBD_OPT_LIST_META_CONTEXT, NBD_OPT_SET_META_CONTEXT -> metaContext(option, data);
                 default -> reply(option, NBD_REP_ERR_UNSUP, "option " + option + " is not supported");
             }
         }
+    }
+
+    /** A context selected for another export than the one chosen is not selected (the protocol's rule). */
+    private Result result(NbdExport chosen) {
+        return new Result(chosen, structuredReplies, chosen == baseAllocationFor);
+    }
+
+    /**
+     * LIST_META_CONTEXT and SET_META_CONTEXT: export name, then queries, each a length and a
+     * string. base:allocation matches its own name, and for LIST also the bare namespace and no
+     * query at all. SET replaces whatever an earlier SET selected, for whichever export.
+     */
+    private void metaContext(int option, ByteBuffer data) throws IOException {
+        String what = option == NBD_OPT_SET_META_CONTEXT ? "NBD_OPT_SET_META_CONTEXT" : "NBD_OPT_LIST_META_CONTEXT";
+        if (!structuredReplies) {
+            reply(option, NBD_REP_ERR_INVALID, what + " needs structured replies negotiated first");
+            return;
+        }
+        String name = lengthPrefixed(data);
+        if (name == null || data.remaining() < 4) {
+            reply(option, NBD_REP_ERR_INVALID, what + ": malformed export name");
+            return;
+        }
+        int queries = data.getInt();
+        boolean matched = queries == 0 && option == NBD_OPT_LIST_META_CONTEXT;
+        for (int i = 0; i < queries; i++) {
+            String query = lengthPrefixed(data);
+            if (query == null) {
+                reply(option, NBD_REP_ERR_INVALID, what + ": query " + i + " of " + queries + " does not fit the option");
+                return;
+            }
+            matched |= query.equals(BASE_ALLOCATION) || option == NBD_OPT_LIST_META_CONTEXT && query.equals(BASE_NAMESPACE);
+        }
+        if (data.hasRemaining()) {
+            reply(option, NBD_REP_ERR_INVALID, what + ": " + data.remaining() + " bytes after the last query");
+            return;
+        }
+        Optional<NbdExport> export = exports.find(name);
+        if (export.isEmpty()) {
+            reply(option, NBD_REP_ERR_UNKNOWN, "no export named \"" + name + "\"");
+            return;
+        }
+        if (option == NBD_OPT_SET_META_CONTEXT) {
+            baseAllocationFor = matched ? export.get() : null;
+        }
+        if (matched) {
+            byte[] context = BASE_ALLOCATION.getBytes(StandardCharsets.UTF_8);
+            // LIST's ids are reserved: zero, as the protocol asks
+            int id = option == NBD_OPT_SET_META_CONTEXT ? BASE_ALLOCATION_ID : 0;
+            reply(option, NBD_REP_META_CONTEXT, ByteBuffer.allocate(4 + context.length).putInt(id).put(context).flip());
+        }
+        ack(option);
+    }
+
+    /** A 32-bit length and that many bytes of UTF-8, or null when they do not fit what is left or the length is too long. */
+    private static String lengthPrefixed(ByteBuffer data) {
+        if (data.remaining() < 4) {
+            return null;
+        }
+        int length = data.getInt();
+        if (length < 0 || length > MAX_STRING || length > data.remaining()) {
+            return null;
+        }
+        return string(data, length);
     }
 
     private void list(int option, ByteBuffer data) throws IOException {

@@ -1,12 +1,13 @@
-package org.ubdjava.harness.nbd;
+package org.ubdjava.harness.frontend.nbd;
 
-import static org.ubdjava.harness.nbd.NbdProtocol.*;
+import static org.ubdjava.harness.frontend.nbd.NbdProtocol.*;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.function.BooleanSupplier;
 
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Completion;
@@ -28,9 +29,10 @@ final class Transmission {
     static final int SLOTS = 64;
 
     private final SocketChannel ch;
+    private final RequestRules.Session session;
     private final NbdExport export;
-    private final boolean structuredReplies;
     private final UbdDriver driver;
+    private final BooleanSupplier shuttingDown;
     private final NbdRequest[] slots = new NbdRequest[SLOTS];
     private final BlockingQueue<NbdRequest> free = new ArrayBlockingQueue<>(SLOTS);
     private final BlockingQueue<NbdRequest> done = new ArrayBlockingQueue<>(SLOTS + 1);
@@ -38,11 +40,12 @@ final class Transmission {
     /** Runs on the driver's I/O thread: only records the outcome and hands the slot to the writer. */
     private final Completion completion = this::completed;
 
-    Transmission(SocketChannel ch, NbdExport export, boolean structuredReplies, UbdDriver driver) {
+    Transmission(SocketChannel ch, RequestRules.Session session, UbdDriver driver, BooleanSupplier shuttingDown) {
         this.ch = ch;
-        this.export = export;
-        this.structuredReplies = structuredReplies;
+        this.session = session;
+        this.export = session.export();
         this.driver = driver;
+        this.shuttingDown = shuttingDown;
         for (int i = 0; i < SLOTS; i++) {
             slots[i] = new NbdRequest(i);
             free.add(slots[i]);
@@ -51,7 +54,7 @@ final class Transmission {
 
     /** Serves until NBD_CMD_DISC, end of input or a broken stream; returns once every request read was answered. */
     void run() throws IOException, InterruptedException {
-        Thread writer = new Thread(new ReplyWriter(ch, structuredReplies, done, free), Thread.currentThread().getName() + "-replies");
+        Thread writer = new Thread(new ReplyWriter(ch, session.structuredReplies(), done, free), Thread.currentThread().getName() + "-replies");
         writer.setDaemon(true);
         writer.start();
         try {
@@ -83,7 +86,7 @@ final class Transmission {
         r.handle = header.getLong();
         r.offset = header.getLong();
         r.length = Integer.toUnsignedLong(header.getInt());
-        r.error = RequestRules.check(export, structuredReplies, r.type, r.flags, r.offset, r.length);
+        r.error = RequestRules.check(session, r.type, r.flags, r.offset, r.length);
         if (r.type == NBD_CMD_WRITE) {
             // the payload follows whatever we think of the request: consume it to stay in step
             try {
@@ -103,7 +106,7 @@ final class Transmission {
             free.add(r);
             return false;
         }
-        if (r.error != NBD_OK) {
+        if (r.error != NBD_OK || !RequestRules.needsDriver(r.type, r.length)) {
             done.add(r);
         } else {
             submit(r);
@@ -111,35 +114,52 @@ final class Transmission {
         return true;
     }
 
+    /**
+     * Hands a checked request to the driver. A driver that refuses it (closed) is expected only
+     * while the server shuts down: then ESHUTDOWN, as the protocol asks. Anything else is a bug:
+     * the request gets EIO and the failure ends the connection, logged with the client's name.
+     */
     private void submit(NbdRequest r) {
+        int fua = (r.flags & NBD_CMD_FLAG_FUA) != 0 ? IoOp.FUA : 0;
         try {
             switch (r.type) {
                 case NBD_CMD_READ -> driver.submit(export.disk(), IoOp.READ, r.offset, r.buffer((int) r.length), 0, completion, r.slot);
-                case NBD_CMD_WRITE -> driver.submit(export.disk(), IoOp.WRITE, r.offset, r.data, 0, completion, r.slot);
+                case NBD_CMD_WRITE -> driver.submit(export.disk(), IoOp.WRITE, fua, r.offset, r.data, 0, completion, r.slot);
                 case NBD_CMD_FLUSH -> driver.submit(export.disk(), IoOp.FLUSH, 0, null, 0, completion, r.slot);
-                case NBD_CMD_TRIM -> driver.submit(export.disk(), IoOp.DISCARD, r.offset, null, r.length, completion, r.slot);
-                case NBD_CMD_WRITE_ZEROES -> driver.submit(export.disk(), IoOp.WRITE_ZEROES, r.offset, null, r.length, completion, r.slot);
+                case NBD_CMD_TRIM -> driver.submit(export.disk(), IoOp.DISCARD, fua, r.offset, null, r.length, completion, r.slot);
+                case NBD_CMD_WRITE_ZEROES -> driver.submit(export.disk(), IoOp.WRITE_ZEROES,
+                        fua | ((r.flags & NBD_CMD_FLAG_FAST_ZERO) != 0 ? IoOp.FAST_ZERO : 0), r.offset, null, r.length, completion, r.slot);
+                case NBD_CMD_CACHE -> driver.submit(export.disk(), IoOp.PREFETCH, r.offset, null, r.length, completion, r.slot);
+                case NBD_CMD_BLOCK_STATUS -> driver.submitExtents(export.disk(), r.offset, r.length,
+                        r.blockStatus((r.flags & NBD_CMD_FLAG_REQ_ONE) != 0 ? 1 : MAX_DESCRIPTORS), completion, r.slot);
                 default -> throw new IllegalStateException("RequestRules let command " + r.type + " through");
             }
-        } catch (IllegalStateException closed) {
-            r.error = NBD_ESHUTDOWN; // the driver closed under us: only while the server is going down
-            done.add(r);
+        } catch (RuntimeException e) {
+            boolean shutdown = e instanceof IllegalStateException && shuttingDown.getAsBoolean();
+            r.error = shutdown ? NBD_ESHUTDOWN : NBD_EIO;
+            done.add(r); // answered either way: the slot invariant holds, and ending the connection cannot hang on it
+            if (!shutdown) {
+                throw e;
+            }
         }
     }
 
     private void completed(long tag, IoStatus status) {
         NbdRequest r = slots[(int) tag];
-        r.error = errorOf(status);
+        r.error = errorOf(status, r.flags);
         done.add(r);
     }
 
-    /** The driver's status as an NBD error. NOTSUPP is EINVAL: the protocol reserves ENOTSUP for fast-zero requests. */
-    static int errorOf(IoStatus status) {
+    /**
+     * The driver's status as an NBD error. NOTSUPP is ENOTSUP only for a fast-zero request, the one
+     * case the protocol gives it; otherwise EINVAL.
+     */
+    static int errorOf(IoStatus status, int commandFlags) {
         return switch (status) {
             case OK -> NBD_OK;
             case IOERR -> NBD_EIO;
             case NOSPC -> NBD_ENOSPC;
-            case NOTSUPP -> NBD_EINVAL;
+            case NOTSUPP -> (commandFlags & NBD_CMD_FLAG_FAST_ZERO) != 0 ? NBD_ENOTSUP : NBD_EINVAL;
         };
     }
 }

@@ -1,7 +1,7 @@
-package org.ubdjava.harness.nbd;
+package org.ubdjava.harness.frontend.nbd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.ubdjava.harness.nbd.NbdProtocol.*;
+import static org.ubdjava.harness.frontend.nbd.NbdProtocol.*;
 
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;

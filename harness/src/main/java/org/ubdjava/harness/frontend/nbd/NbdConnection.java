@@ -1,4 +1,4 @@
-package org.ubdjava.harness.nbd;
+package org.ubdjava.harness.frontend.nbd;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -27,12 +27,13 @@ final class NbdConnection implements Runnable {
         this.log = log;
     }
 
+    /** The reason a connection ends is logged before it is closed: whoever sees the close can find why. */
     @Override
     public void run() {
-        try (ch) {
+        try {
             Optional<Negotiation.Result> chosen = new Negotiation(ch, exports, server::shuttingDown).run();
             if (chosen.isPresent()) {
-                new Transmission(ch, chosen.get().export(), chosen.get().structuredReplies(), driver).run();
+                new Transmission(ch, chosen.get().session(), driver, server::shuttingDown).run();
             }
         } catch (EOFException | AsynchronousCloseException gone) {
             // the client left mid-message, or the server is stopping: nothing to say
@@ -43,6 +44,7 @@ final class NbdConnection implements Runnable {
         } catch (RuntimeException e) {
             log.accept("client " + peer + ": internal error: " + e + "; connection closed");
         } finally {
+            forceClose();
             server.ended(this);
         }
     }

@@ -1,4 +1,4 @@
-package org.ubdjava.harness.nbd;
+package org.ubdjava.harness.frontend.nbd;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -173,10 +173,15 @@ public final class NbdServer implements AutoCloseable {
     /** Every completed write durable before the driver lets go of the files. */
     private void flushAll() {
         Map<NbdExport, CompletableFuture<IoStatus>> flushes = new java.util.LinkedHashMap<>();
-        for (NbdExport e : exports.all()) {
-            if (!e.readOnly()) {
-                flushes.put(e, driver.submit(e.disk(), IoOp.FLUSH, 0, null, 0));
+        try {
+            for (NbdExport e : exports.all()) {
+                if (!e.readOnly()) {
+                    flushes.put(e, driver.submit(e.disk(), IoOp.FLUSH, 0, null, 0));
+                }
             }
+        } catch (IllegalStateException closed) {
+            // closed by someone else than this server: what it had done is all there is
+            log.accept("flush at shutdown: " + closed.getMessage());
         }
         flushes.forEach((e, f) -> {
             IoStatus s = f.join();

@@ -1,10 +1,10 @@
-package org.ubdjava.harness.nbd;
+package org.ubdjava.harness.frontend.nbd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.ubdjava.harness.nbd.NbdProtocol.*;
+import static org.ubdjava.harness.frontend.nbd.NbdProtocol.*;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -89,9 +89,11 @@ class NbdProtocolTest {
                 assertEquals(new RawNbdClient.SimpleReply(NBD_EPERM, 5), c.simpleReply(), "write to a read-only export");
                 c.request(99, 0, 6, 0, 0, null);
                 assertEquals(new RawNbdClient.SimpleReply(NBD_EINVAL, 6), c.simpleReply(), "unknown command");
-                c.request(NBD_CMD_READ, NBD_CMD_FLAG_FUA, 7, 0, 512, null);
-                assertEquals(new RawNbdClient.SimpleReply(NBD_EINVAL, 7), c.simpleReply(), "flag not advertised");
-                c.request(NBD_CMD_READ, 0, 8, 4096, 1024, null);
+                c.request(NBD_CMD_READ, NBD_CMD_FLAG_FAST_ZERO, 7, 0, 512, null);
+                assertEquals(new RawNbdClient.SimpleReply(NBD_EINVAL, 7), c.simpleReply(), "a flag READ does not take");
+                c.request(NBD_CMD_READ, NBD_CMD_FLAG_DF, 7, 0, 512, null);
+                assertEquals(new RawNbdClient.SimpleReply(NBD_EINVAL, 7), c.simpleReply(), "DF without structured replies");
+                c.request(NBD_CMD_READ, NBD_CMD_FLAG_FUA, 8, 4096, 1024, null);
                 assertEquals(new RawNbdClient.SimpleReply(NBD_OK, 8), c.simpleReply());
                 assertArrayEquals(Arrays.copyOfRange(Files.readAllBytes(f.backing), 4096, 5120), c.data(1024));
                 c.send(ByteBuffer.wrap(new byte[28]));
@@ -158,5 +160,26 @@ class NbdProtocolTest {
         Path merged = dir.resolve("merged.img");
         CowMerger.mergeInto(dir.resolve("cow.img"), null, merged, done -> { });
         assertArrayEquals(expected, Files.readAllBytes(merged));
+    }
+    /**
+     * A driver closed under a server that is not shutting down is a bug of the program around it:
+     * answering ESHUTDOWN would tell the client (which MUST then disconnect) a lie and hide the bug.
+     * The request gets EIO, the connection ends, and the log names the client and the reason.
+     */
+    @Test
+    void aDriverClosedUnderARunningServerIsLoggedNotPassedOffAsAShutdown() throws IOException {
+        try (NbdFixture f = new NbdFixture(dir)) {
+            try (RawNbdClient c = new RawNbdClient(f.socket).greet()) {
+                c.exportName("ubda");
+                f.driver.close();
+                c.request(NBD_CMD_READ, 0, 1, 0, 512, null);
+                RawNbdClient.SimpleReply r = c.simpleReply();
+                assertEquals(new RawNbdClient.SimpleReply(NBD_EIO, 1), r, "not ESHUTDOWN: the server is not shutting down");
+                assertTrue(c.closedByServer(), "the connection ends on an internal error");
+            }
+            synchronized (f.log) {
+                assertTrue(f.log.stream().anyMatch(l -> l.startsWith("client ") && l.contains("driver closed")), f.log.toString());
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
-package org.ubdjava.harness.nbd;
+package org.ubdjava.harness.frontend.nbd;
 
-import static org.ubdjava.harness.nbd.NbdProtocol.*;
+import static org.ubdjava.harness.frontend.nbd.NbdProtocol.*;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -63,22 +63,33 @@ final class ReplyWriter implements Runnable {
         }
     }
 
+    /**
+     * Structured replies, once negotiated, for what has a payload (READ, BLOCK_STATUS), as the
+     * protocol requires; simple replies otherwise. A zero-length read's success is the NONE chunk:
+     * a data chunk must carry at least one byte.
+     */
     private void write(NbdRequest r) throws IOException {
         header.clear();
         ByteBuffer payload = null;
-        if (r.type == NBD_CMD_READ && structuredReplies) {
+        boolean structured = structuredReplies && (r.type == NBD_CMD_READ || r.type == NBD_CMD_BLOCK_STATUS);
+        if (structured) {
             header.putInt(NBD_STRUCTURED_REPLY_MAGIC).putShort((short) NBD_REPLY_FLAG_DONE);
-            if (r.error == NBD_OK) {
+            if (r.error != NBD_OK) {
+                // error value, then a message length of zero
+                header.putShort((short) NBD_REPLY_TYPE_ERROR).putLong(r.handle).putInt(6).putInt(r.error).putShort((short) 0);
+            } else if (r.type == NBD_CMD_BLOCK_STATUS) {
+                payload = r.blockStatusPayload();
+                header.putShort((short) NBD_REPLY_TYPE_BLOCK_STATUS).putLong(r.handle).putInt(payload.remaining());
+            } else if (r.length == 0) {
+                header.putShort((short) NBD_REPLY_TYPE_NONE).putLong(r.handle).putInt(0);
+            } else {
                 payload = r.data;
                 header.putShort((short) NBD_REPLY_TYPE_OFFSET_DATA).putLong(r.handle).putInt(8 + payload.remaining())
                         .putLong(r.offset);
-            } else {
-                // error value, then a message length of zero
-                header.putShort((short) NBD_REPLY_TYPE_ERROR).putLong(r.handle).putInt(6).putInt(r.error).putShort((short) 0);
             }
         } else {
             header.putInt(NBD_SIMPLE_REPLY_MAGIC).putInt(r.error).putLong(r.handle);
-            if (r.type == NBD_CMD_READ && r.error == NBD_OK) {
+            if (r.type == NBD_CMD_READ && r.error == NBD_OK && r.length > 0) {
                 payload = r.data;
             }
         }

@@ -1,4 +1,4 @@
-package org.ubdjava.harness.nbd;
+package org.ubdjava.harness.frontend.nbd;
 
 /**
  * Wire constants of the NBD protocol (NetworkBlockDevice/nbd doc/proto.md), fixed newstyle only.
@@ -31,10 +31,13 @@ final class NbdProtocol {
     static final int NBD_OPT_INFO = 6;
     static final int NBD_OPT_GO = 7;
     static final int NBD_OPT_STRUCTURED_REPLY = 8;
+    static final int NBD_OPT_LIST_META_CONTEXT = 9;
+    static final int NBD_OPT_SET_META_CONTEXT = 10;
 
     static final int NBD_REP_ACK = 1;
     static final int NBD_REP_SERVER = 2;
     static final int NBD_REP_INFO = 3;
+    static final int NBD_REP_META_CONTEXT = 4;
     /** Error replies have bit 31 set. */
     static final int NBD_REP_ERR_UNSUP = 0x80000001;
     static final int NBD_REP_ERR_INVALID = 0x80000003;
@@ -49,14 +52,27 @@ final class NbdProtocol {
     /** Strings (names, messages) MUST be no longer than this. */
     static final int MAX_STRING = 4096;
 
+    /** The one metadata context the protocol defines; the only one served. */
+    static final String BASE_ALLOCATION = "base:allocation";
+    /** Its namespace: a LIST_META_CONTEXT query of just this lists every context in it. */
+    static final String BASE_NAMESPACE = "base:";
+    /** The id we give base:allocation in NBD_REP_META_CONTEXT and block status replies (ours to choose). */
+    static final int BASE_ALLOCATION_ID = 1;
+    /** base:allocation status flags. */
+    static final int NBD_STATE_HOLE = 1;
+    static final int NBD_STATE_ZERO = 1 << 1;
+
     // --- transmission flags (16 bits, per export) ------------------------------------------------
     static final int NBD_FLAG_HAS_FLAGS = 1;
     static final int NBD_FLAG_READ_ONLY = 1 << 1;
     static final int NBD_FLAG_SEND_FLUSH = 1 << 2;
+    static final int NBD_FLAG_SEND_FUA = 1 << 3;
     static final int NBD_FLAG_SEND_TRIM = 1 << 5;
     static final int NBD_FLAG_SEND_WRITE_ZEROES = 1 << 6;
     static final int NBD_FLAG_SEND_DF = 1 << 7;
     static final int NBD_FLAG_CAN_MULTI_CONN = 1 << 8;
+    static final int NBD_FLAG_SEND_CACHE = 1 << 10;
+    static final int NBD_FLAG_SEND_FAST_ZERO = 1 << 11;
 
     // --- transmission ------------------------------------------------------------------------------
     static final int NBD_REQUEST_MAGIC = 0x25609513;
@@ -74,14 +90,20 @@ final class NbdProtocol {
     static final int NBD_CMD_DISC = 2;
     static final int NBD_CMD_FLUSH = 3;
     static final int NBD_CMD_TRIM = 4;
+    static final int NBD_CMD_CACHE = 5;
     static final int NBD_CMD_WRITE_ZEROES = 6;
+    static final int NBD_CMD_BLOCK_STATUS = 7;
 
     static final int NBD_CMD_FLAG_FUA = 1;
     static final int NBD_CMD_FLAG_NO_HOLE = 1 << 1;
     static final int NBD_CMD_FLAG_DF = 1 << 2;
+    static final int NBD_CMD_FLAG_REQ_ONE = 1 << 3;
+    static final int NBD_CMD_FLAG_FAST_ZERO = 1 << 4;
 
     static final int NBD_REPLY_FLAG_DONE = 1;
+    static final int NBD_REPLY_TYPE_NONE = 0;
     static final int NBD_REPLY_TYPE_OFFSET_DATA = 1;
+    static final int NBD_REPLY_TYPE_BLOCK_STATUS = 5;
     static final int NBD_REPLY_TYPE_ERROR = (1 << 15) + 1;
 
     // --- error values (the reply's error field) ------------------------------------------------------
@@ -90,6 +112,8 @@ final class NbdProtocol {
     static final int NBD_EIO = 5;
     static final int NBD_EINVAL = 22;
     static final int NBD_ENOSPC = 28;
+    /** Only for a WRITE_ZEROES with FAST_ZERO that would not be fast. */
+    static final int NBD_ENOTSUP = 95;
     static final int NBD_ESHUTDOWN = 108;
 
     // --- this server's size constraints ------------------------------------------------------------------
@@ -99,4 +123,12 @@ final class NbdProtocol {
     static final int PREFERRED_BLOCK = 4096;
     /** Largest READ or WRITE payload; the protocol's default maximum, so clients that never ask stay within it. */
     static final int MAX_PAYLOAD = 32 << 20;
+    /**
+     * Most block status descriptors in one reply (more than the 16 the protocol lets a server stop
+     * at): a reply covers less than asked beyond this, and the client asks again from where it ends.
+     */
+    static final int MAX_DESCRIPTORS = 2048;
+    /** Block status payload: context id 4, then descriptors of length 4 and status flags 4. */
+    static final int BLOCK_STATUS_HEADER_BYTES = 4;
+    static final int DESCRIPTOR_BYTES = 8;
 }
