@@ -85,7 +85,7 @@ public final class CacheSim {
             sims = new Simulators(c.policies(), defaultSizes(shared.footprint(), vms), vms);
             drive(streams(traces, c), sims::access);
         }
-        long[] curveSizes = curveSizes(shared.footprint(), vms);
+        long[] curveSizes = curveSizes(shared.footprint(), vms, sims.sizes);
         List<CacheSimResult.Curve> curves = List.of(curve(SHARED, curveSizes, shared.cumulativeHits(), shared.accesses()),
                 privateCurve(curveSizes, own, shared.accesses()));
         CacheSimResult.Sampled sampled = shards == null ? null : sampled(shards, curves.get(0));
@@ -137,7 +137,8 @@ public final class CacheSim {
         return Arrays.stream(out).distinct().toArray();
     }
 
-    static long[] curveSizes(long footprint, int vms) {
+    /** Log-spaced from a page per VM to the footprint, and the simulated sizes, so the curves pass through the rows. */
+    static long[] curveSizes(long footprint, int vms, long[] simulated) {
         long lo = Math.max(1, vms);
         long hi = Math.max(lo, footprint);
         long[] out = new long[CURVE_POINTS];
@@ -145,7 +146,7 @@ public final class CacheSim {
             double pages = lo * Math.pow((double) hi / lo, (double) i / (CURVE_POINTS - 1));
             out[i] = Math.round(pages) * PageTrace.PAGE;
         }
-        return Arrays.stream(out).distinct().toArray();
+        return java.util.stream.LongStream.concat(Arrays.stream(out), Arrays.stream(simulated)).sorted().distinct().toArray();
     }
 
     private static CacheSimResult.Curve curve(String mode, long[] sizes, long[] cumulative, long accesses) {
@@ -180,15 +181,20 @@ public final class CacheSim {
         List<CacheSimResult.SampledPoint> points = new ArrayList<>();
         double sum = 0;
         double max = 0;
+        int counted = 0;
+        long from = (long) Math.ceil(Shards.MIN_SAMPLED_PAGES / shards.rate()) * PageTrace.PAGE;
         for (int i = 0; i < pages.length; i++) {
             double truth = exact.points().get(i).hitRatio();
             points.add(new CacheSimResult.SampledPoint(exact.points().get(i).sizeBytes(), estimate[i], truth));
-            double e = Math.abs(estimate[i] - truth);
-            sum += e;
-            max = Math.max(max, e);
+            if (exact.points().get(i).sizeBytes() >= from) {
+                double e = Math.abs(estimate[i] - truth);
+                sum += e;
+                max = Math.max(max, e);
+                counted++;
+            }
         }
-        return new CacheSimResult.Sampled("shards-fixed-rate", "lru", SHARED, shards.rate(), shards.sampledAccesses(), points,
-                pages.length == 0 ? 0 : sum / pages.length, max);
+        return new CacheSimResult.Sampled("shards-fixed-rate-adjusted", "lru", SHARED, shards.rate(), shards.sampledAccesses(), points,
+                from, counted, counted == 0 ? Double.NaN : sum / counted, counted == 0 ? Double.NaN : max);
     }
 
     static double ratio(long hits, long accesses) {

@@ -41,8 +41,9 @@ final class CacheSimReport {
         }
         if (r.sample() != null) {
             CacheSimResult.Sampled m = r.sample();
-            out.printf(Locale.ROOT, "SHARDS at rate %s (%,d sampled accesses): LRU curve off the exact one by %.4f on average, %.4f at most%n",
-                    m.rate(), m.sampledAccesses(), m.meanAbsError(), m.maxAbsError());
+            out.printf(Locale.ROOT, "SHARDS at rate %s (%,d sampled accesses): LRU curve off the exact one by %.4f on average, %.4f at most "
+                    + "(%d sizes from %s up)%n", m.rate(), m.sampledAccesses(), m.meanAbsError(), m.maxAbsError(), m.errorPoints(),
+                    bytes(m.errorFromSizeBytes()));
         }
         out.flush();
     }

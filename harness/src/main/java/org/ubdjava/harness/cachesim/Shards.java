@@ -8,11 +8,22 @@ package org.ubdjava.harness.cachesim;
  * cache of C pages hits the sampled accesses whose distance is at most C x R. Every access of a
  * sampled page is kept, so reuse is measured whole for the pages measured at all; the memory is
  * R times that of the exact curve.
+ *
+ * <p>With the paper's adjustment (SHARDS_adj): on a skewed stream, whether a few very hot pages
+ * fall in the sample moves the sampled access count far from its expectation R x N, and every hit
+ * ratio with it. The difference between the expected and the actual sampled count is added to
+ * the smallest-distance bucket (those accesses hit at every size) and ratios are taken over R x N.
  */
 final class Shards {
     static final int MODULUS_BITS = 24;
+    /**
+     * Below this many pages of sampled cache (C x R) the estimate is the fate of a handful of
+     * sampled pages, not a measurement: its error is reported from this size up.
+     */
+    static final int MIN_SAMPLED_PAGES = 32;
 
     private final double rate;
+    private long accesses;
     private final long threshold;
     private final StackDistances sampled = new StackDistances();
 
@@ -29,23 +40,31 @@ final class Shards {
     }
 
     void access(long page) {
+        accesses++;
         if ((mix(page) >>> (64 - MODULUS_BITS)) < threshold) {
             sampled.access(page);
         }
+    }
+
+    /** Distinct pages in the sample: R times the footprint, give or take the hash's luck. */
+    long sampledPages() {
+        return sampled.footprint();
     }
 
     long sampledAccesses() {
         return sampled.accesses();
     }
 
-    /** The estimated hit ratio of LRU at each size in {@code pages}. */
+    /** The estimated hit ratio of LRU at each size in {@code pages} (adjusted, see the class comment). */
     double[] hitRatios(long[] pages) {
         long[] cumulative = sampled.cumulativeHits();
         double[] out = new double[pages.length];
-        long n = sampled.accesses();
+        double expected = rate * accesses;
+        double adjustment = expected - sampled.accesses();
         for (int i = 0; i < pages.length; i++) {
             long scaled = (long) Math.floor(pages[i] * rate);
-            out[i] = n == 0 ? 0 : (double) StackDistances.hits(cumulative, scaled) / n;
+            double hits = StackDistances.hits(cumulative, scaled) + (scaled >= 1 ? adjustment : 0);
+            out[i] = expected == 0 ? 0 : Math.max(0, Math.min(1, hits / expected));
         }
         return out;
     }
