@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
         description = {"Run the same workloads, in one run, on the raw host file, on our driver (without and with the shared",
                 "backing cache), and where installed on qcow2 (qemu-img bench) and the real UML driver (fio in the guest);",
                 "print IOPS, MB/s, latency and ratios to the raw host file, and the shared-vs-private cache study on the",
-                "CloudPhysics trace. Tools that are not installed are skipped with a line saying so."},
+                "trace (by default the shipped traces/zipf.iolog; `ubd cache-sim` studies it in depth). Tools that are not",
+                "installed are skipped with a line saying so."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the benchmark ran (targets missed are reported, not failures)", "1:a run failed"})
 public final class BenchCommand implements Callable<Integer> {
@@ -38,13 +39,14 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Where the benchmark's files live (reused between runs; default: ${DEFAULT-VALUE}).")
     Path dir;
 
-    @Option(names = "--trace", paramLabel = "FILE", defaultValue = "/work/shared/traces/cloudPhysicsIO.vscsi",
-            description = "The CloudPhysics vscsi trace (default: ${DEFAULT-VALUE}); skipped with a line if absent.")
+    @Option(names = "--trace", paramLabel = "FILE",
+            description = "The trace of the trace workload and the cache study, any format ubd reads (default: the shipped "
+                    + "zipf.iolog, a fio recording with reuse).")
     Path trace;
 
     @Option(names = "--cache-policy", paramLabel = "POLICY", defaultValue = "clock",
-            description = "Policy of the shared cache in the driver+cache rows: lru, clock, w-tinylfu (default: ${DEFAULT-VALUE}, "
-                    + "the cheapest hit; the cache study compares all three on the trace).")
+            description = "Policy of the shared cache in the driver+cache rows: lru, clock, w-tinylfu, arc, sieve, s3-fifo, 2q "
+                    + "(default: ${DEFAULT-VALUE}, the cheapest hit; `ubd cache-sim` compares them all on a trace).")
     String policy;
 
     @Override
