@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 
 import org.ubdjava.core.cli.ExitCodes;
 import org.ubdjava.driver.cache.CachePolicy;
+import org.ubdjava.harness.cli.ReplayCommand;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;
 import org.ubdjava.harness.trace.TraceFormat;
 import org.ubdjava.harness.trace.TraceReader;
@@ -39,7 +40,7 @@ public final class CacheSimCommand implements Callable<Integer> {
     List<Path> traces = new ArrayList<>();
 
     @Option(names = "--format", paramLabel = "F", description = "Trace format: ${COMPLETION-CANDIDATES}; detected when absent.",
-            converter = FormatConverter.class)
+            converter = ReplayCommand.FormatConverter.class)
     TraceFormat format;
 
     @Option(names = "--policy", paramLabel = "LIST", split = ",", defaultValue = "lru,clock,w-tinylfu,arc,sieve,s3-fifo,2q",
@@ -178,17 +179,6 @@ public final class CacheSimCommand implements Callable<Integer> {
                 return n << shift;
             } catch (NumberFormatException e) {
                 throw new CommandLine.TypeConversionException("'" + value + "' is not a size (bytes, or a number with KiB, MiB or GiB)");
-            }
-        }
-    }
-
-    static final class FormatConverter implements CommandLine.ITypeConverter<TraceFormat> {
-        @Override
-        public TraceFormat convert(String value) {
-            try {
-                return TraceFormat.fromName(value);
-            } catch (RuntimeException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
             }
         }
     }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,26 +13,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.cli.Json;
-import org.ubdjava.harness.cli.UbdMain;
-
-import picocli.CommandLine;
+import org.ubdjava.harness.replay.ReplayRun;
 
 class CacheSimCommandTest {
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run ubd(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = UbdMain.commandLine(false);
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return new Run(cl.execute(args), out.toString(), err.toString());
+    static ReplayRun ubd(String... args) {
+        return ReplayRun.of(args);
     }
 
     @Test
     void withoutATraceItRunsOnTheShippedTracesAndPrintsTheJsonTheSpecNames(@TempDir Path dir) throws Exception {
-        Run r = ubd("cache-sim", "--vms", "2", "--shift-time", "--policy", "lru,sieve", "--size", "64KiB,1MiB", "--sample", "0.5",
+        ReplayRun r = ubd("cache-sim", "--vms", "2", "--shift-time", "--policy", "lru,sieve", "--size", "64KiB,1MiB", "--sample", "0.5",
                 "--json", "--out", dir.toString(), "--dump-pages", dir.resolve("pages.txt").toString());
         assertEquals(0, r.exit(), r.err());
         JsonNode j = Json.mapper().readTree(r.out());
@@ -59,7 +47,7 @@ class CacheSimCommandTest {
 
     @Test
     void theTableNamesEveryRow() {
-        Run r = ubd("cache-sim", "--policy", "s3-fifo", "--size", "1MiB");
+        ReplayRun r = ubd("cache-sim", "--policy", "s3-fifo", "--size", "1MiB");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("1 VMs on zipf.iolog"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("s3-fifo    shared          1 MiB")), r.out());
@@ -76,7 +64,7 @@ class CacheSimCommandTest {
                 {"cache-sim", "--sample", "1.5"},
                 {"cache-sim", "--random-shifts"},
                 {"cache-sim", "--trace", "a", "--trace", "b"}}) {
-            Run r = ubd(args);
+            ReplayRun r = ubd(args);
             assertEquals(2, r.exit(), String.join(" ", args) + ": " + r.err());
             assertTrue(r.err().lines().findFirst().orElse("").length() > 10, r.err());
             assertFalse(r.err().contains("\tat "), r.err());
@@ -87,11 +75,11 @@ class CacheSimCommandTest {
     void aMalformedTraceIsAOneLineErrorNamingTheFile(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("bad.iolog");
         Files.writeString(bad, "fio version 3 iolog\n1 d.img add\n2 d.img open\n3 d.img read 4096\n");
-        Run r = ubd("cache-sim", "--trace", bad.toString(), "--format", "fio");
+        ReplayRun r = ubd("cache-sim", "--trace", bad.toString(), "--format", "fio");
         assertEquals(1, r.exit(), r.err());
         assertTrue(r.err().contains(bad.toString()), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
-        Run missing = ubd("cache-sim", "--trace", dir.resolve("none.iolog").toString());
+        ReplayRun missing = ubd("cache-sim", "--trace", dir.resolve("none.iolog").toString());
         assertEquals(1, missing.exit());
         assertTrue(missing.err().contains("none.iolog"), missing.err());
     }

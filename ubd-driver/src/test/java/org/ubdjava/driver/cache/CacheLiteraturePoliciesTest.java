@@ -8,24 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
 
+import static org.ubdjava.driver.cache.CachePolicyEvictionTest.resident;
+import static org.ubdjava.driver.cache.CachePolicyEvictionTest.run;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** ARC, SIEVE, S3-FIFO and 2Q on access patterns whose right answer is worked out by hand from the papers. */
 class CacheLiteraturePoliciesTest {
-    private static CacheSimulator run(CachePolicy p, int capacity, long... pages) {
-        CacheSimulator sim = new CacheSimulator(capacity, p);
-        for (long page : pages) {
-            sim.access(page);
-        }
-        return sim;
-    }
-
-    private static long[] resident(CacheSimulator sim, long... candidates) {
-        return LongStream.of(candidates).filter(sim::contains).toArray();
-    }
-
     private static long[] range(long from, long to) {
         return LongStream.range(from, to).toArray();
     }
