@@ -47,10 +47,16 @@ public final class UbdDriver implements AutoCloseable {
      * Defaults sized for these 2-core machines.
      *
      * @param cache the shared backing cache: off by default ({@link CacheConfig#off()})
+     * @param directBackingReads read backing files with O_DIRECT, past the host's page cache (off by
+     *                           default; for measuring backing files the host cannot keep cached)
      */
-    public record Config(int ringSize, int ioThreads, WaitStrategy waitStrategy, CacheConfig cache) {
+    public record Config(int ringSize, int ioThreads, WaitStrategy waitStrategy, CacheConfig cache, boolean directBackingReads) {
         public Config(int ringSize, int ioThreads, WaitStrategy waitStrategy) {
             this(ringSize, ioThreads, waitStrategy, CacheConfig.off());
+        }
+
+        public Config(int ringSize, int ioThreads, WaitStrategy waitStrategy, CacheConfig cache) {
+            this(ringSize, ioThreads, waitStrategy, cache, false);
         }
 
         public static Config defaults() {
@@ -58,7 +64,11 @@ public final class UbdDriver implements AutoCloseable {
         }
 
         public Config withCache(CacheConfig c) {
-            return new Config(ringSize, ioThreads, waitStrategy, c);
+            return new Config(ringSize, ioThreads, waitStrategy, c, directBackingReads);
+        }
+
+        public Config withDirectBackingReads(boolean direct) {
+            return new Config(ringSize, ioThreads, waitStrategy, cache, direct);
         }
     }
 
@@ -86,6 +96,7 @@ public final class UbdDriver implements AutoCloseable {
     private final int ioThreads;
     private final Stats stats = new Stats();
     private final BackingCaches caches;
+    private final boolean directBackingReads;
     private final List<Disk> disks = new ArrayList<>();
     private final AtomicInteger nextId = new AtomicInteger();
     private volatile boolean closed;
@@ -97,6 +108,7 @@ public final class UbdDriver implements AutoCloseable {
     public UbdDriver(Config config) {
         this.ioThreads = config.ioThreads();
         this.caches = new BackingCaches(config.cache() == null ? CacheConfig.off() : config.cache());
+        this.directBackingReads = config.directBackingReads();
         AtomicInteger n = new AtomicInteger();
         ThreadFactory threads = r -> {
             Thread t = new Thread(r, "ubd-io-" + n.getAndIncrement());
@@ -172,7 +184,7 @@ public final class UbdDriver implements AutoCloseable {
         BlockDevice stack = null;
         try {
             BackingWatch watch = files.isCow() ? BackingWatch.of(config.name(), files.backing().path(), opener.log()) : null;
-            stack = Devices.of(files, caches);
+            stack = Devices.of(files, caches, directBackingReads);
             BlockDevice device = decorator.apply(stack);
             int id = nextId.getAndIncrement();
             Disk disk = new Disk(id, id % ioThreads, config, files, device, watch);
