@@ -58,6 +58,7 @@ public final class BenchRun {
         raw();
         driver("driver", CacheConfig.off());
         driver("driver+cache", cache);
+        results.addAll(new DirectIoStudy(files, trace, cache.policy(), plan, this::progress).run());
         qcow2();
         overNbd();
         uml();
