@@ -14,10 +14,10 @@ import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.oracle.UmlKernel;
 import org.ubdjava.driver.cache.CacheConfig;
 import org.ubdjava.driver.cache.CachePolicy;
-import org.ubdjava.harness.cachesim.ShippedTraces;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.harness.cachesim.ShippedTraces;
 import org.ubdjava.harness.nbd.NbdServer;
 
 /**
@@ -40,7 +40,8 @@ public final class BenchRun {
 
     /**
      * @param tracePath the trace of the trace workload and the cache study, or null for the shipped one
-     * @param policy the shared cache's policy in the driver+cache rows (the study compares all of them) */
+     * @param policy    the shared cache's policy in the driver+cache rows (the study compares all of them)
+     */
     public BenchRun(boolean quick, Path dir, Path tracePath, CachePolicy policy, PrintWriter log) {
         this.plan = BenchPlan.of(quick, dir, tracePath);
         this.cache = new CacheConfig(policy, plan.cacheBytes(), 0);

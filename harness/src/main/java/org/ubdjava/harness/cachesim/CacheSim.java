@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.driver.cache.CachePolicy;
@@ -86,15 +87,16 @@ public final class CacheSim {
             drive(streams(traces, c), sims::access);
         }
         long[] curveSizes = curveSizes(shared.footprint(), vms, sims.sizes);
-        List<CacheSimResult.Curve> curves = List.of(curve(SHARED, curveSizes, shared.cumulativeHits(), shared.accesses()),
-                privateCurve(curveSizes, own, shared.accesses()));
+        CacheSimResult.Curve sharedCurve = curve(SHARED, curveSizes, shared.cumulativeHits(), shared.accesses());
+        List<CacheSimResult.Curve> curves = vms == 1 ? List.of(sharedCurve) // one VM's private cache is the shared one
+                : List.of(sharedCurve, privateCurve(curveSizes, own, shared.accesses()));
         CacheSimResult.Sampled sampled = shards == null ? null : sampled(shards, curves.get(0));
         List<String> names = new ArrayList<>();
         for (PageTrace t : c.traces()) {
             names.add(t.name);
         }
-        CacheSimResult.Stream stream = new CacheSimResult.Stream(names, vms, c.shiftTime().name().toLowerCase(),
-                c.shiftSpace().name().toLowerCase(), records, shared.accesses(), shared.footprint());
+        CacheSimResult.Stream stream = new CacheSimResult.Stream(names, vms, c.shiftTime().name().toLowerCase(Locale.ROOT),
+                c.shiftSpace().name().toLowerCase(Locale.ROOT), records, shared.accesses(), shared.footprint());
         return new CacheSimResult(sims.rows(), curves, sampled, stream);
     }
 
