@@ -33,25 +33,38 @@ final class CowChecks {
     }
 
     BitmapResult bitmap(VmSchedule vm, Path cow) {
-        SectorModel model = vm.plan.model;
         try (CowFile f = CowFile.open(cow)) {
             CowBitmap bm = f.bitmap();
             long usage = NativeFiles.allocatedBytes(f.channel());
             long missing = 0;
+            long extra = 0;
             long firstMissing = -1;
-            for (Long2IntMap.Entry e : model.view().long2IntEntrySet()) {
-                long d = vm.device(e.getLongKey());
-                if (!bm.get(d)) {
-                    if (missing++ == 0) {
+            long[] expected = vm.writtenWords();
+            if (expected == null) { // a device too large for a word array: sector by sector
+                for (Long2IntMap.Entry e : vm.plan.model.view().long2IntEntrySet()) {
+                    long d = vm.device(e.getLongKey());
+                    if (!bm.get(d) && missing++ == 0) {
                         firstMissing = d;
                     }
                 }
+                extra = bm.cardinality() - (vm.plan.model.sectors() - missing);
             }
-            long extra = bm.cardinality() - (model.sectors() - missing);
+            for (int w = 0, n = expected == null ? 0 : Math.max(expected.length, bm.wordCount()); w < n; w++) {
+                long want = w < expected.length ? expected[w] : 0;
+                long got = w < bm.wordCount() ? bm.word(w) : 0;
+                if (want != got) {
+                    long lost = want & ~got;
+                    if (lost != 0 && firstMissing < 0) {
+                        firstMissing = (long) w * 64 + Long.numberOfTrailingZeros(lost);
+                    }
+                    missing += Long.bitCount(lost);
+                    extra += Long.bitCount(got & ~want);
+                }
+            }
             boolean exact = missing == 0 && extra == 0;
             if (!exact) {
                 log.problem(cow + ": vm " + vm.vm + " COW bitmap has " + bm.cardinality() + " sectors, the model "
-                        + model.sectors() + " (" + missing + " written but not set"
+                        + vm.plan.model.sectors() + " (" + missing + " written but not set"
                         + (firstMissing >= 0 ? ", first at sector " + firstMissing : "") + "; " + extra + " set but never written)");
             }
             return new BitmapResult(exact, usage);

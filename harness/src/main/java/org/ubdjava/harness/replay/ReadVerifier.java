@@ -13,12 +13,14 @@ import java.nio.ByteBuffer;
 final class ReadVerifier {
     private final BackingImage.Reader backing;
     private final SectorData data;
+    private final SectorData.Checker written;
     private final int vms;
     private final MismatchLog log;
 
     ReadVerifier(BackingImage backing, SectorData data, int vms, MismatchLog log) {
         this.backing = backing.reader();
         this.data = data;
+        this.written = data.checker();
         this.vms = vms;
         this.log = log;
     }
@@ -95,7 +97,7 @@ final class ReadVerifier {
     /** Whether the sector at {@code at} in {@code buf} holds what {@code source} put at device sector {@code device}. */
     boolean matches(ByteBuffer buf, int at, int vm, int source, long device) {
         if (SectorModel.isWrite(source)) {
-            return data.mismatch(buf, at, vm, source, device) < 0;
+            return written.mismatch(buf, at, vm, source, device) < 0;
         }
         if (SectorModel.isDiscard(source)) {
             return SectorData.isZero(buf, at);

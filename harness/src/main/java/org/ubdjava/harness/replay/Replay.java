@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 import java.util.function.UnaryOperator;
 
 import org.HdrHistogram.Histogram;
@@ -40,24 +41,25 @@ public final class Replay {
     static final int MAX_PRINTED = 20;
 
     /** The driver's I/O threads: one per core of these 2-core machines, each running its VMs' closed loops. */
-    static final int IO_THREADS = Integer.getInteger("ubd.replay.ioThreads", Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())));
+    static final int IO_THREADS = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
 
     private Replay() {
     }
 
     /**
      * Room in each I/O thread's ring for every request in flight twice over (a wrapped request
-     * takes two slots), so a completion that submits its VM's next request finds room; the I/O threads
-     * spin briefly, then yield, then sleep, so a closed loop never parks a thread per request.
+     * takes two slots), so a completion that submits its VM's next request finds room (up to a
+     * million slots a ring; past that a VM that finds no room is resumed by its worker). The I/O
+     * threads spin briefly, then yield, then sleep, so a closed loop never parks a thread per request.
      */
     private static UbdDriver.Config driverConfig(ReplayOptions o, int ioThreads) {
         long inflight = 2L * o.live() * o.maxInflight();
-        int ring = Integer.highestOneBit((int) Math.min(1 << 22, Math.max(1024, inflight * 2) - 1)) << 1;
+        int ring = Integer.highestOneBit((int) Math.min(1 << 20, Math.max(1024, inflight * 2) - 1)) << 1;
         return new UbdDriver.Config(ring, ioThreads,
                 () -> PhasedBackoffWaitStrategy.withLiteLock(20, 200, TimeUnit.MICROSECONDS), CacheConfig.off());
     }
 
-    private static long sum(IoTally[] tallies, java.util.function.ToLongFunction<IoTally> f) {
+    private static long sum(IoTally[] tallies, ToLongFunction<IoTally> f) {
         long n = 0;
         for (IoTally t : tallies) {
             n += f.applyAsLong(t);
@@ -74,6 +76,53 @@ public final class Replay {
     }
 
     public static ReplayResult run(ReplayOptions o) throws IOException {
+        Setup setup = prepare(o);
+        BackingFingerprint before = BackingFingerprint.of(setup.backing);
+        MismatchLog log = new MismatchLog(MAX_PRINTED);
+        // the fault layers are kept so the report can say how many faults they injected
+        List<FaultInjectingDevice> faults = new ArrayList<>();
+        UnaryOperator<BlockDevice> layer = o.fault() == null ? UnaryOperator.identity() : inner -> {
+            FaultInjectingDevice f = new FaultInjectingDevice(inner, o.fault());
+            synchronized (faults) {
+                faults.add(f);
+            }
+            return f;
+        };
+        try (FileChannel backingRead = FileChannel.open(setup.backing, StandardOpenOption.READ)) {
+            BackingImage image = BackingImage.of(backingRead);
+            SectorData data = new SectorData(o.seed());
+            Execution run = execute(o, setup, image, data, log, layer);
+
+            // after the driver has closed every disk: what is on disk now is final
+            BackingFingerprint after = BackingFingerprint.of(setup.backing);
+            boolean backingUnchanged = before.equals(after);
+            if (!backingUnchanged) {
+                log.problem(setup.backing + ": the backing file changed during the replay (before " + before + ", after " + after + ")");
+            }
+            KernelOracle.Result oracle = setup.oracleRead.length == 0 ? KernelOracle.Result.NONE
+                    : oracle(o, setup, new ReadVerifier(image, data, o.vms(), log), log);
+            Long faultsInjected = o.fault() == null ? null : faults.stream().mapToLong(FaultInjectingDevice::injected).sum();
+            return ReplayResult.of(new ReplayResult.Inputs(o, setup.plans, run.fleet, run.latency, run.elapsedNanos, log,
+                    backingUnchanged, setup.mergeChecked.length, run.samples, before, oracle,
+                    new ReplayResult.Verification(run.verifierBackingBytes, image.extents()), faultsInjected));
+        }
+    }
+
+    /** What a run replays, on which files, checked how: everything decided before anything is written. */
+    private record Setup(UbdDeviceConfig base, Path backing, List<Path> cows, Path cowDir, List<ReplayPlan> plans,
+                         List<VmSchedule> schedules, int[] mergeChecked, int[] oracleRead) {
+    }
+
+    /** What the replay itself measured. */
+    private record Execution(Fleet fleet, Histogram latency, long elapsedNanos, List<Timeline.Sample> samples,
+                             long verifierBackingBytes) {
+    }
+
+    /**
+     * Checks the SPEC and the backing file, clears old COW files (with --force), plans every
+     * trace and checks the disk can take the run. A refusal leaves no directory behind.
+     */
+    private static Setup prepare(ReplayOptions o) throws IOException {
         UbdDeviceConfig base = parse(o.spec());
         if (base.backing() == null) {
             throw new UbdException(o.spec() + ": replay needs a COW file over a backing file (ubd0=vm.cow,base.img)");
@@ -117,123 +166,101 @@ public final class Replay {
             removeEmpty(cowDir, created);
             throw e;
         }
-        List<VmSchedule> schedules = schedules(plans, o);
+        return new Setup(base, backing, cows, cowDir, plans, schedules(plans, o), mergeChecked, oracleRead);
+    }
 
-        BackingFingerprint before = BackingFingerprint.of(backing);
-        MismatchLog log = new MismatchLog(MAX_PRINTED);
+    /**
+     * Runs every VM on one driver: the I/O threads run the VMs' closed loops and check every read
+     * (with a verifier and a tally each), the workers start and retire VMs, a timeline samples
+     * progress. Returns once the driver has closed every disk.
+     */
+    private static Execution execute(ReplayOptions o, Setup setup, BackingImage image, SectorData data, MismatchLog log,
+                                     UnaryOperator<BlockDevice> layer) throws IOException {
         long totalBytes = 0;
-        for (VmSchedule s : schedules) {
+        for (VmSchedule s : setup.schedules) {
             totalBytes += s.plan.readBytes + s.plan.writeBytes;
         }
-        Histogram latency = new Histogram(3_600_000_000_000L, 3);
-        long elapsedNanos;
-        // the fault layers are kept so the report can say how many faults they injected
-        List<FaultInjectingDevice> faults = new ArrayList<>();
-        UnaryOperator<BlockDevice> layer = o.fault() == null ? UnaryOperator.identity() : inner -> {
-            FaultInjectingDevice f = new FaultInjectingDevice(inner, o.fault());
-            synchronized (faults) {
-                faults.add(f);
-            }
-            return f;
-        };
         DeviceOpener opener = new DeviceOpener(HostFileTable.PROCESS, line -> { }); // "Creating ..." once per VM is noise here
-        long verifierBackingBytes = 0;
-        try (FileChannel backingRead = FileChannel.open(backing, StandardOpenOption.READ);
-             Progress progress = Progress.of("replay", totalBytes)) {
-            BackingImage image = BackingImage.of(backingRead);
-            SectorData data = new SectorData(o.seed());
-            Fleet fleet;
-            List<Timeline.Sample> samples;
-            int ioThreads = IO_THREADS;
-            try (UbdDriver driver = new UbdDriver(driverConfig(o, ioThreads))) {
-                ReadVerifier[] verifiers = new ReadVerifier[ioThreads];
-                IoTally[] tallies = new IoTally[ioThreads];
-                for (int t = 0; t < ioThreads; t++) {
-                    verifiers[t] = new ReadVerifier(image, data, o.vms(), log);
-                    tallies[t] = new IoTally();
-                }
-                fleet = new Fleet(schedules, cows, o, base, driver, opener, layer, mergeChecked, oracleRead,
-                        verifiers, tallies, log, new BufferBudget(BUFFER_BUDGET));
-                int workers = Math.max(1, Math.min(o.live(), Runtime.getRuntime().availableProcessors()));
-                long startNanos = System.nanoTime();
-                Timeline timeline = new Timeline(() -> sum(tallies, IoTally::requests), () -> sum(tallies, IoTally::bytes),
-                        fleet::cowBytes, progress, startNanos, totalBytes > (8L << 30) ? 1000 : 100);
-                Thread sampler = new Thread(timeline, "replay-timeline");
-                sampler.setDaemon(true);
-                sampler.start();
-                List<ReplayWorker> ws = new ArrayList<>();
-                List<Thread> threads = new ArrayList<>();
-                for (int w = 0; w < workers; w++) {
-                    int slots = o.live() / workers + (w < o.live() % workers ? 1 : 0);
-                    ReplayWorker worker = new ReplayWorker(fleet, slots, o.maxInflight(),
-                            new CowChecks(new ReadVerifier(image, data, o.vms(), log), log));
-                    ws.add(worker);
-                    Thread t = new Thread(worker, "replay-" + w);
-                    threads.add(t);
-                    t.start();
-                }
-                for (Thread t : threads) {
-                    t.join();
-                }
-                elapsedNanos = System.nanoTime() - startNanos;
-                timeline.stop();
-                sampler.join();
-                timeline.sample();
-                samples = timeline.samples();
-                for (ReplayWorker w : ws) {
-                    if (w.failure instanceof UbdException u) {
-                        throw u; // already a user's message: a COW file that could not be made, say
-                    }
-                    if (w.failure != null) {
-                        throw new UbdException("replay worker failed: " + w.failure, w.failure);
-                    }
-                }
-                for (int t = 0; t < ioThreads; t++) {
-                    latency.add(tallies[t].latencyNanos);
-                    verifierBackingBytes += verifiers[t].backingBytesRead();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new UbdException("interrupted");
+        int ioThreads = IO_THREADS;
+        ReadVerifier[] verifiers = new ReadVerifier[ioThreads];
+        IoTally[] tallies = new IoTally[ioThreads];
+        for (int t = 0; t < ioThreads; t++) {
+            verifiers[t] = new ReadVerifier(image, data, o.vms(), log);
+            tallies[t] = new IoTally();
+        }
+        Histogram latency = new Histogram(3_600_000_000_000L, 3);
+        try (Progress progress = Progress.of("replay", totalBytes);
+             UbdDriver driver = new UbdDriver(driverConfig(o, ioThreads))) {
+            Fleet fleet = new Fleet(setup.schedules, setup.cows, o, setup.base, driver, opener, layer, setup.mergeChecked,
+                    setup.oracleRead, verifiers, tallies, log, new BufferBudget(BUFFER_BUDGET));
+            int workers = Math.max(1, Math.min(o.live(), Runtime.getRuntime().availableProcessors()));
+            long startNanos = System.nanoTime();
+            Timeline timeline = new Timeline(() -> sum(tallies, IoTally::requests), () -> sum(tallies, IoTally::bytes),
+                    fleet::cowBytes, progress, startNanos, totalBytes > (8L << 30) ? 1000 : 100);
+            Thread sampler = new Thread(timeline, "replay-timeline");
+            sampler.setDaemon(true);
+            sampler.start();
+            List<ReplayWorker> ws = new ArrayList<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                int slots = o.live() / workers + (w < o.live() % workers ? 1 : 0);
+                ReplayWorker worker = new ReplayWorker(fleet, slots, o.maxInflight(),
+                        new CowChecks(new ReadVerifier(image, data, o.vms(), log), log));
+                ws.add(worker);
+                Thread t = new Thread(worker, "replay-" + w);
+                threads.add(t);
+                t.start();
             }
+            for (Thread t : threads) {
+                t.join();
+            }
+            long elapsedNanos = System.nanoTime() - startNanos;
+            timeline.stop();
+            sampler.join();
+            timeline.sample();
+            for (ReplayWorker w : ws) {
+                if (w.failure instanceof UbdException u) {
+                    throw u; // already a user's message: a COW file that could not be made, say
+                }
+                if (w.failure != null) {
+                    throw new UbdException("replay worker failed: " + w.failure, w.failure);
+                }
+            }
+            long verifierBackingBytes = 0;
+            for (int t = 0; t < ioThreads; t++) {
+                latency.add(tallies[t].latencyNanos);
+                verifierBackingBytes += verifiers[t].backingBytesRead();
+            }
+            return new Execution(fleet, latency, elapsedNanos, timeline.samples(), verifierBackingBytes);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UbdException("interrupted");
+        }
+    }
 
-            // after the driver has closed every disk: what is on disk now is final
-            BackingFingerprint after = BackingFingerprint.of(backing);
-            boolean backingUnchanged = before.equals(after);
-            if (!backingUnchanged) {
-                log.problem(backing + ": the backing file changed during the replay (before " + before + ", after " + after + ")");
-            }
-            KernelOracle.Result oracle = KernelOracle.Result.NONE;
-            if (oracleRead.length > 0) {
-                ReadVerifier checker = new ReadVerifier(image, data, o.vms(), log);
-                List<VmSchedule> picked = new ArrayList<>();
-                List<Path> files = new ArrayList<>();
-                for (int vm : oracleRead) {
-                    picked.add(schedules.get(vm));
-                    files.add(cows.get(vm));
-                }
-                Path work = Files.createTempDirectory(cowDir, ".ubd-oracle-");
-                try {
-                    oracle = new KernelOracle(checker, log).check(picked, files, work);
-                } finally {
-                    try (var list = Files.list(work)) {
-                        for (Path p : list.toList()) {
-                            Files.deleteIfExists(p);
-                        }
-                    }
-                    Files.deleteIfExists(work);
-                    if (o.deletesCows()) {
-                        for (Path p : files) {
-                            Files.deleteIfExists(p);
-                        }
-                    }
+    /** The real kernel reads the sampled VMs' COW files (their files are deleted after, under --at-once). */
+    private static KernelOracle.Result oracle(ReplayOptions o, Setup setup, ReadVerifier checker, MismatchLog log) throws IOException {
+        List<VmSchedule> picked = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        for (int vm : setup.oracleRead) {
+            picked.add(setup.schedules.get(vm));
+            files.add(setup.cows.get(vm));
+        }
+        Path work = Files.createTempDirectory(setup.cowDir, ".ubd-oracle-");
+        try {
+            return new KernelOracle(checker, log).check(picked, files, work);
+        } finally {
+            try (var list = Files.list(work)) {
+                for (Path p : list.toList()) {
+                    Files.deleteIfExists(p);
                 }
             }
-            Long faultsInjected = o.fault() == null ? null : faults.stream().mapToLong(FaultInjectingDevice::injected).sum();
-            ReplayResult result = ReplayResult.of(new ReplayResult.Inputs(o, plans, fleet, latency, elapsedNanos, log,
-                    backingUnchanged, mergeChecked.length, samples, before, oracle,
-                    new ReplayResult.Verification(verifierBackingBytes, image.extents()), faultsInjected));
-            return result;
+            Files.deleteIfExists(work);
+            if (o.deletesCows()) {
+                for (Path p : files) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package org.ubdjava.harness.replay;
 
 import java.nio.file.Path;
+import java.util.function.LongUnaryOperator;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.harness.trace.DeviceClipper;
@@ -146,6 +147,28 @@ final class ReplayPlan implements VmPlacement.Shape {
     }
 
     /** The sources after records {@code [0, end)} in trace order: the plan replayed into a new model. */
+    /** Bitmap words of the largest device whose expected bitmap is kept as an array (128 MiB). */
+    static final long MAX_WORDS = 1L << 24;
+    private long[] writtenWords;
+
+    /** {@link VmSchedule#writtenWords()} of an unshifted VM, made on first need and shared. */
+    synchronized long[] writtenWords() {
+        if (writtenWords == null) {
+            writtenWords = words(model, deviceSectors, LongUnaryOperator.identity());
+        }
+        return writtenWords;
+    }
+
+    /** The model's sectors, placed by {@code place}, as bitmap words. */
+    static long[] words(SectorModel model, long deviceSectors, LongUnaryOperator place) {
+        long[] words = new long[(int) ((deviceSectors + 63) >>> 6)];
+        for (var it = model.view().keySet().iterator(); it.hasNext(); ) {
+            long d = place.applyAsLong(it.nextLong());
+            words[(int) (d >>> 6)] |= 1L << d;
+        }
+        return words;
+    }
+
     SectorModel modelBefore(int end) {
         SectorModel m = new SectorModel();
         for (int r = 0; r < end; r++) {

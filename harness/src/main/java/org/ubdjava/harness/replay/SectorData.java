@@ -17,8 +17,8 @@ import org.ubdjava.core.io.Buffers;
  * for every 8 bytes made the data itself the replay's main cost. A window is one bulk copy to
  * write and a run of word compares to check.
  *
- * <p>Immutable after construction and thread-safe: buffers are used with absolute gets and puts
- * in big-endian order, nothing is allocated.
+ * <p>Immutable after construction and thread-safe ({@link #fill} uses absolute puts; each thread
+ * that checks many sectors takes its own {@link Checker}); nothing is allocated per sector.
  */
 final class SectorData {
     static final int SECTOR = 512;
@@ -49,16 +49,35 @@ final class SectorData {
 
     /** The first byte offset within the sector where {@code buf} differs from what {@link #fill} writes, or -1. */
     int mismatch(ByteBuffer buf, int at, int vm, int request, long sector) {
-        if (buf.getInt(at) != vm || buf.getInt(at + 4) != request || buf.getLong(at + 8) != sector) {
-            return 0;
-        }
-        int w = window(vm, request, sector);
-        for (int p = 0; p < BODY; p += Long.BYTES) {
-            if (buf.getLong(at + STAMP + p) != pad.getLong(w + p)) {
-                return STAMP + p;
+        return checker().mismatch(buf, at, vm, request, sector);
+    }
+
+    /** A checker for one thread: the vectorised compare of a body needs a view of the pad of its own. */
+    Checker checker() {
+        return new Checker();
+    }
+
+    /** Compares sectors with what {@link #fill} wrote, one thread's; allocates nothing per compare. */
+    final class Checker {
+        private final ByteBuffer view = pad.duplicate();
+
+        /** The first byte offset within the sector where {@code buf} differs from what {@link #fill} writes, or -1. */
+        int mismatch(ByteBuffer buf, int at, int vm, int request, long sector) {
+            if (buf.getInt(at) != vm || buf.getInt(at + 4) != request || buf.getLong(at + 8) != sector) {
+                return 0;
+            }
+            int w = window(vm, request, sector);
+            int pos = buf.position();
+            int lim = buf.limit();
+            try {
+                buf.limit(at + SECTOR).position(at + STAMP);
+                view.limit(w + BODY).position(w);
+                int m = buf.mismatch(view);
+                return m < 0 ? -1 : STAMP + m;
+            } finally {
+                buf.limit(lim).position(pos);
             }
         }
-        return -1;
     }
 
     private int window(int vm, int request, long sector) {

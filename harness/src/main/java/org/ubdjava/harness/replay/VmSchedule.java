@@ -94,6 +94,20 @@ final class VmSchedule {
     }
 
     /**
+     * The sectors this VM's COW bitmap must hold after the whole replay, as bitmap words (bit
+     * {@code s & 63} of word {@code s >>> 6}): every sector its trace wrote or discarded, rotated
+     * by its shift. Unshifted VMs of one plan share one array, made once (the 64 VMs of the
+     * CloudPhysics run each walked a 1.6-million-entry model for it); a shifted VM makes its own
+     * and keeps none. Null for a device of more than {@value ReplayPlan#MAX_WORDS} words (512 GiB).
+     */
+    long[] writtenWords() {
+        if ((plan.deviceSectors + 63) >>> 6 > ReplayPlan.MAX_WORDS) {
+            return null;
+        }
+        return shift == 0 ? plan.writtenWords() : ReplayPlan.words(plan.model, plan.deviceSectors, this::device);
+    }
+
+    /**
      * The source this VM's device sector {@code device} holds after the whole replay. The first
      * call of a shifted VM replays the plan's records before its start into a model of their
      * own (as large as the sectors they write): only the VMs whose final state is checked pay.
