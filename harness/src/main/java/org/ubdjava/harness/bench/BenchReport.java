@@ -134,7 +134,8 @@ public final class BenchReport {
         }
         if (!study.isEmpty()) {
             out.println();
-            out.println("cache study (CloudPhysics trace" + (plan.traceLimit() > 0 ? ", first " + plan.traceLimit() + " records" : "")
+            String trace = plan.trace() == null ? "shipped zipf.iolog" : plan.trace().getFileName().toString();
+            out.println("cache study (" + trace + (plan.traceLimit() > 0 ? ", first " + plan.traceLimit() + " records" : "")
                     + "; VM i starts at record i x n / VMs; simulated index, 4 KiB pages; shared sizes searched on a "
                     + (plan.studySteps() == 1 ? "doubling" : plan.studySteps() + "-steps-per-doubling") + " ladder):");
             out.println("shared cache memory needed to reach the hit ratio of N private caches");

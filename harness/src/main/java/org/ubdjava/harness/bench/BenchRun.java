@@ -17,6 +17,7 @@ import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.harness.cachesim.ShippedTraces;
 import org.ubdjava.harness.frontend.nbd.NbdServer;
 
 /**
@@ -37,7 +38,10 @@ public final class BenchRun {
 
     private final CacheConfig cache;
 
-    /** @param policy the shared cache's policy in the driver+cache rows (the study compares all of them) */
+    /**
+     * @param tracePath the trace of the trace workload and the cache study, or null for the shipped one
+     * @param policy    the shared cache's policy in the driver+cache rows (the study compares all of them)
+     */
     public BenchRun(boolean quick, Path dir, Path tracePath, CachePolicy policy, PrintWriter log) {
         this.plan = BenchPlan.of(quick, dir, tracePath);
         this.cache = new CacheConfig(policy, plan.cacheBytes(), 0);
@@ -49,14 +53,13 @@ public final class BenchRun {
         long t0 = System.nanoTime();
         files.prepare();
         files.warmPageCache();
-        if (Files.isReadable(plan.trace())) {
-            trace = TracePages.read(plan.trace(), plan.traceLimit());
-        } else {
-            skip("trace workload and cache study skipped: " + plan.trace() + " not found");
-        }
+        trace = plan.trace() == null
+                ? TracePages.read(ShippedTraces.open(ShippedTraces.NAMES.get(0)), plan.traceLimit())
+                : TracePages.read(plan.trace(), plan.traceLimit());
         raw();
         driver("driver", CacheConfig.off());
         driver("driver+cache", cache);
+        results.addAll(new DirectIoStudy(files, trace, cache.policy(), plan, this::progress).run());
         qcow2();
         overNbd();
         uml();

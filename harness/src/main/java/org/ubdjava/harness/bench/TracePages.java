@@ -33,13 +33,18 @@ final class TracePages {
 
     /** Reads and writes of the trace, at most {@code limit} of them (0: all). */
     static TracePages read(Path trace, int limit) {
+        return read(TraceReaders.open(trace), limit);
+    }
+
+    /** Reads and writes of what {@code trace} reads (it is closed), at most {@code limit} of them (0: all). */
+    static TracePages read(TraceReader trace, int limit) {
         int cap = 1 << 16;
         boolean[] w = new boolean[cap];
         int[] f = new int[cap];
         int[] l = new int[cap];
         int n = 0;
         TraceRecord.Mutable r = new TraceRecord.Mutable();
-        try (TraceReader reader = TraceReaders.open(trace)) {
+        try (TraceReader reader = trace) {
             while (reader.next(r) && (limit == 0 || n < limit)) {
                 if ((r.op() != TraceOp.READ && r.op() != TraceOp.WRITE) || r.length() == 0) {
                     continue;

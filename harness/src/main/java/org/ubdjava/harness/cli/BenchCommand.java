@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
         description = {"Run the same workloads, in one run, on the raw host file, on our driver (without and with the shared",
                 "backing cache), and where installed on qcow2 (qemu-img bench) and the real UML driver (fio in the guest);",
                 "print IOPS, MB/s, latency and ratios to the raw host file, and the shared-vs-private cache study on the",
-                "CloudPhysics trace. Tools that are not installed are skipped with a line saying so."},
+                "trace (by default the shipped traces/zipf.iolog; `ubd cache-sim` studies it in depth). Tools that are not",
+                "installed are skipped with a line saying so."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the benchmark ran (targets missed are reported, not failures)", "1:a run failed"})
 public final class BenchCommand implements Callable<Integer> {
@@ -46,7 +47,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--trace", paramLabel = "FILE",
             description = "With --replay: a trace to replay (repeatable; default: the traces that ship with ubd). "
-                    + "Otherwise the trace of the cache study (default: /work/shared/traces/cloudPhysicsIO.vscsi; skipped with a line if absent).")
+                    + "Otherwise the trace of the trace workload and the cache study, any format ubd reads (default: the shipped "
+                    + "zipf.iolog, a fio recording with reuse).")
     List<Path> traces = new ArrayList<>();
 
     @Option(names = "--replay", description = {"The main job side by side instead: `ubd replay` (every read verified) against fio's own",
@@ -59,8 +61,8 @@ public final class BenchCommand implements Callable<Integer> {
     List<Integer> vms;
 
     @Option(names = "--cache-policy", paramLabel = "POLICY", defaultValue = "clock",
-            description = "Policy of the shared cache in the driver+cache rows: lru, clock, w-tinylfu (default: ${DEFAULT-VALUE}, "
-                    + "the cheapest hit; the cache study compares all three on the trace).")
+            description = "Policy of the shared cache in the driver+cache rows: lru, clock, w-tinylfu, arc, sieve, s3-fifo, 2q "
+                    + "(default: ${DEFAULT-VALUE}, the cheapest hit; `ubd cache-sim` compares them all on a trace).")
     String policy;
 
     @Override
@@ -73,7 +75,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (traces.size() > 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "the cache study takes one --trace (several go with --replay)");
         }
-        Path trace = traces.isEmpty() ? Path.of("/work/shared/traces/cloudPhysicsIO.vscsi") : traces.get(0);
+        Path trace = traces.isEmpty() ? null : traces.get(0); // null: the shipped trace
         BenchReport report = new BenchRun(quick, dir, trace, CachePolicy.parse(policy), err).run();
         if (json) {
             stdout.println(report.json());

@@ -155,7 +155,8 @@ public final class ReplayCommand implements Callable<Integer> {
         return r.passed() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
-    static final class FormatConverter implements CommandLine.ITypeConverter<TraceFormat> {
+    /** {@code --format}: a trace format by name, a wrong one a command-line error. */
+    public static final class FormatConverter implements CommandLine.ITypeConverter<TraceFormat> {
         @Override
         public TraceFormat convert(String value) {
             try {

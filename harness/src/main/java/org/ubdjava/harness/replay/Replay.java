@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
@@ -265,46 +264,15 @@ public final class Replay {
         }
     }
 
-    /**
-     * Each VM's plan (VM i replays trace i mod T), start and shift. Even shifts spread the VMs
-     * that share a trace over its duration (by trace time when the timestamps allow, else by
-     * record) and over the device; random ones draw from a generator seeded by the run's seed and
-     * the VM's index, so a run is repeatable.
-     */
+    /** Each VM's plan (VM i replays trace i mod T), start and shift ({@link VmPlacement}). */
     static List<VmSchedule> schedules(List<ReplayPlan> plans, ReplayOptions o) {
         List<VmSchedule> out = new ArrayList<>(o.vms());
-        int traces = plans.size();
         for (int vm = 0; vm < o.vms(); vm++) {
-            ReplayPlan plan = plans.get(vm % traces);
-            int rank = vm / traces;
-            int peers = (o.vms() - vm % traces + traces - 1) / traces;
-            SplittableRandom random = new SplittableRandom(o.seed() + 0x9E3779B97F4A7C15L * (vm + 1L));
-            int start = switch (o.shiftTime()) {
-                case NONE -> 0;
-                case EVEN -> evenStart(plan, rank, peers);
-                case RANDOM -> plan.count == 0 ? 0 : random.nextInt(plan.count);
-            };
-            long shift = switch (o.shiftSpace()) {
-                case NONE -> 0;
-                case EVEN -> rank * (plan.deviceSectors / peers);
-                case RANDOM -> random.nextLong(plan.deviceSectors);
-            };
-            out.add(new VmSchedule(vm, plan, start, shift));
+            ReplayPlan plan = plans.get(vm % plans.size());
+            VmPlacement at = VmPlacement.of(vm, o.vms(), plans.size(), plan, o.shiftTime(), o.shiftSpace(), o.seed());
+            out.add(new VmSchedule(vm, plan, at.start(), at.shift()));
         }
         return out;
-    }
-
-    private static int evenStart(ReplayPlan plan, int rank, int peers) {
-        if (plan.count == 0) {
-            return 0;
-        }
-        if (plan.timeOrdered) {
-            long first = plan.timeMicros(0);
-            long span = plan.timeMicros(plan.count - 1) - first;
-            int at = plan.firstAtOrAfter(first + (long) ((double) span * rank / peers));
-            return Math.min(at, plan.count - 1);
-        }
-        return (int) ((long) plan.count * rank / peers);
     }
 
     /** Creates {@code dir} and its missing parents; returns the topmost one this made, or null. */

@@ -32,7 +32,7 @@ import org.ubdjava.harness.trace.TraceRecord;
  * Requests are int-indexed: a plan holds at most {@value #MAX_RECORDS} records (runs are
  * long-indexed, a trace may have more).
  */
-final class ReplayPlan {
+final class ReplayPlan implements VmPlacement.Shape {
     static final int SECTOR = 512;
     /**
      * 2^31 - 1: requests and the model's sources are ints, and index {@code count} must exist too
@@ -117,8 +117,24 @@ final class ReplayPlan {
         return file.sectors(request);
     }
 
+    @Override
+    public int count() {
+        return count;
+    }
+
+    @Override
+    public long deviceSectors() {
+        return deviceSectors;
+    }
+
+    @Override
+    public boolean timeOrdered() {
+        return timeOrdered;
+    }
+
     /** The request's trace timestamp, or -1 when the trace has none. */
-    long timeMicros(int request) {
+    @Override
+    public long timeMicros(int request) {
         return file.timeMicros(request);
     }
 
@@ -127,17 +143,7 @@ final class ReplayPlan {
      * {@link #timeOrdered}.
      */
     int firstAtOrAfter(long micros) {
-        int lo = 0;
-        int hi = count;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (file.timeMicros(mid) < micros) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
+        return VmPlacement.firstAtOrAfter(this, micros);
     }
 
     /** The sources after records {@code [0, end)} in trace order: the plan replayed into a new model. */

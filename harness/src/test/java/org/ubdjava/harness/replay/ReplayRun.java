@@ -10,8 +10,8 @@ import org.ubdjava.harness.cli.UbdMain;
 import picocli.CommandLine;
 
 /** Runs `ubd ...` in-process and keeps exit code, stdout and stderr. */
-record ReplayRun(int exit, String out, String err) {
-    static ReplayRun of(String... args) {
+public record ReplayRun(int exit, String out, String err) {
+    public static ReplayRun of(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = UbdMain.commandLine(false);

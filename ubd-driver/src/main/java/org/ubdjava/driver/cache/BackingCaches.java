@@ -11,7 +11,8 @@ import org.ubdjava.driver.device.BlockDevice;
 /**
  * The driver's caches, one per backing file identity (device and inode, so two paths to one file
  * share it), created by the first device over a backing file and freed with the last. Each is
- * bounded by {@link CacheConfig#bytesPerBacking()}.
+ * bounded by {@link CacheConfig#bytesPerBacking()}. With {@link CacheConfig#perDevice()} each
+ * device has its own instead.
  */
 public final class BackingCaches {
     /** One device's share, for per-device statistics. */
@@ -33,7 +34,8 @@ public final class BackingCaches {
     }
 
     private final CacheConfig config;
-    private final Map<FileKey, Shared> byFile = new LinkedHashMap<>();
+    /** By the backing file's identity, or one key per device for per-device caches. */
+    private final Map<Object, Shared> byFile = new LinkedHashMap<>();
 
     public BackingCaches(CacheConfig config) {
         this.config = config;
@@ -51,14 +53,15 @@ public final class BackingCaches {
         if (!config.enabled()) {
             return backing;
         }
-        Shared shared = byFile.computeIfAbsent(key, k -> new Shared(new SharedPageCache(backingName, config.policy(), config.pages())));
+        Object owner = config.perDevice() ? new Object() : key; // per device: a key of its own
+        Shared shared = byFile.computeIfAbsent(owner, k -> new Shared(new SharedPageCache(backingName, config.policy(), config.pages())));
         CachedBackingDevice[] self = new CachedBackingDevice[1];
-        self[0] = new CachedBackingDevice(backing, shared.cache, config.readAheadPages(), () -> release(key, self[0]));
+        self[0] = new CachedBackingDevice(backing, shared.cache, config.readAheadPages(), () -> release(owner, self[0]));
         shared.users.put(self[0], deviceName);
         return self[0];
     }
 
-    private synchronized void release(FileKey key, CachedBackingDevice device) {
+    private synchronized void release(Object key, CachedBackingDevice device) {
         Shared shared = byFile.get(key);
         if (shared != null && shared.users.remove(device) != null && shared.users.isEmpty()) {
             byFile.remove(key);

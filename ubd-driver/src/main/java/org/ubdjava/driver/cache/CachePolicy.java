@@ -8,7 +8,11 @@ public enum CachePolicy {
     NONE("none"),
     LRU("lru"),
     CLOCK("clock"),
-    W_TINYLFU("w-tinylfu");
+    W_TINYLFU("w-tinylfu"),
+    ARC("arc"),
+    SIEVE("sieve"),
+    S3_FIFO("s3-fifo"),
+    TWO_Q("2q");
 
     private final String cliName;
 
@@ -26,6 +30,10 @@ public enum CachePolicy {
             case LRU -> new LruPolicy(capacity);
             case CLOCK -> new ClockPolicy(capacity);
             case W_TINYLFU -> new TinyLfuPolicy(capacity);
+            case ARC -> new ArcPolicy(capacity);
+            case SIEVE -> new SievePolicy(capacity);
+            case S3_FIFO -> new S3FifoPolicy(capacity);
+            case TWO_Q -> new TwoQPolicy(capacity);
             case NONE -> throw new IllegalStateException("policy 'none' caches nothing");
         };
     }
@@ -37,7 +45,16 @@ public enum CachePolicy {
                 return p;
             }
         }
-        throw new IllegalArgumentException("unknown cache policy '" + text + "' (none, lru, clock, w-tinylfu)");
+        throw new IllegalArgumentException("unknown cache policy '" + text + "' (" + names() + ")");
+    }
+
+    /** Every policy's name, comma-separated, for messages and help. */
+    public static String names() {
+        StringBuilder b = new StringBuilder();
+        for (CachePolicy p : values()) {
+            b.append(b.length() == 0 ? "" : ", ").append(p.cliName);
+        }
+        return b.toString();
     }
 
     @Override

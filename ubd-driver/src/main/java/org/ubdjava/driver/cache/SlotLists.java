@@ -36,6 +36,12 @@ final class SlotLists {
         return f == s ? NONE : f;
     }
 
+    /** The slot added or moved after {@code slot} in its list, or {@link #NONE} at the end. */
+    int after(int slot) {
+        int n = next[slot];
+        return n >= capacity ? NONE : n;
+    }
+
     void addLast(int list, int slot) {
         int s = capacity + list;
         int last = prev[s];

@@ -20,8 +20,18 @@ public final class Devices {
      * no backing file and are never cached.
      */
     public static BlockDevice of(DeviceFiles files, BackingCaches caches) throws IOException {
-        BlockDevice device = files.isCow() ? cow(files, new ChannelIo(files.image().channel()), caches)
-                : new FileDevice(new ChannelIo(files.image().channel()), 0, files.size(), files.readOnly(), synchronous(files));
+        return of(files, caches, false);
+    }
+
+    /** As {@link #of(DeviceFiles, BackingCaches)}, the backing file read with O_DIRECT when {@code direct}. */
+    public static BlockDevice of(DeviceFiles files, BackingCaches caches, boolean direct) throws IOException {
+        BlockDevice device;
+        if (files.isCow()) {
+            BlockDevice backing = direct ? DirectBackingDevice.open(files.backing().path(), files.size()) : fileBacking(files);
+            device = cow(files, new ChannelIo(files.image().channel()), caches, backing);
+        } else {
+            device = new FileDevice(new ChannelIo(files.image().channel()), 0, files.size(), files.readOnly(), synchronous(files));
+        }
         return files.config().flags().noTrim() ? new NoTrimDevice(device) : device;
     }
 
@@ -31,12 +41,15 @@ public final class Devices {
 
     /** The COW layer with the COW file's operations going through {@code cowIo} (recorded, in crash tests); no 't'. */
     public static CowDevice cow(DeviceFiles files, HostIo cowIo) {
-        return cow(files, cowIo, null);
+        return cow(files, cowIo, null, fileBacking(files));
     }
 
-    private static CowDevice cow(DeviceFiles files, HostIo cowIo, BackingCaches caches) {
+    private static BlockDevice fileBacking(DeviceFiles files) {
+        return new FileDevice(new ChannelIo(files.backing().channel()), 0, files.size(), true);
+    }
+
+    private static CowDevice cow(DeviceFiles files, HostIo cowIo, BackingCaches caches, BlockDevice backing) {
         BlockDevice cowData = new FileDevice(cowIo, files.geometry().dataOffset(), files.size(), files.readOnly(), synchronous(files));
-        BlockDevice backing = new FileDevice(new ChannelIo(files.backing().channel()), 0, files.size(), true);
         if (caches != null) {
             backing = caches.wrap(files.backing().key(), files.backing().path().toString(), files.config().name(), backing);
         }

@@ -48,11 +48,18 @@ public final class UbdDriver implements AutoCloseable {
      * @param ringSize       slots of each I/O thread's ring
      * @param waitStrategies one per I/O thread's ring
      * @param cache the shared backing cache: off by default ({@link CacheConfig#off()})
+     * @param directBackingReads read backing files with O_DIRECT, past the host's page cache (off by
+     *                           default; for measuring backing files the host cannot keep cached)
      */
-    public record Config(int ringSize, int ioThreads, Supplier<WaitStrategy> waitStrategies, CacheConfig cache) {
+    public record Config(int ringSize, int ioThreads, Supplier<WaitStrategy> waitStrategies, CacheConfig cache,
+                         boolean directBackingReads) {
         /** Every I/O thread's ring waits with the one {@code waitStrategy} (the Disruptor's strategies may be shared). */
         public Config(int ringSize, int ioThreads, WaitStrategy waitStrategy) {
             this(ringSize, ioThreads, () -> waitStrategy, CacheConfig.off());
+        }
+
+        public Config(int ringSize, int ioThreads, Supplier<WaitStrategy> waitStrategies, CacheConfig cache) {
+            this(ringSize, ioThreads, waitStrategies, cache, false);
         }
 
         public static Config defaults() {
@@ -60,7 +67,11 @@ public final class UbdDriver implements AutoCloseable {
         }
 
         public Config withCache(CacheConfig c) {
-            return new Config(ringSize, ioThreads, waitStrategies, c);
+            return new Config(ringSize, ioThreads, waitStrategies, c, directBackingReads);
+        }
+
+        public Config withDirectBackingReads(boolean direct) {
+            return new Config(ringSize, ioThreads, waitStrategies, cache, direct);
         }
     }
 
@@ -88,6 +99,7 @@ public final class UbdDriver implements AutoCloseable {
     private final int ioThreads;
     private final Stats stats = new Stats();
     private final BackingCaches caches;
+    private final boolean directBackingReads;
     private final List<Disk> disks = new ArrayList<>();
     private final AtomicInteger nextId = new AtomicInteger();
     private volatile boolean closed;
@@ -99,6 +111,7 @@ public final class UbdDriver implements AutoCloseable {
     public UbdDriver(Config config) {
         this.ioThreads = config.ioThreads();
         this.caches = new BackingCaches(config.cache() == null ? CacheConfig.off() : config.cache());
+        this.directBackingReads = config.directBackingReads();
         rings = new IoRing[ioThreads];
         for (int i = 0; i < ioThreads; i++) {
             rings[i] = new IoRing(i, config.ringSize(), config.waitStrategies().get(), stats);
@@ -148,7 +161,7 @@ public final class UbdDriver implements AutoCloseable {
         BlockDevice stack = null;
         try {
             BackingWatch watch = files.isCow() ? BackingWatch.of(config.name(), files.backing().path(), opener.log()) : null;
-            stack = Devices.of(files, caches);
+            stack = Devices.of(files, caches, directBackingReads);
             BlockDevice device = decorator.apply(stack);
             int id = nextId.getAndIncrement();
             Disk disk = new Disk(id, id % ioThreads, config, files, device, watch);

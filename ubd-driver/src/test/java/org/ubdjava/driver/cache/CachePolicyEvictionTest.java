@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /** Each policy's choice of victim on small access patterns whose right answer is known. */
 class CachePolicyEvictionTest {
-    private static CacheSimulator run(CachePolicy p, int capacity, long... pages) {
+    static CacheSimulator run(CachePolicy p, int capacity, long... pages) {
         CacheSimulator sim = new CacheSimulator(capacity, p);
         for (long page : pages) {
             sim.access(page);
@@ -18,7 +18,7 @@ class CachePolicyEvictionTest {
         return sim;
     }
 
-    private static long[] resident(CacheSimulator sim, long... candidates) {
+    static long[] resident(CacheSimulator sim, long... candidates) {
         return LongStream.of(candidates).filter(sim::contains).toArray();
     }
 
