@@ -175,7 +175,7 @@ public final class UbdDriver implements AutoCloseable {
             stack = Devices.of(files, caches);
             BlockDevice device = decorator.apply(stack);
             int id = nextId.getAndIncrement();
-            Disk disk = new Disk(id, id % ioThreads, config, files, device, watch);
+            Disk disk = new Disk(this, id, id % ioThreads, config, files, device, watch);
             synchronized (disks) {
                 disks.add(disk);
             }
@@ -205,6 +205,7 @@ public final class UbdDriver implements AutoCloseable {
      * @param length for DISCARD and WRITE_ZEROES: bytes. Ignored otherwise.
      */
     public boolean trySubmit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
+        checkArguments(disk, op, buffer, completion);
         checkOpen();
         long seq;
         try {
@@ -218,6 +219,7 @@ public final class UbdDriver implements AutoCloseable {
 
     /** Queues a request, waiting for room in the ring. */
     public void submit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
+        checkArguments(disk, op, buffer, completion);
         checkOpen();
         fill(ring.next(), disk, op, offset, buffer, length, completion, tag);
     }
@@ -229,17 +231,42 @@ public final class UbdDriver implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Everything that could throw between claim and publish is checked before the claim: a claimed
+     * slot left unpublished stops every I/O thread at it, for every disk, for good.
+     */
+    private void checkArguments(Disk disk, IoOp op, ByteBuffer buffer, Completion completion) {
+        if (disk == null) {
+            throw new NullPointerException("submit: disk is null");
+        }
+        if (disk.driver != this) {
+            throw new IllegalArgumentException("submit: " + disk.name() + " is not attached to this driver");
+        }
+        if (op == null) {
+            throw new NullPointerException("submit: operation on " + disk.name() + " is null");
+        }
+        if (completion == null) {
+            throw new NullPointerException("submit: " + op + " on " + disk.name() + " without a completion");
+        }
+        if (buffer == null && (op == IoOp.READ || op == IoOp.WRITE)) {
+            throw new NullPointerException("submit: " + op + " on " + disk.name() + " without a buffer");
+        }
+    }
+
     private void fill(long seq, Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
         RequestEvent e = ring.get(seq);
-        e.shard = disk.shard;
-        e.disk = disk;
-        e.op = op;
-        e.offset = offset;
-        e.buffer = buffer;
-        e.length = length;
-        e.completion = completion;
-        e.tag = tag;
-        ring.publish(seq);
+        try {
+            e.shard = disk.shard;
+            e.disk = disk;
+            e.op = op;
+            e.offset = offset;
+            e.buffer = buffer;
+            e.length = length;
+            e.completion = completion;
+            e.tag = tag;
+        } finally {
+            ring.publish(seq); // whatever happened: a claimed slot is always published
+        }
     }
 
     private void checkOpen() {

@@ -1,0 +1,76 @@
+package org.ubdjava.driver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.ubdjava.core.device.KernelLog;
+import org.ubdjava.core.testing.CowFixtures;
+import org.ubdjava.driver.device.IoStatus;
+import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.IoOp;
+import org.ubdjava.driver.queue.UbdDriver;
+
+/** The submit path never leaves a claimed slot unpublished and never loses a request: misuse fails fast. */
+class SubmitPathTest {
+    @TempDir
+    Path dir;
+
+    private Disk attach(UbdDriver driver, int unit) throws IOException {
+        Path sub = java.nio.file.Files.createDirectories(dir.resolve("d" + unit));
+        Path back = CowFixtures.referenceBacking(sub, 20);
+        return driver.attach("ubd" + unit + "=" + sub.resolve("cow") + "," + back, KernelLog.DISCARD);
+    }
+
+    private static IoStatus readWithin(UbdDriver driver, Disk d) throws Exception {
+        return driver.submit(d, IoOp.READ, 0, ByteBuffer.allocateDirect(512), 0).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a stuck ring fails the test, never hangs it
+    void badArgumentsFailBeforeClaimingASlotAndLaterRequestsStillComplete() throws Exception {
+        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(8, 2, new com.lmax.disruptor.BlockingWaitStrategy()))) {
+            Disk a = attach(driver, 0);
+            Disk b = attach(driver, 1);
+            ByteBuffer buf = ByteBuffer.allocateDirect(512);
+            // more bad calls than the ring has slots: had any of them kept a slot, the ring would be stuck
+            RuntimeException nullDisk = null;
+            for (int i = 0; i < 20; i++) {
+                nullDisk = assertThrows(NullPointerException.class, () -> driver.submit(null, IoOp.READ, 0, buf, 0, (t, s) -> { }, 0));
+                assertThrows(NullPointerException.class, () -> driver.trySubmit(null, IoOp.READ, 0, buf, 0, (t, s) -> { }, 0));
+            }
+            assertEquals(IoStatus.OK, readWithin(driver, a));
+            assertEquals(IoStatus.OK, readWithin(driver, b));
+            RuntimeException noBuffer = null;
+            for (int i = 0; i < 20; i++) {
+                noBuffer = assertThrows(NullPointerException.class, () -> driver.submit(a, IoOp.WRITE, 0, null, 0, (t, s) -> { }, 0));
+                assertThrows(NullPointerException.class, () -> driver.submit(a, null, 0, buf, 0, (t, s) -> { }, 0));
+                assertThrows(NullPointerException.class, () -> driver.submit(a, IoOp.FLUSH, 0, null, 0, null, 0));
+            }
+            assertEquals(IoStatus.OK, readWithin(driver, a));
+            assertEquals("submit: disk is null", nullDisk.getMessage());
+            assertEquals("submit: WRITE on ubda without a buffer", noBuffer.getMessage());
+        }
+    }
+
+    @Test
+    void aDiskOfAnotherDriverIsRefused() throws Exception {
+        try (UbdDriver one = new UbdDriver(); UbdDriver other = new UbdDriver(new UbdDriver.Config(16, 2, new com.lmax.disruptor.BlockingWaitStrategy()))) {
+            attach(other, 0);
+            Disk foreign = attach(other, 1); // shard 1: the first driver has no such I/O thread
+            Disk own = attach(one, 2);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> one.submit(foreign, IoOp.READ, 0, ByteBuffer.allocateDirect(512), 0));
+            assertTrue(e.getMessage().contains("ubdb is not attached to this driver"), e.getMessage());
+            assertEquals(IoStatus.OK, readWithin(one, own));
+        }
+    }
+}
