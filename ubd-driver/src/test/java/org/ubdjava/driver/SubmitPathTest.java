@@ -73,4 +73,50 @@ class SubmitPathTest {
             assertEquals(IoStatus.OK, readWithin(one, own));
         }
     }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void everyRequestAcceptedWhileCloseRunsCompletes() throws Exception {
+        Path raw = dir.resolve("raw.img");
+        java.nio.file.Files.write(raw, new byte[64 * 1024]);
+        for (int round = 0; round < 200; round++) {
+            UbdDriver driver = new UbdDriver(new UbdDriver.Config(64, 1, new com.lmax.disruptor.BlockingWaitStrategy()));
+            Disk d = driver.attach("ubd0=" + raw, KernelLog.DISCARD);
+            java.util.concurrent.atomic.LongAdder accepted = new java.util.concurrent.atomic.LongAdder();
+            java.util.concurrent.atomic.LongAdder completed = new java.util.concurrent.atomic.LongAdder();
+            java.util.concurrent.atomic.AtomicReference<Throwable> unexpected = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(4);
+            Thread[] submitters = new Thread[4];
+            for (int t = 0; t < submitters.length; t++) {
+                submitters[t] = new Thread(() -> {
+                    running.countDown();
+                    try {
+                        while (true) {
+                            driver.submit(d, IoOp.READ, 0, ByteBuffer.allocate(512), 0, (tag, status) -> completed.increment(), 0);
+                            accepted.increment();
+                        }
+                    } catch (IllegalStateException refused) {
+                        if (!refused.getMessage().equals("driver closed")) {
+                            unexpected.set(refused);
+                        }
+                    } catch (Throwable e) {
+                        unexpected.set(e);
+                    }
+                });
+                submitters[t].start();
+            }
+            running.await();
+            driver.close();
+            for (Thread t : submitters) {
+                t.join(5_000);
+                assertTrue(!t.isAlive(), "a submitter is stuck in round " + round);
+            }
+            assertEquals(null, unexpected.get());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (completed.sum() < accepted.sum() && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(accepted.sum(), completed.sum(), "requests accepted but never completed, round " + round);
+        }
+    }
 }

@@ -88,6 +88,14 @@ public final class UbdDriver implements AutoCloseable {
     private final BackingCaches caches;
     private final List<Disk> disks = new ArrayList<>();
     private final AtomicInteger nextId = new AtomicInteger();
+    /**
+     * Submitters between their closed check and their publish. With {@link #closed} it makes
+     * submit and shutdown atomic: a submitter counts itself in, then looks at closed; close sets
+     * closed, then waits for the count to reach zero before it stops the I/O threads. Either the
+     * submitter sees closed and is refused, or close sees it and waits until its request is in the
+     * ring, which the shutdown then drains (both fields are volatile: the orders cannot cross).
+     */
+    private final AtomicInteger submitting = new AtomicInteger();
     private volatile boolean closed;
 
     public UbdDriver() {
@@ -206,22 +214,32 @@ public final class UbdDriver implements AutoCloseable {
      */
     public boolean trySubmit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
         checkArguments(disk, op, buffer, completion);
-        checkOpen();
-        long seq;
+        submitting.incrementAndGet();
         try {
-            seq = ring.tryNext();
-        } catch (InsufficientCapacityException e) {
-            return false;
+            checkOpen();
+            long seq;
+            try {
+                seq = ring.tryNext();
+            } catch (InsufficientCapacityException e) {
+                return false;
+            }
+            fill(seq, disk, op, offset, buffer, length, completion, tag);
+            return true;
+        } finally {
+            submitting.decrementAndGet();
         }
-        fill(seq, disk, op, offset, buffer, length, completion, tag);
-        return true;
     }
 
     /** Queues a request, waiting for room in the ring. */
     public void submit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
         checkArguments(disk, op, buffer, completion);
-        checkOpen();
-        fill(ring.next(), disk, op, offset, buffer, length, completion, tag);
+        submitting.incrementAndGet();
+        try {
+            checkOpen();
+            fill(ring.next(), disk, op, offset, buffer, length, completion, tag);
+        } finally {
+            submitting.decrementAndGet();
+        }
     }
 
     /** Convenience for callers that prefer futures (allocates per request). */
@@ -303,13 +321,21 @@ public final class UbdDriver implements AutoCloseable {
         disk.close();
     }
 
-    /** Stops taking requests, completes every request in the ring, then closes every disk. */
+    /**
+     * Stops taking requests, completes every request in the ring, then closes every disk. A
+     * submit racing with it is either refused ({@link IllegalStateException}) or completes.
+     */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         if (closed) {
             return;
         }
         closed = true;
+        // a submitter already past its closed check publishes soon: the I/O threads still run, so a
+        // blocking one gets its room
+        while (submitting.get() != 0) {
+            Thread.onSpinWait();
+        }
         try {
             disruptor.shutdown(60, TimeUnit.SECONDS);
         } catch (com.lmax.disruptor.TimeoutException e) {
