@@ -119,4 +119,32 @@ class SubmitPathTest {
             assertEquals(accepted.sum(), completed.sum(), "requests accepted but never completed, round " + round);
         }
     }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // before the check this deadlocked
+    void aBlockingSubmitFromACompletionFailsFastAndTrySubmitWorks() throws Exception {
+        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(8, 1, new com.lmax.disruptor.BlockingWaitStrategy()))) {
+            Disk d = attach(driver, 0);
+            java.util.concurrent.CompletableFuture<Throwable> refused = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<Boolean> tried = new java.util.concurrent.CompletableFuture<>();
+            driver.submit(d, IoOp.FLUSH, 0, null, 0, (tag, status) -> {
+                try {
+                    // more than the ring holds: only this thread could make room
+                    for (int i = 0; i < 20; i++) {
+                        driver.submit(d, IoOp.FLUSH, 0, null, 0, (t, s) -> { }, 0);
+                    }
+                    refused.complete(null);
+                } catch (Throwable e) {
+                    refused.complete(e);
+                }
+                tried.complete(driver.trySubmit(d, IoOp.FLUSH, 0, null, 0, (t, s) -> { }, 0));
+            }, 0);
+            Throwable e = refused.get(10, TimeUnit.SECONDS);
+            assertTrue(e instanceof IllegalStateException, String.valueOf(e));
+            assertEquals("submit: blocking submit on I/O thread ubd-io-0 (from a completion?): it could wait for room only "
+                    + "this thread can free; use trySubmit, or submit from another thread", e.getMessage());
+            assertTrue(tried.get(10, TimeUnit.SECONDS));
+            assertEquals(IoStatus.OK, readWithin(driver, d));
+        }
+    }
 }

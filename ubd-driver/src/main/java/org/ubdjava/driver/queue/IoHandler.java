@@ -28,13 +28,15 @@ final class IoHandler implements EventHandler<RequestEvent> {
         }
         IoStatus status = execute(e);
         Completion c = e.completion;
+        Disk disk = e.disk;
         long tag = e.tag;
         e.clear();
         stats.completed(status);
         try {
             c.complete(tag, status);
-        } catch (RuntimeException ignored) {
-            // a caller's completion must not stop the I/O thread that serves every other disk
+        } catch (RuntimeException failed) {
+            // a caller's completion must not stop the I/O thread that serves every other disk; but say it
+            System.err.println("ubd: a completion on " + disk.name() + " threw " + failed);
         }
     }
 

@@ -62,6 +62,14 @@ public final class UbdDriver implements AutoCloseable {
         }
     }
 
+    /** The threads that run requests and completions: a blocking submit on one of them could wait for good. */
+    private static final class IoThread extends Thread {
+        IoThread(Runnable r, String name) {
+            super(r, name);
+            setDaemon(true);
+        }
+    }
+
     /** Completed requests by status, readable while running. */
     public static final class Stats {
         private final LongAdder[] byStatus = new LongAdder[IoStatus.values().length];
@@ -106,11 +114,7 @@ public final class UbdDriver implements AutoCloseable {
         this.ioThreads = config.ioThreads();
         this.caches = new BackingCaches(config.cache() == null ? CacheConfig.off() : config.cache());
         AtomicInteger n = new AtomicInteger();
-        ThreadFactory threads = r -> {
-            Thread t = new Thread(r, "ubd-io-" + n.getAndIncrement());
-            t.setDaemon(true);
-            return t;
-        };
+        ThreadFactory threads = r -> new IoThread(r, "ubd-io-" + n.getAndIncrement());
         disruptor = new Disruptor<>(RequestEvent::new, config.ringSize(), threads, ProducerType.MULTI, config.waitStrategy());
         IoHandler[] handlers = new IoHandler[ioThreads];
         for (int i = 0; i < ioThreads; i++) {
@@ -230,9 +234,17 @@ public final class UbdDriver implements AutoCloseable {
         }
     }
 
-    /** Queues a request, waiting for room in the ring. */
+    /**
+     * Queues a request, waiting for room in the ring. Never on an I/O thread (in a
+     * {@link Completion}): with the ring full it would wait for room that only that thread can
+     * free, so it throws {@link IllegalStateException} there; use {@link #trySubmit}.
+     */
     public void submit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
         checkArguments(disk, op, buffer, completion);
+        if (Thread.currentThread() instanceof IoThread io) {
+            throw new IllegalStateException("submit: blocking submit on I/O thread " + io.getName()
+                    + " (from a completion?): it could wait for room only this thread can free; use trySubmit, or submit from another thread");
+        }
         submitting.incrementAndGet();
         try {
             checkOpen();
@@ -242,7 +254,7 @@ public final class UbdDriver implements AutoCloseable {
         }
     }
 
-    /** Convenience for callers that prefer futures (allocates per request). */
+    /** Convenience for callers that prefer futures (allocates per request); blocks like {@link #submit(Disk, IoOp, long, ByteBuffer, long, Completion, long)}. */
     public CompletableFuture<IoStatus> submit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length) {
         CompletableFuture<IoStatus> f = new CompletableFuture<>();
         submit(disk, op, offset, buffer, length, (tag, status) -> f.complete(status), 0);
