@@ -106,6 +106,10 @@ public final class DeviceOpener {
                     log.print("Failed to read COW header from COW file \"" + file + "\", errno = " + Errno.EINVAL);
                     throw new HostFileTable.OpenFailure(Errno.EINVAL);
                 }
+                if (!e.notCow()) {
+                    // the kernel too uses it as a raw image, but only a file without the magic silently
+                    log.print(e.getMessage() + ": used as a raw image");
+                }
                 return new DeviceFiles(config, image, null, null, null, readOnly, size);
             } catch (IOException e) {
                 throw new HostFileTable.OpenFailure(Errno.of(e));

@@ -57,6 +57,19 @@ class DeviceOpenerTest {
     }
 
     @Test
+    void aFileAloneWithABrokenCowHeaderIsARawImageAndTheLogSaysWhy() throws IOException {
+        // COW magic, version 3, then 200 bytes: the kernel uses it as a raw disk, saying why
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(208);
+        b.putInt(0x4F4F4F4D).putInt(3).put(32, (byte) '/'); // a path at 32: the correct v3 layout
+        Path bad = Files.write(dir.resolve("bad.cow"), b.array());
+        try (DeviceFiles d = opener.open(cfg(0, "r", bad, null))) {
+            assertFalse(d.isCow());
+            assertEquals(512, d.size());
+        }
+        assertEquals(List.of(bad + ": read_cow_header - failed to read V3 header (208 of 4128 bytes): used as a raw image"), log);
+    }
+
+    @Test
     void aRawImageWithABackingFileIsAnError() throws IOException {
         Path raw = Files.write(dir.resolve("raw.img"), new byte[4096]);
         DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.open(cfg(0, "", raw, back)));

@@ -70,6 +70,21 @@ class CatWriteBackingDirsTest {
     }
 
     @Test
+    void catOfAFileWithABrokenCowHeaderShowsItRawAndSaysWhy() throws IOException {
+        byte[] bytes = new byte[1024];
+        java.nio.ByteBuffer.wrap(bytes).putInt(0x4F4F4F4D).putInt(9); // COW magic, no such version
+        bytes[1000] = 7;
+        Path bad = Files.write(dir.resolve("bad.cow"), bytes);
+        CatCommand cat = new CatCommand();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        cat.out = out;
+        Run r = run(cat, "ubd0r=" + bad);
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(bad + ": read_cow_header - invalid COW version 9: used as a raw image" + System.lineSeparator(), r.err());
+        assertEquals(java.util.Arrays.toString(bytes), java.util.Arrays.toString(out.toByteArray()));
+    }
+
+    @Test
     void writeRefusesAndLeavesTheCowFileAsItWas() throws IOException {
         byte[] before = Files.readAllBytes(cow);
         WriteCommand write = new WriteCommand();
