@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.bitmap.BitmapRuns;
 import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.nativeio.NativeFiles;
 
@@ -112,8 +113,9 @@ public final class CowInspector {
         // a partial last sector may lie past the end (a discard keeps the size); uml_moo drops it anyway
         long whole = Math.min(sectors, h.size() / g.sectorSize());
         long lastSet = -1;
-        for (long s = bm.nextSet(0); s >= 0 && s < whole; s = bm.nextSet(bm.nextClear(s))) {
-            lastSet = Math.min(whole, bm.nextClear(s)) - 1;
+        BitmapRuns runs = new BitmapRuns(bm).over(0, whole);
+        while (runs.nextSet()) {
+            lastSet = runs.end() - 1;
         }
         if (lastSet >= 0 && g.dataOffsetOf(lastSet + 1) > length) {
             long firstMissing = Math.max(0, (length - g.dataOffset() + g.sectorSize() - 1) / g.sectorSize());
@@ -166,27 +168,18 @@ public final class CowInspector {
         // stat first: the header's path is the file's author's choice, and opening a FIFO would
         // block for ever; a missing file is the user's problem, told in one line (found by FuzzCowFileTest)
         try (FileChannel backing = BackingFile.openForReading(cow.headerBackingPath())) {
-            long s = 0;
-            long sectors = g.sectors();
-            while (s < sectors) {
-                boolean inCow = s < bm.bits() && bm.get(s);
-                long runEnd = inCow ? bm.nextClear(s) : Math.min(sectors, nextSetOrEnd(bm, s, sectors));
-                long start = s * ss;
-                long end = Math.min(runEnd * ss, deviceEnd);
-                if (inCow) {
+            BitmapRuns runs = new BitmapRuns(bm).over(0, g.sectors());
+            while (runs.next()) {
+                long start = runs.start() * ss;
+                long end = Math.min(runs.end() * ss, deviceEnd);
+                if (runs.set()) {
                     split(out, cow.channel(), start, end, "cow", g.dataOffset());
                 } else {
                     split(out, backing, start, end, "backing", 0);
                 }
-                s = runEnd;
             }
         }
         return out;
-    }
-
-    private static long nextSetOrEnd(CowBitmap bm, long from, long sectors) {
-        long n = bm.nextSet(from);
-        return n < 0 ? sectors : n;
     }
 
     private static void split(List<Extent> out, FileChannel file, long start, long end, String source, long base) throws IOException {

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.function.LongConsumer;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.bitmap.BitmapRuns;
 import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.io.Buffers;
 import org.ubdjava.core.nativeio.MappedWindows;
@@ -44,6 +45,7 @@ public final class CowMerger {
     private final LongConsumer progress;
     private final int ss;
     private final long sectors;
+    private final BitmapRuns runs;
     /** Direct, so channel reads and writes go straight to the kernel without a copy through the heap. */
     private final ByteBuffer data = ByteBuffer.allocateDirect(CHUNK);
     private final ByteBuffer other = ByteBuffer.allocateDirect(CHUNK);
@@ -61,6 +63,7 @@ public final class CowMerger {
         this.progress = progress;
         this.ss = cow.geometry().sectorSize();
         this.sectors = cow.header().size() / ss;
+        this.runs = new BitmapRuns(cow.bitmap());
     }
 
     /**
@@ -192,14 +195,13 @@ public final class CowMerger {
         long first = start / ss;
         long last = first + len / ss;
         long n = 0;
-        CowBitmap bm = cow.bitmap();
-        for (long s = bm.nextSet(first); s >= 0 && s < last; ) {
-            long runEnd = Math.min(last, bm.nextClear(s));
+        BitmapRuns runs = this.runs.over(first, last);
+        while (runs.nextSet()) {
+            long s = runs.start();
             int off = (int) ((s - first) * ss);
-            int runLen = (int) ((runEnd - s) * ss);
+            int runLen = (int) ((runs.end() - s) * ss);
             readFully(cow.channel(), data, off, runLen, cow.geometry().dataOffsetOf(s), cow.path());
-            n += runEnd - s;
-            s = runEnd < last ? bm.nextSet(runEnd) : -1;
+            n += runs.end() - s;
         }
         return n;
     }
@@ -248,11 +250,11 @@ public final class CowMerger {
             if (lock == null) {
                 throw new UbdException("backing file \"" + backingPath + "\" is locked by another process (a running UML?); not merging into it");
             }
-            CowBitmap bm = cow.bitmap();
             long end = sectors * ss;
-            for (long s = bm.nextSet(0); s >= 0 && s < sectors; ) {
-                long runEnd = Math.min(sectors, bm.nextClear(s));
-                for (long c = s; c < runEnd; ) {
+            BitmapRuns runs = this.runs.over(0, sectors);
+            while (runs.nextSet()) {
+                long runEnd = runs.end();
+                for (long c = runs.start(); c < runEnd; ) {
                     int n = (int) Math.min(CHUNK / ss, runEnd - c);
                     int len = n * ss;
                     long off = c * ss;
@@ -263,7 +265,6 @@ public final class CowMerger {
                     c += n;
                     progress.accept(off + len);
                 }
-                s = runEnd < sectors ? bm.nextSet(runEnd) : -1;
             }
             progress.accept(end);
         }
