@@ -20,7 +20,7 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-import org.ubdjava.core.cli.Json;
+import org.ubdjava.harness.cli.Json;
 import org.ubdjava.driver.cache.CachePolicy;
 
 /** What `ubd bench` prints and writes: the table, the targets as ratios, JSON, charts. */

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import org.ubdjava.core.cli.ExitCodes;
 import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.harness.bench.BenchReport;
 import org.ubdjava.harness.bench.BenchRun;

@@ -3,17 +3,6 @@ package org.ubdjava.harness.cli;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 
-import org.ubdjava.core.cli.CheckCommand;
-import org.ubdjava.core.cli.CommandLines;
-import org.ubdjava.core.cli.ExitCodes;
-import org.ubdjava.core.cli.InfoCommand;
-import org.ubdjava.core.cli.MapCommand;
-import org.ubdjava.core.cli.MkcowCommand;
-import org.ubdjava.core.cli.MooCommand;
-import org.ubdjava.core.cli.RebaseCommand;
-import org.ubdjava.core.cli.UbdParseCommand;
-import org.ubdjava.driver.cli.CatCommand;
-import org.ubdjava.driver.cli.WriteCommand;
 import org.ubdjava.harness.nbd.ServeCommand;
 
 import picocli.CommandLine;

@@ -14,7 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.ubdjava.core.cli.Json;
+import org.ubdjava.harness.cli.Json;
 import org.ubdjava.core.format.CowMerger;
 import org.ubdjava.core.testing.Exec;
 

@@ -1,4 +1,4 @@
-package org.ubdjava.driver.cli;
+package org.ubdjava.harness.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ubdjava.core.cli.CommandLines;
 import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.testing.CowFixtures;
 

@@ -1,4 +1,4 @@
-package org.ubdjava.core.cli;
+package org.ubdjava.harness.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package org.ubdjava.driver.cli;
+package org.ubdjava.harness.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.UbdException;
-import org.ubdjava.core.cli.BackingDirsOption;
-import org.ubdjava.core.cli.ExitCodes;
 import org.ubdjava.core.device.DeviceOpener;
 import org.ubdjava.core.device.HostFileTable;
 import org.ubdjava.driver.device.IoStatus;

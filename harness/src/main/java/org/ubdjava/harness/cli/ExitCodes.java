@@ -1,4 +1,4 @@
-package org.ubdjava.core.cli;
+package org.ubdjava.harness.cli;
 
 /** Exit codes of every ubd command (spec/cli.md): they mean the same thing everywhere. */
 public final class ExitCodes {
