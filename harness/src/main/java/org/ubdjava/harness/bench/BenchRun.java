@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Optional;
 
 import org.ubdjava.core.device.KernelLog;
-import org.ubdjava.core.oracle.UmlKernel;
+import org.ubdjava.core.process.Processes;
+import org.ubdjava.core.process.UmlKernel;
 import org.ubdjava.driver.cache.CacheConfig;
 import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.driver.queue.Disk;
@@ -213,10 +214,10 @@ public final class BenchRun {
         Path socket = plan.dir().resolve("qemu-nbd.sock");
         Files.deleteIfExists(overlay);
         Files.deleteIfExists(socket);
-        ExternalTools.Run c = ExternalTools.run(List.of(qemuImg.get().toString(), "create", "-q", "-f", "qcow2", "-b",
-                files.backing.toString(), "-F", "raw", overlay.toString()), plan.dir(), 60);
+        Processes.Result c = Processes.run(plan.dir(), List.of(qemuImg.get().toString(), "create", "-q", "-f", "qcow2", "-b",
+                files.backing.toString(), "-F", "raw", overlay.toString()), 60);
         if (c.exit() != 0) {
-            skip("qemu-nbd " + w.id + ": qemu-img create failed: " + c.output().strip());
+            skip("qemu-nbd " + w.id + ": qemu-img create failed: " + c.both().strip());
             return;
         }
         Process server = new ProcessBuilder(qemuNbd.get().toString(), "--persistent", "--shared=8", "--cache=writeback",
@@ -272,7 +273,7 @@ public final class BenchRun {
         try {
             Files.deleteIfExists(e1);
             Files.deleteIfExists(e2);
-            ExternalTools.run(List.of("cp", "--sparse=always", files.cowHalf.toString(), half.toString()), plan.dir(), 120);
+            Processes.run(plan.dir(), List.of("cp", "--sparse=always", files.cowHalf.toString(), half.toString()), 120);
             int seconds = (int) Math.max(1, plan.measureMillis() / 1000);
             progress("uml: fio in the guest, " + seconds + " s per workload");
             results.addAll(new UmlFioBench(k.get(), fio.get()).run(files.backing, half, e1, e2,
