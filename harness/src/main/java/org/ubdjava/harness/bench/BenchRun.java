@@ -56,8 +56,8 @@ public final class BenchRun {
             skip("trace workload and cache study skipped: " + plan.trace() + " not found");
         }
         raw();
-        driver("driver", CacheConfig.off());
-        driver("driver+cache", cache);
+        driver(BenchSystem.DRIVER, CacheConfig.off());
+        driver(BenchSystem.DRIVER_CACHE, cache);
         qcow2();
         overNbd();
         uml();
@@ -97,7 +97,7 @@ public final class BenchRun {
         }
     }
 
-    private void driver(String system, CacheConfig cache) throws IOException, InterruptedException {
+    private void driver(BenchSystem system, CacheConfig cache) throws IOException, InterruptedException {
         for (Workload w : Workload.values()) {
             if (w == Workload.TRACE && trace == null) {
                 continue;
@@ -119,7 +119,7 @@ public final class BenchRun {
         }
     }
 
-    private Measurement driverRun(String system, CacheConfig cache, Workload w, int devices, int depth)
+    private Measurement driverRun(BenchSystem system, CacheConfig cache, Workload w, int devices, int depth)
             throws IOException, InterruptedException {
         List<Path> cows = new ArrayList<>();
         try (UbdDriver driver = new UbdDriver(UbdDriver.Config.defaults().withCache(cache))) {
@@ -190,7 +190,7 @@ public final class BenchRun {
                 UbdDriver driver = new UbdDriver();
                 try (NbdServer server = new NbdServer(driver, List.of(driver.attach("ubd0=" + cow + "," + files.backing, KernelLog.DISCARD)),
                         "unix:" + socket, line -> { }).start()) {
-                    results.add(q.bench("driver over NBD", "raw", server.uri("ubda"), w, depth, count));
+                    results.add(q.bench(BenchSystem.DRIVER_NBD, "raw", server.uri("ubda"), w, depth, count));
                 } catch (IOException | RuntimeException e) {
                     skip("driver over NBD " + w.id + " failed: " + e.getMessage());
                 } finally {
@@ -232,7 +232,7 @@ public final class BenchRun {
                 skip("qemu-nbd " + w.id + ": the server did not start");
                 return;
             }
-            results.add(q.bench("qemu-nbd", "raw", "nbd+unix:///?socket=" + socket, w, depth, count));
+            results.add(q.bench(BenchSystem.QEMU_NBD, "raw", "nbd+unix:///?socket=" + socket, w, depth, count));
         } catch (IOException e) {
             skip("qemu-nbd " + w.id + " failed: " + e.getMessage());
         } finally {
@@ -306,7 +306,7 @@ public final class BenchRun {
     private List<Measurement> withRatios() {
         List<Measurement> out = new ArrayList<>();
         for (Measurement m : results) {
-            double raw = results.stream().filter(r -> r.system().equals("raw") && r.workload().equals(m.workload()))
+            double raw = results.stream().filter(r -> r.system() == BenchSystem.RAW && r.workload() == m.workload())
                     .mapToDouble(Measurement::iops).findFirst().orElse(Double.NaN);
             out.add(m.withRatio(m.iops() / raw));
         }

@@ -128,7 +128,7 @@ final class DriverLoad {
         }
     }
 
-    Measurement run(String system, List<Disk> disks, int depthPerDisk, long warmMillis, long measureMillis) throws InterruptedException {
+    Measurement run(BenchSystem system, List<Disk> disks, int depthPerDisk, long warmMillis, long measureMillis) throws InterruptedException {
         int maxLength = workload == Workload.TRACE ? 1 << 20 : workload.blockSize;
         List<Slot> slots = new ArrayList<>();
         for (int i = 0; i < disks.size(); i++) {
@@ -170,7 +170,7 @@ final class DriverLoad {
         long misses = cache1.misses() - cache0.misses();
         double hitRatio = hits + misses == 0 ? Double.NaN : (double) hits / (hits + misses);
         String note = errors.sum() == 0 ? "" : errors.sum() + " errors";
-        return new Measurement(system, workload.id, disks.size(), depthPerDisk, ops1 - ops0, bytes1 - bytes0, (t1 - t0) / 1e9,
+        return new Measurement(system, workload, disks.size(), depthPerDisk, ops1 - ops0, bytes1 - bytes0, (t1 - t0) / 1e9,
                 h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, hitRatio, Double.NaN, note);
     }
 

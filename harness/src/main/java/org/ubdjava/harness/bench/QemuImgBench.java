@@ -38,7 +38,7 @@ final class QemuImgBench {
             throw new IOException("qemu-img create failed: " + c.both().strip());
         }
         try {
-            return bench("qcow2", "qcow2", overlay.toString(), w, depth, count);
+            return bench(BenchSystem.QCOW2, "qcow2", overlay.toString(), w, depth, count);
         } finally {
             Files.deleteIfExists(overlay);
         }
@@ -48,7 +48,7 @@ final class QemuImgBench {
      * The same qemu-img bench run against any image qemu opens, e.g. an NBD URI: the tool is the
      * same on both sides, so the qcow2 and NBD rows compare like with like.
      */
-    Measurement bench(String system, String format, String target, Workload w, int depth, int count) throws IOException {
+    Measurement bench(BenchSystem system, String format, String target, Workload w, int depth, int count) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(qemuImg.toString(), "bench", "-f", format, "-c", Integer.toString(count),
                 "-d", Integer.toString(depth), "-s", Integer.toString(w.blockSize)));
         if (!w.sequential) {
@@ -64,7 +64,7 @@ final class QemuImgBench {
             throw new IOException("qemu-img bench failed: " + r.both().strip());
         }
         double seconds = Double.parseDouble(m.group(1));
-        return new Measurement(system, w.id, 1, depth, count, (long) count * w.blockSize, seconds, Double.NaN, Double.NaN,
+        return new Measurement(system, w, 1, depth, count, (long) count * w.blockSize, seconds, Double.NaN, Double.NaN,
                 Double.NaN, Double.NaN, w.sequential ? "qemu-img bench" : "qemu-img bench, strided (no random mode)");
     }
 }

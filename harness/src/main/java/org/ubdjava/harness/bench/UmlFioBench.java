@@ -63,7 +63,7 @@ final class UmlFioBench {
             int clat = part.indexOf("\"clat_ns\"");
             double p50 = number(part.substring(clat), "\"50.000000\" : ([0-9]+)") / 1e3;
             double p99 = number(part.substring(clat), "\"99.000000\" : ([0-9]+)") / 1e3;
-            out.add(new Measurement("uml", w.id, 1, 1, (long) (iops * seconds), (long) (bw * seconds), seconds, p50, p99,
+            out.add(new Measurement(BenchSystem.UML, w, 1, 1, (long) (iops * seconds), (long) (bw * seconds), seconds, p50, p99,
                     Double.NaN, Double.NaN, "real UML ubd, fio psync in the guest"));
         }
         if (out.isEmpty()) {

@@ -32,7 +32,7 @@ class DriverLoadTest {
                 Files.write(raw, new byte[1 << 20]);
                 disks.add(driver.attach("ubd" + i + "=" + raw, KernelLog.DISCARD));
             }
-            Measurement m = new DriverLoad(driver, Workload.RAND_READ_EMPTY, null).run("driver", disks, 16, 50, 300);
+            Measurement m = new DriverLoad(driver, Workload.RAND_READ_EMPTY, null).run(BenchSystem.DRIVER, disks, 16, 50, 300);
             assertTrue(m.ops() > 0, "no request completed");
             assertEquals(m.ops() * 4096, m.bytes());
             assertEquals("", m.note(), "requests failed");
