@@ -2,7 +2,7 @@ package org.ubdjava.harness.cli;
 
 import java.io.PrintWriter;
 
-import org.ubdjava.core.options.ParseOutcome;
+import org.ubdjava.core.UbdException;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
 
@@ -15,13 +15,11 @@ public final class SpecDevice {
     }
 
     public static UbdDeviceConfig parse(CommandSpec spec, String text) {
-        ParseOutcome o = new UbdOptionParser().parse(text);
-        if (o instanceof ParseOutcome.Configured c) {
-            return c.device();
+        try {
+            return UbdOptionParser.device(text);
+        } catch (UbdException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        String why = o instanceof ParseOutcome.Failed f ? f.message()
-                : "\"" + text + "\" configures no device (expected ubd<N>[flags]=FILE[,BACKING[,SERIAL]])";
-        throw new CommandLine.ParameterException(spec.commandLine(), why);
     }
 
     /** The driver's kernel messages ("Creating ...", lock and mismatch lines) go to stderr, as a console would show them. */

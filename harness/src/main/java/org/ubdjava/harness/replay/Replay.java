@@ -19,7 +19,6 @@ import org.ubdjava.harness.cli.Progress;
 import org.ubdjava.core.device.DeviceOpener;
 import org.ubdjava.core.device.HostFileTable;
 import org.ubdjava.core.format.CowPaths;
-import org.ubdjava.core.options.ParseOutcome;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.device.BlockDevice;
@@ -51,7 +50,7 @@ public final class Replay {
     }
 
     public static ReplayResult run(ReplayOptions o) throws IOException {
-        UbdDeviceConfig base = parse(o.spec());
+        UbdDeviceConfig base = UbdOptionParser.device(o.spec());
         if (base.backing() == null) {
             throw new UbdException(o.spec() + ": replay needs a COW file over a backing file (ubd0=vm.cow,base.img)");
         }
@@ -281,14 +280,5 @@ public final class Replay {
             picked[i] = n == 1 ? 0 : (int) ((long) i * (vms - 1) / (n - 1));
         }
         return picked;
-    }
-
-    private static UbdDeviceConfig parse(String spec) {
-        ParseOutcome outcome = new UbdOptionParser().parse(spec);
-        if (outcome instanceof ParseOutcome.Configured c) {
-            return c.device();
-        }
-        throw new UbdException(outcome instanceof ParseOutcome.Failed f ? f.message()
-                : "\"" + spec + "\" configures no device (expected ubd<N>[flags]=COW,BACKING)");
     }
 }

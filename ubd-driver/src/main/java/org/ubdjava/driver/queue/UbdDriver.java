@@ -16,7 +16,6 @@ import org.ubdjava.core.device.DeviceFiles;
 import org.ubdjava.core.device.DeviceOpener;
 import org.ubdjava.core.device.HostFileTable;
 import org.ubdjava.core.device.KernelLog;
-import org.ubdjava.core.options.ParseOutcome;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.cache.BackingCaches;
@@ -152,14 +151,7 @@ public final class UbdDriver implements AutoCloseable {
 
     /** Attaches a device given in the kernel's syntax, e.g. {@code ubd0=cow.img,root_fs}. */
     public Disk attach(String spec, KernelLog log) {
-        ParseOutcome o = new UbdOptionParser().parse(spec);
-        if (o instanceof ParseOutcome.Configured c) {
-            return attach(c.device(), log);
-        }
-        if (o instanceof ParseOutcome.Failed f) {
-            throw new UbdException(f.message());
-        }
-        throw new UbdException("\"" + spec + "\" configures no device (expected ubd<N>[flags]=FILE[,BACKING])");
+        return attach(UbdOptionParser.device(spec), log);
     }
 
     /** Opens the device's host files with the kernel's rules and attaches it. */
