@@ -30,7 +30,11 @@ import org.ubdjava.harness.trace.TraceRecord;
  */
 public final class ReplayMemoryBenchmark {
     public static void main(String[] args) throws Exception {
-        Path trace = Path.of(args.length > 0 ? args[0] : "../shared/traces/cloudPhysicsIO.vscsi");
+        if (args.length == 0) {
+            System.err.println("usage: ReplayMemoryBenchmark TRACE [VMS] [DIR]  (TRACE: e.g. the CloudPhysics cloudPhysicsIO.vscsi)");
+            System.exit(2);
+        }
+        Path trace = Path.of(args[0]);
         int vms = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
         Path dir = Path.of(args.length > 2 ? args[2] : "/tmp/ubd-replay-memory");
         long device = 32L << 30;

@@ -65,7 +65,7 @@ public final class BenchReport {
             add(t, "driver vs real UML, " + w.id + " depth 1 (both)", iops(BenchSystem.DRIVER, w, 1, 1) / iops(BenchSystem.UML, w, 1, 1), goal,
                     "same depth: fio psync in the guest");
             add(t, "driver vs real UML, " + w.id + " our depth 32", iops(BenchSystem.DRIVER, w, 1, d) / iops(BenchSystem.UML, w, 1, 1), goal,
-                    "the real driver is slower at depth 32 than at 1 (oracle README), so its depth 1 is its best");
+                    "the real driver is slower at depth 32 than at 1 (fio in the guest), so its depth 1 is its best");
         }
         for (Workload w : new Workload[] {Workload.SEQ_READ, Workload.SEQ_WRITE}) {
             add(t, "driver vs real UML, " + w.id + " (no goal given; MB/s)", iops(BenchSystem.DRIVER, w, 1, 1) / iops(BenchSystem.UML, w, 1, 1), 1, "depth 1 both");

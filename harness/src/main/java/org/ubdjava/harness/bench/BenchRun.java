@@ -50,7 +50,9 @@ public final class BenchRun {
         long t0 = System.nanoTime();
         files.prepare();
         files.warmPageCache();
-        if (Files.isReadable(plan.trace())) {
+        if (plan.trace() == null) {
+            skip("trace workload and cache study skipped: no --trace FILE (the CloudPhysics vscsi trace)");
+        } else if (Files.isReadable(plan.trace())) {
             trace = TracePages.read(plan.trace(), plan.traceLimit());
         } else {
             skip("trace workload and cache study skipped: " + plan.trace() + " not found");

@@ -12,7 +12,7 @@ import org.ubdjava.core.process.UmlKernel;
 /**
  * The real driver: one boot of the UML kernel (Debian's linux.uml) with three COW devices over
  * the backing file, running fio (psync, O_DIRECT, depth 1, warm host cache) on each workload in
- * turn. At depth 32 the real driver gets slower, not faster (oracle README), so depth 1 is its best.
+ * turn. At depth 32 the real driver gets slower, not faster (measured with fio in the guest), so depth 1 is its best.
  */
 final class UmlFioBench {
     private static final Pattern JOB = Pattern.compile("\"jobname\" : \"([a-z0-9-]+)\"");

@@ -37,8 +37,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Where the benchmark's files live (reused between runs; default: ${DEFAULT-VALUE}).")
     Path dir;
 
-    @Option(names = "--trace", paramLabel = "FILE", defaultValue = "/work/shared/traces/cloudPhysicsIO.vscsi",
-            description = "The CloudPhysics vscsi trace (default: ${DEFAULT-VALUE}); skipped with a line if absent.")
+    @Option(names = "--trace", paramLabel = "FILE",
+            description = "The CloudPhysics vscsi trace (cloudPhysicsIO.vscsi) for the trace workload and the cache study; "
+                    + "without it, or if absent, those are skipped with a line.")
     Path trace;
 
     @Option(names = "--cache-policy", paramLabel = "POLICY", defaultValue = "clock",

@@ -11,7 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** The {@code ubd} command: every tool of the project under one name (spec/cli.md). */
+/** The {@code ubd} command: every tool of the project under one name, the one picocli application. */
 @Command(name = "ubd", mixinStandardHelpOptions = true, versionProvider = UbdMain.Version.class,
         description = "User-Mode Linux ubd block devices and COW files, in Java.",
         subcommands = {MkcowCommand.class, MooCommand.class, InfoCommand.class, CheckCommand.class,

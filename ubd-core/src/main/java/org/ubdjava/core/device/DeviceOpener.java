@@ -21,7 +21,7 @@ import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdFlags;
 
 /**
- * The kernel's device open (ubd_open_dev and open_ubd_file, reference §2.3-§2.9): open and lock
+ * The kernel's device open (ubd_open_dev and open_ubd_file): open and lock
  * the image, create a missing COW file when a backing file was given, tell a COW file from a raw
  * image, choose between the command line's and the header's backing file (switching the header
  * when they differ and the command line's matches), validate it, read the bitmap, and open the

@@ -7,7 +7,7 @@ import java.util.Objects;
 import org.ubdjava.core.UbdException;
 
 /**
- * The kernel's {@code ubd} boot-option parser (Linux 6.x {@code ubd_setup_common}, reference §3),
+ * The kernel's {@code ubd} boot-option parser (Linux 6.x {@code ubd_setup_common}),
  * stateful like the kernel: it keeps the global defaults and the 16-slot device table, and each
  * call to {@link #parse} sees the effects of the earlier ones.
  *

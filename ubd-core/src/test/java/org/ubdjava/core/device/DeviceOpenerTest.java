@@ -25,7 +25,7 @@ import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdFlags;
 import org.ubdjava.core.testing.CowFixtures;
 
-/** One test per branch of the kernel's open logic (reference §2.2-§2.9). */
+/** One test per branch of the kernel's open logic (ubd_file_size, open_ubd_file and their helpers). */
 class DeviceOpenerTest {
     @TempDir
     Path dir;

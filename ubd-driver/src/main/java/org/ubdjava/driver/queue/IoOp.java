@@ -1,6 +1,6 @@
 package org.ubdjava.driver.queue;
 
-/** The operations the kernel driver serves (reference §4.2). */
+/** The operations the kernel driver serves: read, write, flush, discard, write zeroes. */
 public enum IoOp {
     READ,
     WRITE,

@@ -33,7 +33,7 @@ import com.lmax.disruptor.dsl.ProducerType;
 
 /**
  * The request loop: any number of threads submit requests for any number of disks into one ring;
- * a few I/O threads execute them, each owning a shard of the disks (reference §4.3: the kernel
+ * a few I/O threads execute them, each owning a shard of the disks (the kernel
  * has one I/O thread for all devices and takes up to 64 requests per wake-up; here a handler takes
  * everything published since it last looked).
  *
