@@ -4,16 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.harness.replay.DemoImage;
 import org.ubdjava.harness.replay.Replay;
-import org.ubdjava.harness.replay.ReplayOptions;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;
+import org.ubdjava.harness.replay.ReplayOptions;
 import org.ubdjava.harness.trace.TraceFormat;
 import org.ubdjava.harness.trace.TraceReaders;
 
@@ -58,7 +57,7 @@ public final class DemoCommand implements Callable<Integer> {
             return exit;
         } finally {
             if (!keep) {
-                deleteTree(dir);
+                Cleanup.deleteTree(dir);
             }
         }
     }
@@ -69,13 +68,5 @@ public final class DemoCommand implements Callable<Integer> {
             throw new UbdException(TRACE + ": missing from the jar");
         }
         return TraceReaders.open(Path.of("demo.iolog"), in, TraceFormat.FIO_IOLOG);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

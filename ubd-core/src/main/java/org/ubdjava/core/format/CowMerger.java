@@ -17,6 +17,7 @@ import org.ubdjava.core.UbdException;
 import org.ubdjava.core.bitmap.BitmapRuns;
 import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.io.Buffers;
+import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.nativeio.MappedWindows;
 import org.ubdjava.core.nativeio.NativeFiles;
 
@@ -170,11 +171,11 @@ public final class CowMerger {
             }
             progress.accept(end);
         } catch (IOException e) {
-            CowCreator.deleteQuietly(tmp);
+            Cleanup.deleteQuietly(tmp);
             // the output is what failed (a full disk, say): name it, not the COW file
             throw new UbdException(output + ": cannot write the merge: " + CowPaths.describe(e), e);
         } catch (RuntimeException e) {
-            CowCreator.deleteQuietly(tmp);
+            Cleanup.deleteQuietly(tmp);
             throw e;
         }
         Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -200,7 +201,7 @@ public final class CowMerger {
             long s = runs.start();
             int off = (int) ((s - first) * ss);
             int runLen = (int) ((runs.end() - s) * ss);
-            readFully(cow.channel(), data, off, runLen, cow.geometry().dataOffsetOf(s), cow.path());
+            Buffers.readExactly(cow.channel(), data.duplicate().limit(off + runLen).position(off), cow.geometry().dataOffsetOf(s), cow.path());
             n += runs.end() - s;
         }
         return n;
@@ -258,8 +259,8 @@ public final class CowMerger {
                     int n = (int) Math.min(CHUNK / ss, runEnd - c);
                     int len = n * ss;
                     long off = c * ss;
-                    readFully(cow.channel(), data, 0, len, cow.geometry().dataOffsetOf(c), cow.path());
-                    readFully(backing, other, 0, len, off, backingPath);
+                    Buffers.readExactly(cow.channel(), data.duplicate().limit(len), cow.geometry().dataOffsetOf(c), cow.path());
+                    Buffers.readExactly(backing, other.duplicate().limit(len), off, backingPath);
                     writeChangedSectors(backing, off, len, end);
                     fromCow += n;
                     c += n;
@@ -300,22 +301,6 @@ public final class CowMerger {
             }
         }
         return true;
-    }
-
-    /**
-     * Reads exactly {@code len} bytes. Ending early is an error for both files: COW data past the
-     * end means a truncated COW file (uml_moo: "Reading data: Success"), and the backing file's size
-     * was checked against the header.
-     */
-    private static void readFully(FileChannel ch, ByteBuffer buf, int off, int len, long position, Path file) throws IOException {
-        ByteBuffer bb = buf.duplicate().limit(off + len).position(off);
-        while (bb.hasRemaining()) {
-            int n = ch.read(bb, position + (bb.position() - off));
-            if (n < 0) {
-                throw new UbdException(file + ": ends at " + ch.size() + " but data is needed up to "
-                        + (position + len) + " (file truncated?)");
-            }
-        }
     }
 
     private void write(FileChannel ch, ByteBuffer buf, int off, int len, long position) throws IOException {

@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.ubdjava.core.io.Cleanup;
+
 /**
  * The real User-Mode Linux kernel (Debian's user-mode-linux, linux.uml 6.1) as an oracle: boots it
  * with the host's root file system over hostfs, runs a shell script inside the guest, powers off,
@@ -160,15 +162,7 @@ public final class UmlKernel {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } finally {
-            deleteQuietly(dir);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
-            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temp dir is harmless
+            Cleanup.deleteTreeQuietly(dir);
         }
     }
 

@@ -16,6 +16,7 @@ import org.ubdjava.core.device.DeviceFiles;
 import org.ubdjava.core.device.DeviceOpener;
 import org.ubdjava.core.device.HostFileTable;
 import org.ubdjava.core.device.KernelLog;
+import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.cache.BackingCaches;
@@ -185,18 +186,8 @@ public final class UbdDriver implements AutoCloseable {
             }
             return disk;
         } catch (IOException | RuntimeException e) {
-            try {
-                if (stack != null) {
-                    stack.close(); // gives back its share of the backing cache
-                }
-            } catch (IOException ignored) {
-                // failing already
-            }
-            try {
-                files.close();
-            } catch (IOException ignored) {
-                // failing already
-            }
+            Cleanup.closeQuietly(stack); // gives back its share of the backing cache
+            Cleanup.closeQuietly(files);
             throw e instanceof UbdException u ? u : new UbdException(config.name() + ": " + e.getMessage(), e);
         }
     }
