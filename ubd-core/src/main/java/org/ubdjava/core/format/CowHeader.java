@@ -23,7 +23,7 @@ public record CowHeader(HeaderLayout layout, ByteOrder magicOrder, String backin
     }
 
     public boolean brokenV3() {
-        return layout instanceof HeaderV3Broken;
+        return layout instanceof HeaderV3 v3 && v3.broken();
     }
 
     public CowGeometry geometry() {
