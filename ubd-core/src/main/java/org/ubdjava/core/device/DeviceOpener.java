@@ -86,7 +86,7 @@ public final class DeviceOpener {
         }
         HostFile image;
         try {
-            image = files.open(file, !flags.readOnly(), true, flags.sync(), flags.shared(), log);
+            image = files.open(file, OpenMode.image(flags), log);
         } catch (HostFileTable.OpenFailure f) {
             if (f.errno != Errno.ENOENT || config.backing() == null || flags.readOnly()) {
                 throw f;
@@ -130,7 +130,7 @@ public final class DeviceOpener {
             } catch (IOException e) {
                 throw new HostFileTable.OpenFailure(Errno.of(e));
             }
-            HostFile backing = files.open(backingPath, false, false, flags.sync(), flags.shared(), log);
+            HostFile backing = files.open(backingPath, OpenMode.backing(flags), log);
             return new DeviceFiles(config, image, backing, header, bitmap, readOnly, size);
         } catch (HostFileTable.OpenFailure | RuntimeException e) {
             image.close();
@@ -157,7 +157,7 @@ public final class DeviceOpener {
                     : Files.exists(Path.of(config.backing())) ? Errno.EINVAL : Errno.ENOENT);
         }
         log.print("Creating \"" + file + "\" as COW file for \"" + config.backing() + "\"");
-        return files.open(file, true, false, config.flags().sync(), false, log);
+        return files.open(file, OpenMode.created(config.flags()), log);
     }
 
     /**
