@@ -2,9 +2,17 @@ package org.ubdjava.harness.cli;
 
 import java.io.PrintWriter;
 
+import java.nio.ByteBuffer;
+
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.device.DeviceOpener;
+import org.ubdjava.core.device.HostFileTable;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
+import org.ubdjava.driver.device.IoStatus;
+import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.IoOp;
+import org.ubdjava.driver.queue.UbdDriver;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,6 +27,19 @@ public final class SpecDevice {
             return UbdOptionParser.device(text);
         } catch (UbdException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** Attaches the device with the kernel's open rules, under --allow-backing-dir, its kernel messages on stderr. */
+    static Disk attach(UbdDriver driver, CommandSpec spec, UbdDeviceConfig config, BackingDirsOption backingDirs) {
+        return driver.attach(config, new DeviceOpener(HostFileTable.PROCESS, stderr(spec), backingDirs.policy()));
+    }
+
+    /** One request, waited for: anything but OK is a one-line error naming the device and what failed. */
+    static void io(UbdDriver driver, Disk disk, IoOp op, long pos, ByteBuffer buf, String what) {
+        IoStatus s = driver.submit(disk, op, pos, buf, 0).join();
+        if (s != IoStatus.OK) {
+            throw new UbdException(disk.name() + ": " + what + " failed: " + s);
         }
     }
 
