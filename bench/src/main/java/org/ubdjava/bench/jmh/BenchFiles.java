@@ -1,5 +1,6 @@
 package org.ubdjava.bench.jmh;
 
+import java.util.List;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 
+import org.ubdjava.core.process.Processes;
 import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.format.CowFile;
@@ -60,14 +62,9 @@ public final class BenchFiles {
     Path workCopy(String name) throws IOException {
         Path p = dir.resolve(name);
         Files.deleteIfExists(p);
-        Process cp = new ProcessBuilder("cp", "--sparse=always", cowHalf.toString(), p.toString()).inheritIO().start();
-        try {
-            if (cp.waitFor() != 0) {
-                throw new IOException("cp failed");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
+        Processes.Result cp = Processes.run(dir, List.of("cp", "--sparse=always", cowHalf.toString(), p.toString()), 600);
+        if (cp.exit() != 0) {
+            throw new IOException("cp " + cowHalf + " failed: " + cp.both().strip());
         }
         warm(p);
         return p;

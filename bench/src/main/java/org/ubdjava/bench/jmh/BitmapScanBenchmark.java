@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.ubdjava.core.bitmap.BitmapRuns;
 import org.ubdjava.core.bitmap.CowBitmap;
 
 /**
@@ -37,12 +38,14 @@ public class BitmapScanBenchmark {
 
     CowBitmap bitmap;
     BitSet bitSet;
+    BitmapRuns runs;
     long[] probes;
     int probe;
 
     @Setup
     public void setUp() {
         bitmap = new CowBitmap(SECTORS, SECTORS / 8);
+        runs = new BitmapRuns(bitmap);
         bitSet = new BitSet((int) SECTORS);
         SplittableRandom rnd = new SplittableRandom(42);
         long runs = (long) (SECTORS / 8 * fill);
@@ -60,10 +63,9 @@ public class BitmapScanBenchmark {
     @Benchmark
     public long scanRuns() {
         long n = 0;
-        for (long s = bitmap.nextSet(0); s >= 0; ) {
-            long end = bitmap.nextClear(s);
-            n += end - s;
-            s = end < SECTORS ? bitmap.nextSet(end) : -1;
+        BitmapRuns r = runs.over(0, SECTORS);
+        while (r.nextSet()) {
+            n += r.end() - r.start();
         }
         return n;
     }

@@ -29,8 +29,8 @@ import org.ubdjava.harness.trace.TraceRecord;
  */
 public final class ReplayMemoryBenchmark {
     public static void main(String[] args) throws Exception {
-        if (args.length < 1) {
-            System.err.println("usage: ReplayMemoryBenchmark TRACE [VMS] [DIR]");
+        if (args.length == 0) {
+            System.err.println("usage: ReplayMemoryBenchmark TRACE [VMS] [DIR]  (TRACE: e.g. the CloudPhysics cloudPhysicsIO.vscsi)");
             System.exit(2);
         }
         Path trace = Path.of(args[0]);

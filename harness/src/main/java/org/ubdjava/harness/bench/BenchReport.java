@@ -5,10 +5,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Predicate;
 
 import org.jfree.chart.ChartFactory;
@@ -20,7 +18,9 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-import org.ubdjava.core.cli.Json;
+import org.ubdjava.harness.cli.Json;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
 import org.ubdjava.driver.cache.CachePolicy;
 
 /** What `ubd bench` prints and writes: the table, the targets as ratios, JSON, charts. */
@@ -47,13 +47,13 @@ public final class BenchReport {
         this.targets = targets();
     }
 
-    private double iops(String system, Workload w, int devices, int depth) {
-        return measurements.stream().filter(m -> m.system().equals(system) && m.workload().equals(w.id) && m.devices() == devices
+    private double iops(BenchSystem system, Workload w, int devices, int depth) {
+        return measurements.stream().filter(m -> m.system() == system && m.workload() == w && m.devices() == devices
                 && m.depth() == depth).mapToDouble(Measurement::iops).findFirst().orElse(Double.NaN);
     }
 
-    private double best(String system, Workload w, Predicate<Measurement> filter) {
-        return measurements.stream().filter(m -> m.system().equals(system) && m.workload().equals(w.id) && filter.test(m))
+    private double best(BenchSystem system, Workload w, Predicate<Measurement> filter) {
+        return measurements.stream().filter(m -> m.system() == system && m.workload() == w && filter.test(m))
                 .mapToDouble(Measurement::iops).max().orElse(Double.NaN);
     }
 
@@ -62,38 +62,38 @@ public final class BenchReport {
         int d = BenchRun.DEPTH;
         for (Workload w : new Workload[] {Workload.RAND_READ_EMPTY, Workload.RAND_READ_HALF, Workload.RAND_WRITE}) {
             int goal = w.write ? 10 : 20;
-            add(t, "driver vs real UML, " + w.id + " depth 1 (both)", iops("driver", w, 1, 1) / iops("uml", w, 1, 1), goal,
+            add(t, "driver vs real UML, " + w.id + " depth 1 (both)", iops(BenchSystem.DRIVER, w, 1, 1) / iops(BenchSystem.UML, w, 1, 1), goal,
                     "same depth: fio psync in the guest");
-            add(t, "driver vs real UML, " + w.id + " our depth 32", iops("driver", w, 1, d) / iops("uml", w, 1, 1), goal,
-                    "the real driver is slower at depth 32 than at 1 (oracle README), so its depth 1 is its best");
+            add(t, "driver vs real UML, " + w.id + " our depth 32", iops(BenchSystem.DRIVER, w, 1, d) / iops(BenchSystem.UML, w, 1, 1), goal,
+                    "the real driver is slower at depth 32 than at 1 (fio in the guest), so its depth 1 is its best");
         }
         for (Workload w : new Workload[] {Workload.SEQ_READ, Workload.SEQ_WRITE}) {
-            add(t, "driver vs real UML, " + w.id + " (no goal given; MB/s)", iops("driver", w, 1, 1) / iops("uml", w, 1, 1), 1, "depth 1 both");
+            add(t, "driver vs real UML, " + w.id + " (no goal given; MB/s)", iops(BenchSystem.DRIVER, w, 1, 1) / iops(BenchSystem.UML, w, 1, 1), 1, "depth 1 both");
         }
         for (Workload w : new Workload[] {Workload.RAND_READ_EMPTY, Workload.RAND_WRITE}) {
             for (int depth : new int[] {1, d}) {
-                add(t, "driver vs qcow2 (qemu-img bench), " + w.id + " depth " + depth, iops("driver", w, 1, depth) / iops("qcow2", w, 1, depth),
+                add(t, "driver vs qcow2 (qemu-img bench), " + w.id + " depth " + depth, iops(BenchSystem.DRIVER, w, 1, depth) / iops(BenchSystem.QCOW2, w, 1, depth),
                         1, "same depth");
             }
         }
         for (Workload w : new Workload[] {Workload.SEQ_READ, Workload.SEQ_WRITE}) {
-            add(t, "driver vs qcow2 (qemu-img bench), " + w.id, iops("driver", w, 1, 1) / iops("qcow2", w, 1, 1), 1, "depth 1");
+            add(t, "driver vs qcow2 (qemu-img bench), " + w.id, iops(BenchSystem.DRIVER, w, 1, 1) / iops(BenchSystem.QCOW2, w, 1, 1), 1, "depth 1");
         }
         for (Workload w : new Workload[] {Workload.RAND_READ_EMPTY, Workload.RAND_WRITE}) {
             for (int depth : new int[] {1, d}) {
                 add(t, "driver over NBD vs qemu-nbd (qcow2 overlay), unix socket, " + w.id + " depth " + depth,
-                        iops("driver over NBD", w, 1, depth) / iops("qemu-nbd", w, 1, depth), 1,
+                        iops(BenchSystem.DRIVER_NBD, w, 1, depth) / iops(BenchSystem.QEMU_NBD, w, 1, depth), 1,
                         "both served over a unix socket, both driven by the same qemu-img bench");
             }
         }
-        double rawReads = iops("raw", Workload.RAND_READ_EMPTY, 1, 1);
+        double rawReads = iops(BenchSystem.RAW, Workload.RAND_READ_EMPTY, 1, 1);
         add(t, "reads served from the shared cache (cache layer, one thread) vs raw warm reads",
-                iops("cache-layer", Workload.RAND_READ_EMPTY, 1, 1) / rawReads, 0.8, "CachedBackingDevice hits / one-thread pread loop");
+                iops(BenchSystem.CACHE_LAYER, Workload.RAND_READ_EMPTY, 1, 1) / rawReads, 0.8, "CachedBackingDevice hits / one-thread pread loop");
         add(t, "reads through the driver with the shared cache vs raw warm reads",
-                best("driver+cache", Workload.RAND_READ_EMPTY, m -> true) / rawReads, 0.8,
+                best(BenchSystem.DRIVER_CACHE, Workload.RAND_READ_EMPTY, m -> true) / rawReads, 0.8,
                 "best of devices/depths; the queue's thread hand-offs cost the same with or without the cache");
         add(t, "driver with the shared cache vs without, 4k-randread-cow-empty x64",
-                iops("driver+cache", Workload.RAND_READ_EMPTY, 64, 1) / iops("driver", Workload.RAND_READ_EMPTY, 64, 1), 1, "same run");
+                iops(BenchSystem.DRIVER_CACHE, Workload.RAND_READ_EMPTY, 64, 1) / iops(BenchSystem.DRIVER, Workload.RAND_READ_EMPTY, 64, 1), 1, "same run");
         for (CacheStudy.Result r : study) {
             if (r.vms() != 64) {
                 continue;
@@ -120,14 +120,14 @@ public final class BenchReport {
         String last = "";
         for (Workload w : Workload.values()) {
             for (Measurement m : measurements) {
-                if (!m.workload().equals(w.id)) {
+                if (m.workload() != w) {
                     continue;
                 }
-                if (!last.equals(m.workload()) && !last.isEmpty()) {
+                if (!last.equals(m.workload().id) && !last.isEmpty()) {
                     out.println();
                 }
-                last = m.workload();
-                out.printf(Locale.ROOT, "%-22s %4d %5d %-16s %10.0f %9.1f %9s %9s %7.2f %6s%n", m.workload(), m.devices(), m.depth(), m.system(),
+                last = m.workload().id;
+                out.printf(Locale.ROOT, "%-22s %4d %5d %-16s %10.0f %9.1f %9s %9s %7.2f %6s%n", m.workload().id, m.devices(), m.depth(), m.system(),
                         m.iops(), m.megabytesPerSecond(), num(m.p50Micros()), num(m.p99Micros()), m.ratioToRaw(),
                         Double.isNaN(m.cacheHitRatio()) ? "-" : String.format(Locale.ROOT, "%.3f", m.cacheHitRatio()));
             }
@@ -171,48 +171,43 @@ public final class BenchReport {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f", v);
     }
 
+    /** The JSON report: these records are its schema. */
+    record Report(boolean quick, long backingBytes, long cacheBytes, String cachePolicy, long measureMillis,
+                  List<Row> measurements, List<Study> cacheStudy, List<TargetRow> targets, List<String> skipped, double seconds) {
+    }
+
+    /** One measurement; a figure the tool does not report is null. */
+    record Row(BenchSystem system, String workload, int devices, int depth, double iops, double mbPerSecond, Double p50Micros,
+               Double p99Micros, Double ratioToRaw, Double cacheHitRatio, String note) {
+    }
+
+    record Study(int vms, String policy, @JsonProperty("private") List<CacheStudy.Point> privateCurve,
+                 @JsonProperty("shared") List<CacheStudy.Point> sharedCurve, List<MatchRow> matches) {
+    }
+
+    /** memoryRatio -1: no shared size reached the private hit ratio. */
+    record MatchRow(long privateBytes, double privateHitRatio, long sharedBytes, double memoryRatio, boolean sharedIsUpperBound) {
+    }
+
+    /** value -1: not measured in this run. */
+    record TargetRow(String name, double value, double goal, boolean met, String how) {
+    }
+
+    Report report() {
+        List<Row> rows = measurements.stream().map(x -> new Row(x.system(), x.workload().id, x.devices(), x.depth(), x.iops(),
+                x.megabytesPerSecond(), nullIfNaN(x.p50Micros()), nullIfNaN(x.p99Micros()), nullIfNaN(x.ratioToRaw()),
+                nullIfNaN(x.cacheHitRatio()), x.note())).toList();
+        List<Study> st = study.stream().map(r -> new Study(r.vms(), r.policy().cliName(), r.privateCurve(), r.sharedCurve(),
+                r.matches().stream().map(x -> new MatchRow(x.privateBytes(), x.privateHitRatio(), x.sharedBytes(),
+                        x.sharedBytes() < 0 ? -1 : x.memoryRatio(), x.atMost())).toList())).toList();
+        List<TargetRow> ts = targets.stream().map(t -> new TargetRow(t.name(), Double.isNaN(t.value()) ? -1 : t.value(), t.goal(),
+                t.met(), t.how())).toList();
+        return new Report(plan.quick(), plan.backingBytes(), plan.cacheBytes(), policy.cliName(), plan.measureMillis(), rows, st, ts,
+                skipped, seconds);
+    }
+
     public String json() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("quick", plan.quick());
-        m.put("backingBytes", plan.backingBytes());
-        m.put("cacheBytes", plan.cacheBytes());
-        m.put("cachePolicy", policy.cliName());
-        m.put("measureMillis", plan.measureMillis());
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (Measurement x : measurements) {
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("system", x.system());
-            r.put("workload", x.workload());
-            r.put("devices", x.devices());
-            r.put("depth", x.depth());
-            r.put("iops", x.iops());
-            r.put("mbPerSecond", x.megabytesPerSecond());
-            r.put("p50Micros", nullIfNaN(x.p50Micros()));
-            r.put("p99Micros", nullIfNaN(x.p99Micros()));
-            r.put("ratioToRaw", nullIfNaN(x.ratioToRaw()));
-            r.put("cacheHitRatio", nullIfNaN(x.cacheHitRatio()));
-            r.put("note", x.note());
-            rows.add(r);
-        }
-        m.put("measurements", rows);
-        List<Map<String, Object>> st = new ArrayList<>();
-        for (CacheStudy.Result r : study) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("vms", r.vms());
-            e.put("policy", r.policy().cliName());
-            e.put("private", r.privateCurve());
-            e.put("shared", r.sharedCurve());
-            e.put("matches", r.matches().stream().map(x -> Map.of("privateBytes", x.privateBytes(), "privateHitRatio", x.privateHitRatio(),
-                    "sharedBytes", x.sharedBytes(), "memoryRatio", x.sharedBytes() < 0 ? -1 : x.memoryRatio(),
-                    "sharedIsUpperBound", x.atMost())).toList());
-            st.add(e);
-        }
-        m.put("cacheStudy", st);
-        m.put("targets", targets.stream().map(t -> Map.of("name", t.name(), "value", nullIfNaN(t.value()) == null ? -1 : t.value(),
-                "goal", t.goal(), "met", t.met(), "how", t.how())).toList());
-        m.put("skipped", skipped);
-        m.put("seconds", seconds);
-        return Json.write(m);
+        return Json.write(report());
     }
 
     private static Double nullIfNaN(double v) {
@@ -226,8 +221,8 @@ public final class BenchReport {
         Files.writeString(dir.resolve("report.json"), json());
         DefaultCategoryDataset bars = new DefaultCategoryDataset();
         for (Measurement m : measurements) {
-            if (m.devices() == 1 || m.workload().equals(Workload.TRACE.id)) {
-                bars.addValue(m.iops(), m.system(), m.workload() + " x" + m.devices() + " d" + m.depth());
+            if (m.devices() == 1 || m.workload() == Workload.TRACE) {
+                bars.addValue(m.iops(), m.system().label(), m.workload().id + " x" + m.devices() + " d" + m.depth());
             }
         }
         JFreeChart iops = ChartFactory.createBarChart("IOPS per system (same run)", "workload", "IOPS", bars,

@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Optional;
 
 import org.ubdjava.core.device.KernelLog;
-import org.ubdjava.core.oracle.UmlKernel;
+import org.ubdjava.core.process.Processes;
+import org.ubdjava.core.process.UmlKernel;
 import org.ubdjava.driver.cache.CacheConfig;
 import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.driver.queue.Disk;
@@ -57,8 +58,8 @@ public final class BenchRun {
                 ? TracePages.read(ShippedTraces.open(ShippedTraces.NAMES.get(0)), plan.traceLimit())
                 : TracePages.read(plan.trace(), plan.traceLimit());
         raw();
-        driver("driver", CacheConfig.off());
-        driver("driver+cache", cache);
+        driver(BenchSystem.DRIVER, CacheConfig.off());
+        driver(BenchSystem.DRIVER_CACHE, cache);
         results.addAll(new DirectIoStudy(files, trace, cache.policy(), plan, this::progress).run());
         qcow2();
         overNbd();
@@ -99,7 +100,7 @@ public final class BenchRun {
         }
     }
 
-    private void driver(String system, CacheConfig cache) throws IOException, InterruptedException {
+    private void driver(BenchSystem system, CacheConfig cache) throws IOException, InterruptedException {
         for (Workload w : Workload.values()) {
             if (w == Workload.TRACE && trace == null) {
                 continue;
@@ -121,7 +122,7 @@ public final class BenchRun {
         }
     }
 
-    private Measurement driverRun(String system, CacheConfig cache, Workload w, int devices, int depth)
+    private Measurement driverRun(BenchSystem system, CacheConfig cache, Workload w, int devices, int depth)
             throws IOException, InterruptedException {
         List<Path> cows = new ArrayList<>();
         try (UbdDriver driver = new UbdDriver(UbdDriver.Config.defaults().withCache(cache))) {
@@ -192,7 +193,7 @@ public final class BenchRun {
                 UbdDriver driver = new UbdDriver();
                 try (NbdServer server = new NbdServer(driver, List.of(driver.attach("ubd0=" + cow + "," + files.backing, KernelLog.DISCARD)),
                         "unix:" + socket, line -> { }).start()) {
-                    results.add(q.bench("driver over NBD", "raw", server.uri("ubda"), w, depth, count));
+                    results.add(q.bench(BenchSystem.DRIVER_NBD, "raw", server.uri("ubda"), w, depth, count));
                 } catch (IOException | RuntimeException e) {
                     skip("driver over NBD " + w.id + " failed: " + e.getMessage());
                 } finally {
@@ -216,10 +217,10 @@ public final class BenchRun {
         Path socket = plan.dir().resolve("qemu-nbd.sock");
         Files.deleteIfExists(overlay);
         Files.deleteIfExists(socket);
-        ExternalTools.Run c = ExternalTools.run(List.of(qemuImg.get().toString(), "create", "-q", "-f", "qcow2", "-b",
-                files.backing.toString(), "-F", "raw", overlay.toString()), plan.dir(), 60);
+        Processes.Result c = Processes.run(plan.dir(), List.of(qemuImg.get().toString(), "create", "-q", "-f", "qcow2", "-b",
+                files.backing.toString(), "-F", "raw", overlay.toString()), 60);
         if (c.exit() != 0) {
-            skip("qemu-nbd " + w.id + ": qemu-img create failed: " + c.output().strip());
+            skip("qemu-nbd " + w.id + ": qemu-img create failed: " + c.both().strip());
             return;
         }
         Process server = new ProcessBuilder(qemuNbd.get().toString(), "--persistent", "--shared=8", "--cache=writeback",
@@ -234,7 +235,7 @@ public final class BenchRun {
                 skip("qemu-nbd " + w.id + ": the server did not start");
                 return;
             }
-            results.add(q.bench("qemu-nbd", "raw", "nbd+unix:///?socket=" + socket, w, depth, count));
+            results.add(q.bench(BenchSystem.QEMU_NBD, "raw", "nbd+unix:///?socket=" + socket, w, depth, count));
         } catch (IOException e) {
             skip("qemu-nbd " + w.id + " failed: " + e.getMessage());
         } finally {
@@ -275,7 +276,7 @@ public final class BenchRun {
         try {
             Files.deleteIfExists(e1);
             Files.deleteIfExists(e2);
-            ExternalTools.run(List.of("cp", "--sparse=always", files.cowHalf.toString(), half.toString()), plan.dir(), 120);
+            Processes.run(plan.dir(), List.of("cp", "--sparse=always", files.cowHalf.toString(), half.toString()), 120);
             int seconds = (int) Math.max(1, plan.measureMillis() / 1000);
             progress("uml: fio in the guest, " + seconds + " s per workload");
             results.addAll(new UmlFioBench(k.get(), fio.get()).run(files.backing, half, e1, e2,
@@ -308,7 +309,7 @@ public final class BenchRun {
     private List<Measurement> withRatios() {
         List<Measurement> out = new ArrayList<>();
         for (Measurement m : results) {
-            double raw = results.stream().filter(r -> r.system().equals("raw") && r.workload().equals(m.workload()))
+            double raw = results.stream().filter(r -> r.system() == BenchSystem.RAW && r.workload() == m.workload())
                     .mapToDouble(Measurement::iops).findFirst().orElse(Double.NaN);
             out.add(m.withRatio(m.iops() / raw));
         }

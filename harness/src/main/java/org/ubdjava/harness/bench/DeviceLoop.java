@@ -51,7 +51,7 @@ final class DeviceLoop {
                 ops++;
             }
             double hitRatio = (double) (d.stats().hits() - hits0) / ops;
-            return new Measurement("cache-layer", Workload.RAND_READ_EMPTY.id, 1, 1, ops, ops * 4096, (now - t0) / 1e9,
+            return new Measurement(BenchSystem.CACHE_LAYER, Workload.RAND_READ_EMPTY, 1, 1, ops, ops * 4096, (now - t0) / 1e9,
                     h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, hitRatio, Double.NaN,
                     "CachedBackingDevice.read loop, one thread, no queue (" + config.policy() + ")");
         }

@@ -44,17 +44,17 @@ final class DirectIoStudy {
     List<Measurement> run() throws IOException, InterruptedException {
         List<Measurement> out = new ArrayList<>();
         for (int vms : VMS) {
-            out.add(run("buffered", vms, CacheConfig.off(), false));
-            out.add(run("direct", vms, CacheConfig.off(), true));
-            out.add(run("direct+shared", vms, CacheConfig.of(policy, CACHE_BYTES), true));
+            out.add(run(BenchSystem.BUFFERED, vms, CacheConfig.off(), false));
+            out.add(run(BenchSystem.DIRECT, vms, CacheConfig.off(), true));
+            out.add(run(BenchSystem.DIRECT_SHARED, vms, CacheConfig.of(policy, CACHE_BYTES), true));
             if (vms > 1) {
-                out.add(run("direct+private", vms, CacheConfig.privateOf(policy, CACHE_BYTES / vms), true));
+                out.add(run(BenchSystem.DIRECT_PRIVATE, vms, CacheConfig.privateOf(policy, CACHE_BYTES / vms), true));
             }
         }
         return out;
     }
 
-    private Measurement run(String system, int vms, CacheConfig cache, boolean direct) throws IOException, InterruptedException {
+    private Measurement run(BenchSystem system, int vms, CacheConfig cache, boolean direct) throws IOException, InterruptedException {
         progress.accept(system + " trace x" + vms + (cache.enabled() ? " (" + policy + ", " + (CACHE_BYTES >> 20) + " MiB total)" : ""));
         List<Path> cows = new ArrayList<>();
         UbdDriver.Config config = UbdDriver.Config.defaults().withCache(cache).withDirectBackingReads(direct);

@@ -3,6 +3,7 @@ package org.ubdjava.harness.bench;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,8 +20,10 @@ import org.ubdjava.driver.queue.UbdDriver;
 
 /**
  * A closed loop on the driver: {@code depth} requests per disk always in flight; each completion
- * (on the I/O thread) records its latency and submits the slot's next request. Nothing is
- * allocated per request. Runs a warm-up, then measures for a fixed time.
+ * (on the I/O thread) records its latency and submits the slot's next request with
+ * {@code trySubmit}: a completion must never block. When the ring is full the slot goes to a
+ * resubmitting thread of the load's own, which may wait for room. Nothing is allocated per
+ * request. Runs a warm-up, then measures for a fixed time.
  */
 final class DriverLoad {
     private final UbdDriver driver;
@@ -32,6 +35,8 @@ final class DriverLoad {
     private final LongAdder errors = new LongAdder();
     private volatile boolean stop;
     private CountDownLatch drained;
+    /** Slots whose next request found the ring full; never full itself (one place per slot). */
+    private ArrayBlockingQueue<Slot> ringFull;
 
     DriverLoad(UbdDriver driver, Workload workload, TracePages trace) {
         this.driver = driver;
@@ -62,6 +67,8 @@ final class DriverLoad {
         final Xorshift rng;
         long start;
         int length;
+        IoOp op;
+        long offset;
 
         Slot(DiskState d, int maxLength, long seed) {
             this.d = d;
@@ -72,7 +79,8 @@ final class DriverLoad {
             }
         }
 
-        void issue() {
+        /** Works out the slot's next request. */
+        void next() {
             IoOp op = workload.write ? IoOp.WRITE : IoOp.READ;
             long offset;
             int len = workload.blockSize;
@@ -89,9 +97,14 @@ final class DriverLoad {
             } else {
                 offset = rng.next(d.size / len) * len;
             }
+            this.op = op;
+            this.offset = offset;
             length = len;
             buffer.clear().limit(len);
-            start = System.nanoTime();
+        }
+
+        /** From the load's own threads, which may wait for room in the ring. */
+        void submit() {
             driver.submit(d.disk, op, offset, buffer, 0, this, 0);
         }
 
@@ -105,13 +118,17 @@ final class DriverLoad {
             }
             if (stop) {
                 drained.countDown();
-            } else {
-                issue();
+                return;
+            }
+            next();
+            start = System.nanoTime();
+            if (!driver.trySubmit(d.disk, op, offset, buffer, 0, this, 0)) {
+                ringFull.add(this);
             }
         }
     }
 
-    Measurement run(String system, List<Disk> disks, int depthPerDisk, long warmMillis, long measureMillis) throws InterruptedException {
+    Measurement run(BenchSystem system, List<Disk> disks, int depthPerDisk, long warmMillis, long measureMillis) throws InterruptedException {
         int maxLength = workload == Workload.TRACE ? 1 << 20 : workload.blockSize;
         List<Slot> slots = new ArrayList<>();
         for (int i = 0; i < disks.size(); i++) {
@@ -121,8 +138,14 @@ final class DriverLoad {
             }
         }
         drained = new CountDownLatch(slots.size());
+        ringFull = new ArrayBlockingQueue<>(slots.size());
+        Thread resubmitter = new Thread(this::resubmit, "driver-load-resubmit");
+        resubmitter.setDaemon(true);
+        resubmitter.start();
         for (Slot s : slots) {
-            s.issue();
+            s.next();
+            s.start = System.nanoTime();
+            s.submit();
         }
         TimeUnit.MILLISECONDS.sleep(warmMillis);
         long ops0 = ops.sum();
@@ -137,14 +160,31 @@ final class DriverLoad {
         Histogram h = latency.getIntervalHistogram();
         CacheStats cache1 = driver.caches().total();
         stop = true;
-        if (!drained.await(60, TimeUnit.SECONDS)) {
+        boolean done = drained.await(60, TimeUnit.SECONDS);
+        resubmitter.interrupt();
+        resubmitter.join();
+        if (!done) {
             throw new IllegalStateException("requests did not drain");
         }
         long hits = cache1.hits() - cache0.hits();
         long misses = cache1.misses() - cache0.misses();
         double hitRatio = hits + misses == 0 ? Double.NaN : (double) hits / (hits + misses);
         String note = errors.sum() == 0 ? "" : errors.sum() + " errors";
-        return new Measurement(system, workload.id, disks.size(), depthPerDisk, ops1 - ops0, bytes1 - bytes0, (t1 - t0) / 1e9,
+        return new Measurement(system, workload, disks.size(), depthPerDisk, ops1 - ops0, bytes1 - bytes0, (t1 - t0) / 1e9,
                 h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, hitRatio, Double.NaN, note);
+    }
+
+    /** Submits, waiting for room, the requests that completions could not; until every slot has drained. */
+    private void resubmit() {
+        try {
+            while (drained.getCount() > 0) {
+                Slot s = ringFull.poll(10, TimeUnit.MILLISECONDS);
+                if (s != null) {
+                    s.submit();
+                }
+            }
+        } catch (InterruptedException done) {
+            // the run is over
+        }
     }
 }

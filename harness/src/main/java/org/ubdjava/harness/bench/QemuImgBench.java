@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.ubdjava.core.process.Processes;
+
 /**
  * qcow2 overlays over the same backing file, through {@code qemu-img bench} (qemu-utils). The
  * tool has no random mode: "random" 4 KiB requests are strided (step 1 MiB + 4 KiB, wrapping over
@@ -30,13 +32,13 @@ final class QemuImgBench {
     Measurement run(Workload w, int depth, int count) throws IOException {
         Path overlay = dir.resolve("overlay-" + w.id + "-" + depth + ".qcow2");
         Files.deleteIfExists(overlay);
-        ExternalTools.Run c = ExternalTools.run(List.of(qemuImg.toString(), "create", "-q", "-f", "qcow2", "-b",
-                backing.toString(), "-F", "raw", overlay.toString()), dir, 60);
+        Processes.Result c = Processes.run(dir, List.of(qemuImg.toString(), "create", "-q", "-f", "qcow2", "-b",
+                backing.toString(), "-F", "raw", overlay.toString()), 60);
         if (c.exit() != 0) {
-            throw new IOException("qemu-img create failed: " + c.output().strip());
+            throw new IOException("qemu-img create failed: " + c.both().strip());
         }
         try {
-            return bench("qcow2", "qcow2", overlay.toString(), w, depth, count);
+            return bench(BenchSystem.QCOW2, "qcow2", overlay.toString(), w, depth, count);
         } finally {
             Files.deleteIfExists(overlay);
         }
@@ -46,7 +48,7 @@ final class QemuImgBench {
      * The same qemu-img bench run against any image qemu opens, e.g. an NBD URI: the tool is the
      * same on both sides, so the qcow2 and NBD rows compare like with like.
      */
-    Measurement bench(String system, String format, String target, Workload w, int depth, int count) throws IOException {
+    Measurement bench(BenchSystem system, String format, String target, Workload w, int depth, int count) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(qemuImg.toString(), "bench", "-f", format, "-c", Integer.toString(count),
                 "-d", Integer.toString(depth), "-s", Integer.toString(w.blockSize)));
         if (!w.sequential) {
@@ -56,13 +58,13 @@ final class QemuImgBench {
             cmd.add("-w");
         }
         cmd.add(target);
-        ExternalTools.Run r = ExternalTools.run(cmd, dir, 300);
-        Matcher m = DONE.matcher(r.output());
+        Processes.Result r = Processes.run(dir, cmd, 300);
+        Matcher m = DONE.matcher(r.both());
         if (r.exit() != 0 || !m.find()) {
-            throw new IOException("qemu-img bench failed: " + r.output().strip());
+            throw new IOException("qemu-img bench failed: " + r.both().strip());
         }
         double seconds = Double.parseDouble(m.group(1));
-        return new Measurement(system, w.id, 1, depth, count, (long) count * w.blockSize, seconds, Double.NaN, Double.NaN,
+        return new Measurement(system, w, 1, depth, count, (long) count * w.blockSize, seconds, Double.NaN, Double.NaN,
                 Double.NaN, Double.NaN, w.sequential ? "qemu-img bench" : "qemu-img bench, strided (no random mode)");
     }
 }

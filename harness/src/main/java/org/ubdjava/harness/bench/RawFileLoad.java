@@ -39,7 +39,7 @@ final class RawFileLoad {
                 bytes = 0;
                 h.reset();
             } else if (now >= end) {
-                return new Measurement("raw", w.id, 1, 1, ops, bytes, (now - t0) / 1e9, h.getValueAtPercentile(50) / 1e3,
+                return new Measurement(BenchSystem.RAW, w, 1, 1, ops, bytes, (now - t0) / 1e9, h.getValueAtPercentile(50) / 1e3,
                         h.getValueAtPercentile(99) / 1e3, Double.NaN, Double.NaN, "FileChannel pread/pwrite, one thread");
             }
             long offset;

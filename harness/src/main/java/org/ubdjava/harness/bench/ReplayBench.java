@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Optional;
 
 import org.ubdjava.core.UbdException;
-import org.ubdjava.core.oracle.UmlKernel;
+import org.ubdjava.core.process.Processes;
+import org.ubdjava.core.process.UmlKernel;
 import org.ubdjava.harness.replay.DemoImage;
 import org.ubdjava.harness.replay.Replay;
 import org.ubdjava.harness.replay.ReplayOptions;
@@ -67,7 +68,7 @@ public final class ReplayBench {
             Files.deleteIfExists(backing);
             DemoImage.create(backing, size, 1, 7); // data everywhere: every read the backing serves is compared
         }
-        Optional<Path> fio = UmlKernel.onPath("fio");
+        Optional<Path> fio = Processes.onPath("fio");
         if (fio.isEmpty()) {
             err.println("*** fio not installed: the fio rows are skipped (apt-get install -y fio)");
         }
@@ -181,11 +182,11 @@ public final class ReplayBench {
         Path jobFile = work.resolve("replay.fio");
         Files.writeString(jobFile, job);
         try {
-            ExternalTools.Run r = ExternalTools.run(List.of(fio.toString(), "--output-format=json", jobFile.toString()), work, 600);
+            Processes.Result r = Processes.run(work, List.of(fio.toString(), "--output-format=json", jobFile.toString()), 600);
             if (r.exit() != 0) {
-                throw new UbdException("fio's replay failed (exit " + r.exit() + "): " + firstLine(r.output()));
+                throw new UbdException("fio's replay failed (exit " + r.exit() + "): " + firstLine(r.both()));
             }
-            return fioRow(trace.getFileName().toString(), vms, ReplayBenchReport.System.FIO_REPLAY, r.output());
+            return fioRow(trace.getFileName().toString(), vms, ReplayBenchReport.System.FIO_REPLAY, r.out());
         } finally {
             deleteTree(work);
         }

@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.ubdjava.core.oracle.UmlKernel;
+import org.ubdjava.core.process.UmlKernel;
 
 /**
  * The real driver: one boot of the UML kernel (Debian's linux.uml) with three COW devices over
  * the backing file, running fio (psync, O_DIRECT, depth 1, warm host cache) on each workload in
- * turn. At depth 32 the real driver gets slower, not faster (oracle README), so depth 1 is its best.
+ * turn. At depth 32 the real driver gets slower, not faster (measured with fio in the guest), so depth 1 is its best.
  */
 final class UmlFioBench {
     private static final Pattern JOB = Pattern.compile("\"jobname\" : \"([a-z0-9-]+)\"");
@@ -63,7 +63,7 @@ final class UmlFioBench {
             int clat = part.indexOf("\"clat_ns\"");
             double p50 = number(part.substring(clat), "\"50.000000\" : ([0-9]+)") / 1e3;
             double p99 = number(part.substring(clat), "\"99.000000\" : ([0-9]+)") / 1e3;
-            out.add(new Measurement("uml", w.id, 1, 1, (long) (iops * seconds), (long) (bw * seconds), seconds, p50, p99,
+            out.add(new Measurement(BenchSystem.UML, w, 1, 1, (long) (iops * seconds), (long) (bw * seconds), seconds, p50, p99,
                     Double.NaN, Double.NaN, "real UML ubd, fio psync in the guest"));
         }
         if (out.isEmpty()) {

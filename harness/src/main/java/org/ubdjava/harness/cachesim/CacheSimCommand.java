@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import org.ubdjava.core.cli.ExitCodes;
+import org.ubdjava.harness.cli.ExitCodes;
 import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.harness.cli.ReplayCommand;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;

@@ -19,7 +19,7 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-import org.ubdjava.core.cli.Json;
+import org.ubdjava.harness.cli.Json;
 
 /** {@code ubd cache-sim}'s outputs: the text table, the JSON, and the charts with every curve on one axis. */
 final class CacheSimReport {

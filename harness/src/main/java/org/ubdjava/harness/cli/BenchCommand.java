@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.ubdjava.core.cli.ExitCodes;
-import org.ubdjava.core.cli.Json;
 import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.harness.bench.BenchReport;
 import org.ubdjava.harness.bench.BenchRun;

@@ -5,15 +5,14 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 import org.ubdjava.core.UbdException;
-import org.ubdjava.core.oracle.UmlKernel;
+import org.ubdjava.core.io.Cleanup;
+import org.ubdjava.core.process.Processes;
 import org.ubdjava.harness.bench.ReplayBench;
 import org.ubdjava.harness.bench.ReplayBenchReport;
 import org.ubdjava.harness.replay.DemoImage;
@@ -21,6 +20,7 @@ import org.ubdjava.harness.replay.Replay;
 import org.ubdjava.harness.replay.ReplayOptions;
 import org.ubdjava.harness.replay.ReplayResult;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;
+import org.ubdjava.harness.replay.ReplayOptions;
 import org.ubdjava.harness.trace.TraceFormat;
 import org.ubdjava.harness.trace.TraceReaders;
 
@@ -69,7 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
             return exit;
         } finally {
             if (!keep) {
-                deleteTree(dir);
+                Cleanup.deleteTree(dir);
             }
         }
     }
@@ -77,7 +77,7 @@ public final class DemoCommand implements Callable<Integer> {
     /** One line: fio's own replay of the same trace, 16 jobs, nothing verified (when fio is installed). */
     private void compareWithFio(ReplayResult ours, Path backing, Path dir) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        Optional<Path> fio = UmlKernel.onPath("fio");
+        Optional<Path> fio = Processes.onPath("fio");
         if (fio.isEmpty()) {
             out.println("  (fio not installed: no comparison with fio's own replay; apt-get install -y fio)");
             out.flush();
@@ -103,13 +103,5 @@ public final class DemoCommand implements Callable<Integer> {
             throw new UbdException(TRACE + ": missing from the jar");
         }
         return TraceReaders.open(Path.of("demo.iolog"), in, TraceFormat.FIO_IOLOG);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
-import org.ubdjava.core.cli.ExitCodes;
-import org.ubdjava.core.cli.Json;
 import org.ubdjava.driver.device.FaultInjectingDevice;
 import org.ubdjava.harness.replay.HtmlReport;
 import org.ubdjava.harness.replay.Replay;

@@ -3,17 +3,6 @@ package org.ubdjava.harness.cli;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 
-import org.ubdjava.core.cli.CheckCommand;
-import org.ubdjava.core.cli.CommandLines;
-import org.ubdjava.core.cli.ExitCodes;
-import org.ubdjava.core.cli.InfoCommand;
-import org.ubdjava.core.cli.MapCommand;
-import org.ubdjava.core.cli.MkcowCommand;
-import org.ubdjava.core.cli.MooCommand;
-import org.ubdjava.core.cli.RebaseCommand;
-import org.ubdjava.core.cli.UbdParseCommand;
-import org.ubdjava.driver.cli.CatCommand;
-import org.ubdjava.driver.cli.WriteCommand;
 import org.ubdjava.harness.cachesim.CacheSimCommand;
 import org.ubdjava.harness.frontend.nbd.ServeCommand;
 
@@ -23,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** The {@code ubd} command: every tool of the project under one name (spec/cli.md). */
+/** The {@code ubd} command: every tool of the project under one name, the one picocli application. */
 @Command(name = "ubd", mixinStandardHelpOptions = true, versionProvider = UbdMain.Version.class,
         description = "User-Mode Linux ubd block devices and COW files, in Java.",
         subcommands = {MkcowCommand.class, MooCommand.class, InfoCommand.class, CheckCommand.class,

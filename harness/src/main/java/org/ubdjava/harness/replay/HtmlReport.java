@@ -15,7 +15,7 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-import org.ubdjava.core.cli.Json;
+import org.ubdjava.harness.cli.Json;
 
 /** report.json, report.html and its charts (PNG, drawn by JFreeChart) in one directory. */
 public final class HtmlReport {

@@ -15,11 +15,10 @@ import java.util.function.UnaryOperator;
 
 import org.HdrHistogram.Histogram;
 import org.ubdjava.core.UbdException;
-import org.ubdjava.core.cli.Progress;
+import org.ubdjava.harness.cli.Progress;
 import org.ubdjava.core.device.DeviceOpener;
 import org.ubdjava.core.device.HostFileTable;
 import org.ubdjava.core.format.CowPaths;
-import org.ubdjava.core.options.ParseOutcome;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.cache.CacheConfig;
@@ -123,7 +122,7 @@ public final class Replay {
      * trace and checks the disk can take the run. A refusal leaves no directory behind.
      */
     private static Setup prepare(ReplayOptions o) throws IOException {
-        UbdDeviceConfig base = parse(o.spec());
+        UbdDeviceConfig base = UbdOptionParser.device(o.spec());
         if (base.backing() == null) {
             throw new UbdException(o.spec() + ": replay needs a COW file over a backing file (ubd0=vm.cow,base.img)");
         }
@@ -310,14 +309,5 @@ public final class Replay {
             picked[i] = n == 1 ? 0 : (int) ((long) i * (vms - 1) / (n - 1));
         }
         return picked;
-    }
-
-    private static UbdDeviceConfig parse(String spec) {
-        ParseOutcome outcome = new UbdOptionParser().parse(spec);
-        if (outcome instanceof ParseOutcome.Configured c) {
-            return c.device();
-        }
-        throw new UbdException(outcome instanceof ParseOutcome.Failed f ? f.message()
-                : "\"" + spec + "\" configures no device (expected ubd<N>[flags]=COW,BACKING)");
     }
 }

@@ -48,7 +48,7 @@ class ReplayBenchTest {
         ReplayBenchReport report = new ReplayBenchReport(List.of(ours, fio16, fio1, other));
         assertEquals(1.5, report.ratioToFio(ours), 1e-9);
         assertTrue(Double.isNaN(report.ratioToFio(other)));
-        String json = org.ubdjava.core.cli.Json.write(report);
+        String json = org.ubdjava.harness.cli.Json.write(report);
         assertTrue(json.contains("\"system\" : \"ubd_replay\""), json);
         assertTrue(json.contains("\"ratio_to_fio\" : 1.5"), json);
         assertTrue(json.contains("\"iops\" : 300.0"), json);

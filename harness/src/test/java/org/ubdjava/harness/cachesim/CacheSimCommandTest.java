@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ubdjava.core.cli.Json;
+import org.ubdjava.harness.cli.Json;
 import org.ubdjava.harness.replay.ReplayRun;
 
 class CacheSimCommandTest {

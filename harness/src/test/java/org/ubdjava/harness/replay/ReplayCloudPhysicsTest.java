@@ -8,11 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ubdjava.core.cli.Json;
+import org.ubdjava.harness.trace.SampleTraces;
+import org.ubdjava.harness.cli.Json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -62,11 +64,12 @@ class ReplayCloudPhysicsTest {
     }
 
     private JsonNode run(Path work, long limit, long records, long reads, String... extra) throws Exception {
-        Path trace = ReplayRun.shared().resolve("traces/cloudPhysicsIO.vscsi");
-        if (!Files.isRegularFile(trace)) {
-            System.err.println("*** REPLAY TESTS SKIPPED: " + trace + " is absent");
-            Assumptions.abort(trace + " absent");
+        Optional<Path> found = SampleTraces.realVscsiTrace();
+        if (found.isEmpty()) {
+            System.err.println("*** REPLAY TESTS SKIPPED: cloudPhysicsIO.vscsi not found (" + SampleTraces.VSCSI_TRACE_PLACES + ")");
+            Assumptions.abort("cloudPhysicsIO.vscsi absent");
         }
+        Path trace = found.get();
         Path backing = work.resolve("base.img");
         DemoImage.create(backing, DEVICE, 1024, 5); // 1 MiB of data per GiB, the rest holes
         List<String> args = new ArrayList<>(List.of("replay", "--trace", trace.toString(), "--vms", "64", "--json",

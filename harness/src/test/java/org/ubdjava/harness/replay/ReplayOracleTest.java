@@ -7,7 +7,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ubdjava.core.cli.Json;
+import org.ubdjava.harness.cli.Json;
 import org.ubdjava.core.testing.RequiresUmlKernel;
 
 import com.fasterxml.jackson.core.type.TypeReference;

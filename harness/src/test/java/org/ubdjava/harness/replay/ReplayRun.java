@@ -47,10 +47,4 @@ public record ReplayRun(int exit, String out, String err) {
         all[all.length - 1] = "ubd0=" + dir.resolve("run/vm.cow") + "," + backing;
         return all;
     }
-
-    static Path shared() {
-        String root = System.getProperty("ubd.repo.root");
-        Path p = root == null ? null : Path.of(root).getParent().resolve("shared");
-        return p != null && Files.isDirectory(p) ? p : Path.of("/work/shared");
-    }
 }

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.UbdException;
-import org.ubdjava.core.cli.Json;
+import org.ubdjava.harness.cli.Json;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -11,7 +11,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ubdjava.core.cli.Json;
+import org.ubdjava.harness.cli.Json;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** Finds the sample traces and reads traces whole, for tests. */
-final class SampleTraces {
+public final class SampleTraces {
     private SampleTraces() {
     }
 
@@ -56,12 +56,19 @@ final class SampleTraces {
         return new TraceRecord(ts, op, offset, length, position, flags);
     }
 
+    /** Where the real CloudPhysics trace is looked for: say it in a test's skip line. */
+    public static final String VSCSI_TRACE_PLACES = "shared/traces/cloudPhysicsIO.vscsi beside the repository, or -Dubd.traces.dir";
+
     /**
-     * The real CloudPhysics trace beside the repository (../shared/traces, as CI has it) or in
-     * /work/shared/traces; empty if neither exists.
+     * The real CloudPhysics trace, which the project does not ship: in {@code -Dubd.traces.dir},
+     * or in {@code shared/traces} beside the repository (where CI puts it); empty if absent.
      */
-    static Optional<Path> realVscsiTrace() {
+    public static Optional<Path> realVscsiTrace() {
         List<Path> candidates = new ArrayList<>();
+        String dir = System.getProperty("ubd.traces.dir");
+        if (dir != null && !dir.isBlank()) {
+            candidates.add(Path.of(dir, "cloudPhysicsIO.vscsi"));
+        }
         String root = System.getProperty("ubd.repo.root");
         if (root != null && !root.isBlank()) {
             Path parent = Path.of(root).toAbsolutePath().getParent();
@@ -69,7 +76,6 @@ final class SampleTraces {
                 candidates.add(parent.resolve("shared/traces/cloudPhysicsIO.vscsi"));
             }
         }
-        candidates.add(Path.of("/work/shared/traces/cloudPhysicsIO.vscsi"));
         return candidates.stream().filter(Files::isRegularFile).findFirst();
     }
 }

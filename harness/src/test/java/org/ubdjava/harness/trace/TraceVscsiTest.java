@@ -81,13 +81,12 @@ class TraceVscsiTest {
         assertEquals(List.of(), readAll(new byte[0], TraceFormat.VSCSI));
     }
 
-    /** The published CloudPhysics trace, read in full; its figures are in /work/shared/traces/README.md. */
+    /** The published CloudPhysics trace, read in full: its request and read counts as published with it. */
     @Test
     void realCloudPhysicsTrace() {
         Optional<Path> trace = SampleTraces.realVscsiTrace();
         if (trace.isEmpty()) {
-            System.err.println("*** TRACE TESTS SKIPPED: cloudPhysicsIO.vscsi not found beside the repository"
-                    + " (../shared/traces) nor in /work/shared/traces");
+            System.err.println("*** TRACE TESTS SKIPPED: cloudPhysicsIO.vscsi not found (" + SampleTraces.VSCSI_TRACE_PLACES + ")");
         }
         Assumptions.assumeTrue(trace.isPresent(), "cloudPhysicsIO.vscsi not found");
         assertEquals(TraceFormat.VSCSI, TraceFormat.detect(trace.get()));

@@ -251,6 +251,15 @@ public final class CowBitmap {
             if (++w > last) {
                 return limit;
             }
+            if ((w & (PAGE_WORDS - 1)) == 0) {
+                // an absent page has no set bit: a whole-device scan of a sparse bitmap skips it at once
+                while (w <= last && pages[w >>> PAGE_SHIFT] == null) {
+                    w += PAGE_WORDS;
+                }
+                if (w > last) {
+                    return limit;
+                }
+            }
             word = word(w);
         }
     }

@@ -21,7 +21,7 @@ import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdFlags;
 
 /**
- * The kernel's device open (ubd_open_dev and open_ubd_file, reference §2.3-§2.9): open and lock
+ * The kernel's device open (ubd_open_dev and open_ubd_file): open and lock
  * the image, create a missing COW file when a backing file was given, tell a COW file from a raw
  * image, choose between the command line's and the header's backing file (switching the header
  * when they differ and the command line's matches), validate it, read the bitmap, and open the
@@ -86,7 +86,7 @@ public final class DeviceOpener {
         }
         HostFile image;
         try {
-            image = files.open(file, !flags.readOnly(), true, flags.sync(), flags.shared(), log);
+            image = files.open(file, OpenMode.image(flags), log);
         } catch (HostFileTable.OpenFailure f) {
             if (f.errno != Errno.ENOENT || config.backing() == null || flags.readOnly()) {
                 throw f;
@@ -105,6 +105,10 @@ public final class DeviceOpener {
                 if (config.backing() != null) {
                     log.print("Failed to read COW header from COW file \"" + file + "\", errno = " + Errno.EINVAL);
                     throw new HostFileTable.OpenFailure(Errno.EINVAL);
+                }
+                if (!e.notCow()) {
+                    // the kernel too uses it as a raw image, but only a file without the magic silently
+                    log.print(e.getMessage() + ": used as a raw image");
                 }
                 return new DeviceFiles(config, image, null, null, null, readOnly, size);
             } catch (IOException e) {
@@ -126,7 +130,7 @@ public final class DeviceOpener {
             } catch (IOException e) {
                 throw new HostFileTable.OpenFailure(Errno.of(e));
             }
-            HostFile backing = files.open(backingPath, false, false, flags.sync(), flags.shared(), log);
+            HostFile backing = files.open(backingPath, OpenMode.backing(flags), log);
             return new DeviceFiles(config, image, backing, header, bitmap, readOnly, size);
         } catch (HostFileTable.OpenFailure | RuntimeException e) {
             image.close();
@@ -153,7 +157,7 @@ public final class DeviceOpener {
                     : Files.exists(Path.of(config.backing())) ? Errno.EINVAL : Errno.ENOENT);
         }
         log.print("Creating \"" + file + "\" as COW file for \"" + config.backing() + "\"");
-        return files.open(file, true, false, config.flags().sync(), false, log);
+        return files.open(file, OpenMode.created(config.flags()), log);
     }
 
     /**

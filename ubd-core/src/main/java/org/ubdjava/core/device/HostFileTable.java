@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
+import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.nativeio.PosixLocks;
 
 /**
@@ -38,15 +39,14 @@ public final class HostFileTable {
     }
 
     /**
-     * Opens (or shares) a host file for a device, locked unless {@code shared}.
+     * Opens (or shares) a host file for a device, locked unless {@link OpenMode#shared}.
      *
-     * @param write     open for writing; falls back to read-only on EROFS/EACCES when allowed
-     * @param fallback  allow the read-only fallback (the kernel does, for the image)
-     * @param sync      O_SYNC
-     * @param shared    the 'c' flag: no lock, and no refusal of other users
      * @throws OpenFailure carrying the errno, after printing the kernel's messages
      */
-    synchronized HostFile open(Path path, boolean write, boolean fallback, boolean sync, boolean shared, KernelLog log) throws OpenFailure {
+    synchronized HostFile open(Path path, OpenMode mode, KernelLog log) throws OpenFailure {
+        boolean write = mode.write();
+        boolean sync = mode.sync();
+        boolean shared = mode.shared();
         FileKey key;
         try {
             key = FileKey.of(path);
@@ -68,7 +68,7 @@ public final class HostFileTable {
             ch = FileChannel.open(path, options(writable, sync));
         } catch (IOException e) {
             int errno = Errno.of(e);
-            if (!(writable && fallback && (errno == Errno.EROFS || errno == Errno.EACCES))) {
+            if (!(writable && mode.readOnlyFallback() && (errno == Errno.EROFS || errno == Errno.EACCES))) {
                 throw new OpenFailure(errno);
             }
             writable = false;
@@ -85,7 +85,7 @@ public final class HostFileTable {
         int rc = PosixLocks.tryLock(ch, writable);
         if (rc != 0) {
             int owner = PosixLocks.conflictingOwner(ch, writable);
-            closeQuietly(ch);
+            Cleanup.closeQuietly(ch);
             refuse(path, owner, rc, log);
         }
         Entry e = new Entry(this, key, ch, writable, true, true);
@@ -137,15 +137,7 @@ public final class HostFileTable {
         if (e.locked) {
             PosixLocks.unlock(e.channel);
         }
-        closeQuietly(e.channel);
-    }
-
-    static void closeQuietly(FileChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // nothing was written through it that a close could lose
-        }
+        Cleanup.closeQuietly(e.channel); // nothing was written through it that a close could lose
     }
 
     /** An open descriptor and how many devices use it. */

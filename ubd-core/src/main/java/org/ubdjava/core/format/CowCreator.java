@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.io.Cleanup;
 
 /**
  * Creates COW files the way the kernel and uml_mkcow do (v3 header, 512-byte sectors, 4096
@@ -66,7 +67,7 @@ public final class CowCreator {
         } catch (IOException e) {
             throw new UbdException(cow + ": cannot create: " + CowPaths.describe(e), e);
         } finally {
-            deleteQuietly(tmp);
+            Cleanup.deleteQuietly(tmp);
         }
         return written;
     }
@@ -106,14 +107,6 @@ public final class CowCreator {
     static Path temporarySibling(Path target) {
         Path abs = target.toAbsolutePath();
         return abs.resolveSibling("." + abs.getFileName() + ".ubd-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-    }
-
-    static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // best effort: the file was ours and temporary
-        }
     }
 
     static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {

@@ -8,6 +8,7 @@ import java.nio.file.StandardOpenOption;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.bitmap.CowBitmap;
+import org.ubdjava.core.io.Cleanup;
 
 /**
  * An open COW file: its header, geometry and bitmap, read once. Read-only: the tools that change
@@ -42,10 +43,10 @@ public final class CowFile implements Closeable {
             CowBitmap bm = CowBitmap.read(ch, g.bitmapOffset(), g.bitmapBytes(), g.coveredSectors());
             return new CowFile(path, ch, h, bm);
         } catch (IOException e) {
-            closeQuietly(ch);
+            Cleanup.closeQuietly(ch);
             throw new UbdException(path + ": cannot read: " + CowPaths.describe(e), e);
         } catch (RuntimeException e) {
-            closeQuietly(ch);
+            Cleanup.closeQuietly(ch);
             throw e;
         }
     }
@@ -78,13 +79,5 @@ public final class CowFile implements Closeable {
     @Override
     public void close() throws IOException {
         channel.close();
-    }
-
-    private static void closeQuietly(FileChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // already failing with a better message
-        }
     }
 }

@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
  *
  * @param layout      the on-disk layout it was read from (gives the version)
  * @param magicOrder  the byte order the magic was stored in; it selects only how the version was
- *                    decoded, never the other fields (see the reference, §1.6)
+ *                    decoded, never the other fields (as read_cow_header does)
  * @param backingFile the backing path exactly as stored
  * @param mtime       the backing file's mtime as stored: an unsigned 32-bit number of seconds
  * @param size        the backing file's size in bytes
@@ -23,7 +23,7 @@ public record CowHeader(HeaderLayout layout, ByteOrder magicOrder, String backin
     }
 
     public boolean brokenV3() {
-        return layout instanceof HeaderV3Broken;
+        return layout instanceof HeaderV3 v3 && v3.broken();
     }
 
     public CowGeometry geometry() {

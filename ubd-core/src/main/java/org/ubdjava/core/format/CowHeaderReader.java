@@ -16,7 +16,7 @@ import org.ubdjava.core.UbdException;
  */
 public final class CowHeaderReader {
     /** The largest header layout: read this much, as the kernel reads the union of all layouts. */
-    public static final int MAX_HEADER_SIZE = HeaderV3Broken.SIZE;
+    public static final int MAX_HEADER_SIZE = HeaderV3.BROKEN_SIZE;
     /** Magic plus version: anything shorter is a "short header". */
     public static final int MIN_HEADER_SIZE = 8;
     /** Sector sizes we accept: the tools only ever write 512; uml_moo honours larger powers of two. */
@@ -72,8 +72,7 @@ public final class CowHeaderReader {
         HeaderLayout layout = switch (version) {
             case HeaderV1.VERSION -> HeaderV1.INSTANCE;
             case HeaderV2.VERSION -> HeaderV2.INSTANCE;
-            case HeaderV3.VERSION -> n >= HeaderV3Broken.OFF_DETECT + 4 && buf.getInt(HeaderV3Broken.OFF_DETECT) == 0
-                    ? HeaderV3Broken.INSTANCE : HeaderV3.INSTANCE;
+            case HeaderV3.VERSION -> HeaderV3.of(buf, n);
             default -> throw new CowFormatException("read_cow_header - invalid COW version " + Integer.toUnsignedString(version));
         };
         if (n < layout.headerSize()) {

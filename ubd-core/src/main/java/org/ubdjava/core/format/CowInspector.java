@@ -6,12 +6,11 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.bitmap.BitmapRuns;
 import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.nativeio.DataMap;
 import org.ubdjava.core.nativeio.NativeFiles;
@@ -21,45 +20,29 @@ public final class CowInspector {
     private CowInspector() {
     }
 
-    /** The {@code ubd info} record; keys are the JSON contract of cli.md. */
-    public static Map<String, Object> info(CowFile cow) throws IOException {
+    /** What {@code ubd info} shows. */
+    public static CowInfo info(CowFile cow) throws IOException {
         return info(cow, BackingPolicy.ANY);
     }
 
     /**
-     * The record, with where the backing file really is ({@code backing_real_path}: symlinks
-     * resolved) and, under a restricting policy, whether that is allowed ({@code backing_allowed},
-     * null without one). A backing file outside is not even stat'ed.
+     * The record, with where the backing file really is (symlinks resolved) and, under a
+     * restricting policy, whether that is allowed. A backing file outside is not even stat'ed.
      */
-    public static Map<String, Object> info(CowFile cow, BackingPolicy policy) throws IOException {
+    public static CowInfo info(CowFile cow, BackingPolicy policy) throws IOException {
         CowHeader h = cow.header();
         CowGeometry g = cow.geometry();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("file", cow.path().toString());
-        m.put("version", h.version());
-        m.put("broken_v3", h.brokenV3());
-        m.put("byte_order", h.version() == 1 ? "little-endian" : "big-endian");
-        m.put("magic_byte_order", h.magicOrder() == ByteOrder.BIG_ENDIAN ? "big-endian" : "little-endian");
-        m.put("backing_file", h.backingFile());
-        m.put("mtime", h.mtime());
-        m.put("size", h.size());
-        m.put("sector_size", h.sectorSize());
-        m.put("alignment", h.alignment());
-        m.put("cow_format", h.cowFormat());
-        m.put("bitmap_offset", g.bitmapOffset());
-        m.put("bitmap_length", g.bitmapLength());
-        m.put("data_offset", g.dataOffset());
-        m.put("sectors", g.sectors());
-        m.put("allocated_sectors", cow.bitmap().cardinality());
-        m.put("file_length", cow.channel().size());
-        m.put("disk_usage", NativeFiles.allocatedBytes(cow.channel()));
         Optional<String> violation = policy.violation(cow.path().toString(), cow.headerBackingPath());
         Optional<String> problem = violation.isPresent() ? violation : backingProblem(cow);
-        m.put("backing_ok", problem.isEmpty());
-        m.put("backing_problem", problem.orElse(null));
-        m.put("backing_real_path", BackingPolicy.realPath(cow.headerBackingPath()).map(Path::toString).orElse(null));
-        m.put("backing_allowed", policy.restricts() ? violation.isEmpty() : null);
-        return m;
+        return new CowInfo(cow.path().toString(), h.version(), h.brokenV3(),
+                h.version() == 1 ? "little-endian" : "big-endian",
+                h.magicOrder() == ByteOrder.BIG_ENDIAN ? "big-endian" : "little-endian",
+                h.backingFile(), h.mtime(), h.size(), h.sectorSize(), h.alignment(), h.cowFormat(),
+                g.bitmapOffset(), g.bitmapLength(), g.dataOffset(), g.sectors(), cow.bitmap().cardinality(),
+                cow.channel().size(), NativeFiles.allocatedBytes(cow.channel()),
+                problem.isEmpty(), problem.orElse(null),
+                BackingPolicy.realPath(cow.headerBackingPath()).map(Path::toString).orElse(null),
+                policy.restricts() ? violation.isEmpty() : null);
     }
 
     static Optional<String> backingProblem(CowFile cow) {
@@ -113,8 +96,9 @@ public final class CowInspector {
         // a partial last sector may lie past the end (a discard keeps the size); uml_moo drops it anyway
         long whole = Math.min(sectors, h.size() / g.sectorSize());
         long lastSet = -1;
-        for (long s = bm.nextSet(0); s >= 0 && s < whole; s = bm.nextSet(bm.nextClear(s))) {
-            lastSet = Math.min(whole, bm.nextClear(s)) - 1;
+        BitmapRuns runs = new BitmapRuns(bm).over(0, whole);
+        while (runs.nextSet()) {
+            lastSet = runs.end() - 1;
         }
         if (lastSet >= 0 && g.dataOffsetOf(lastSet + 1) > length) {
             long firstMissing = Math.max(0, (length - g.dataOffset() + g.sectorSize() - 1) / g.sectorSize());

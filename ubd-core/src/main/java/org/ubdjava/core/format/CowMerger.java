@@ -14,8 +14,10 @@ import java.util.Set;
 import java.util.function.LongConsumer;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.bitmap.BitmapRuns;
 import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.io.Buffers;
+import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.nativeio.MappedWindows;
 import org.ubdjava.core.nativeio.NativeFiles;
 
@@ -44,6 +46,7 @@ public final class CowMerger {
     private final LongConsumer progress;
     private final int ss;
     private final long sectors;
+    private final BitmapRuns runs;
     /** Direct, so channel reads and writes go straight to the kernel without a copy through the heap. */
     private final ByteBuffer data = ByteBuffer.allocateDirect(CHUNK);
     private final ByteBuffer other = ByteBuffer.allocateDirect(CHUNK);
@@ -61,6 +64,7 @@ public final class CowMerger {
         this.progress = progress;
         this.ss = cow.geometry().sectorSize();
         this.sectors = cow.header().size() / ss;
+        this.runs = new BitmapRuns(cow.bitmap());
     }
 
     /**
@@ -167,11 +171,11 @@ public final class CowMerger {
             }
             progress.accept(end);
         } catch (IOException e) {
-            CowCreator.deleteQuietly(tmp);
+            Cleanup.deleteQuietly(tmp);
             // the output is what failed (a full disk, say): name it, not the COW file
             throw new UbdException(output + ": cannot write the merge: " + CowPaths.describe(e), e);
         } catch (RuntimeException e) {
-            CowCreator.deleteQuietly(tmp);
+            Cleanup.deleteQuietly(tmp);
             throw e;
         }
         Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -192,14 +196,13 @@ public final class CowMerger {
         long first = start / ss;
         long last = first + len / ss;
         long n = 0;
-        CowBitmap bm = cow.bitmap();
-        for (long s = bm.nextSet(first); s >= 0 && s < last; ) {
-            long runEnd = Math.min(last, bm.nextClear(s));
+        BitmapRuns runs = this.runs.over(first, last);
+        while (runs.nextSet()) {
+            long s = runs.start();
             int off = (int) ((s - first) * ss);
-            int runLen = (int) ((runEnd - s) * ss);
-            readFully(cow.channel(), data, off, runLen, cow.geometry().dataOffsetOf(s), cow.path());
-            n += runEnd - s;
-            s = runEnd < last ? bm.nextSet(runEnd) : -1;
+            int runLen = (int) ((runs.end() - s) * ss);
+            Buffers.readExactly(cow.channel(), data.duplicate().limit(off + runLen).position(off), cow.geometry().dataOffsetOf(s), cow.path());
+            n += runs.end() - s;
         }
         return n;
     }
@@ -248,22 +251,21 @@ public final class CowMerger {
             if (lock == null) {
                 throw new UbdException("backing file \"" + backingPath + "\" is locked by another process (a running UML?); not merging into it");
             }
-            CowBitmap bm = cow.bitmap();
             long end = sectors * ss;
-            for (long s = bm.nextSet(0); s >= 0 && s < sectors; ) {
-                long runEnd = Math.min(sectors, bm.nextClear(s));
-                for (long c = s; c < runEnd; ) {
+            BitmapRuns runs = this.runs.over(0, sectors);
+            while (runs.nextSet()) {
+                long runEnd = runs.end();
+                for (long c = runs.start(); c < runEnd; ) {
                     int n = (int) Math.min(CHUNK / ss, runEnd - c);
                     int len = n * ss;
                     long off = c * ss;
-                    readFully(cow.channel(), data, 0, len, cow.geometry().dataOffsetOf(c), cow.path());
-                    readFully(backing, other, 0, len, off, backingPath);
+                    Buffers.readExactly(cow.channel(), data.duplicate().limit(len), cow.geometry().dataOffsetOf(c), cow.path());
+                    Buffers.readExactly(backing, other.duplicate().limit(len), off, backingPath);
                     writeChangedSectors(backing, off, len, end);
                     fromCow += n;
                     c += n;
                     progress.accept(off + len);
                 }
-                s = runEnd < sectors ? bm.nextSet(runEnd) : -1;
             }
             progress.accept(end);
         }
@@ -299,22 +301,6 @@ public final class CowMerger {
             }
         }
         return true;
-    }
-
-    /**
-     * Reads exactly {@code len} bytes. Ending early is an error for both files: COW data past the
-     * end means a truncated COW file (uml_moo: "Reading data: Success"), and the backing file's size
-     * was checked against the header.
-     */
-    private static void readFully(FileChannel ch, ByteBuffer buf, int off, int len, long position, Path file) throws IOException {
-        ByteBuffer bb = buf.duplicate().limit(off + len).position(off);
-        while (bb.hasRemaining()) {
-            int n = ch.read(bb, position + (bb.position() - off));
-            if (n < 0) {
-                throw new UbdException(file + ": ends at " + ch.size() + " but data is needed up to "
-                        + (position + len) + " (file truncated?)");
-            }
-        }
     }
 
     private void write(FileChannel ch, ByteBuffer buf, int off, int len, long position) throws IOException {

@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
  * One on-disk COW header layout. Each subclass owns its byte offsets as named constants and is
  * the only code that knows them; everything else sees a decoded {@link CowHeader}.
  */
-public abstract sealed class HeaderLayout permits HeaderV1, HeaderV2, HeaderV3, HeaderV3Broken {
+public abstract sealed class HeaderLayout permits HeaderV1, HeaderV2, HeaderV3 {
     private final int version;
     private final int headerSize;
     private final int pathOffset;

@@ -3,6 +3,9 @@ package org.ubdjava.core.io;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+import org.ubdjava.core.UbdException;
 
 /**
  * The two buffer chores every reader of device images repeats: a positional read that goes on
@@ -29,6 +32,18 @@ public final class Buffers {
             read += n;
         }
         return read;
+    }
+
+    /**
+     * Reads until {@code dst} is full; the file ending first is an error naming it (a COW file's
+     * data past its end means a truncated file: uml_moo says "Reading data: Success").
+     */
+    public static void readExactly(FileChannel file, ByteBuffer dst, long position, Path name) throws IOException {
+        int want = dst.remaining();
+        if (readFully(file, dst, position) < want) {
+            throw new UbdException(name + ": ends at " + file.size() + " but data is needed up to " + (position + want)
+                    + " (file truncated?)");
+        }
     }
 
     /** {@link #readFully}, then zeros for whatever lies past the end of the file: a device reads a file's tail so. */

@@ -1,7 +1,7 @@
 package org.ubdjava.core.options;
 
 /**
- * The per-device flags of a {@code ubd<N><flags>=} option (reference §2.8, §3.3).
+ * The per-device flags of a {@code ubd<N><flags>=} option.
  *
  * <p>Each flag is the letter the user writes between the unit and the {@code '='}:
  * {@code r} read-only, {@code s} O_SYNC, {@code c} shared (no host locking), {@code d} data

@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import org.ubdjava.core.UbdException;
+
 /**
- * The kernel's {@code ubd} boot-option parser (Linux 6.x {@code ubd_setup_common}, reference §3),
+ * The kernel's {@code ubd} boot-option parser (Linux 6.x {@code ubd_setup_common}),
  * stateful like the kernel: it keeps the global defaults and the 16-slot device table, and each
  * call to {@link #parse} sees the effects of the earlier ones.
  *
@@ -83,6 +85,21 @@ public final class UbdOptionParser {
             return new ParseOutcome.Warning(argument, FAKE_IDE_GONE);
         }
         return new ParseOutcome.Ignored(argument);
+    }
+
+    /**
+     * The one way a single SPEC ({@code ubd0=cow.img,root_fs}) becomes a device: the driver's
+     * attach, the replay and every command that takes a SPEC come here, so they fail alike.
+     *
+     * @throws UbdException with the parser's own message, or saying that the SPEC configures no device
+     */
+    public static UbdDeviceConfig device(String spec) {
+        ParseOutcome o = new UbdOptionParser().parse(spec);
+        if (o instanceof ParseOutcome.Configured c) {
+            return c.device();
+        }
+        throw new UbdException(o instanceof ParseOutcome.Failed f ? f.message()
+                : "\"" + spec + "\" configures no device (expected ubd<N>[flags]=FILE[,BACKING[,SERIAL]])");
     }
 
     /** Feeds arguments in order; the outcomes are in the same order. */

@@ -75,7 +75,7 @@ class CowBitmapTest {
 
     @Test
     void bitsAreLsbFirstWithinEachByte() {
-        // reference §8 row 10: bits 0, 3, 5 and 19 set give the bytes 29 00 08
+        // as uml_mkcow and the kernel write them: bits 0, 3, 5 and 19 set give the bytes 29 00 08
         CowBitmap bm = new CowBitmap(20, 3);
         for (long s : new long[] {0, 3, 5, 19}) {
             bm.setRange(s, s + 1);

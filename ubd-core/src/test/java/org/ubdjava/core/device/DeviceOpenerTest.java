@@ -25,7 +25,7 @@ import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdFlags;
 import org.ubdjava.core.testing.CowFixtures;
 
-/** One test per branch of the kernel's open logic (reference §2.2-§2.9). */
+/** One test per branch of the kernel's open logic (ubd_file_size, open_ubd_file and their helpers). */
 class DeviceOpenerTest {
     @TempDir
     Path dir;
@@ -54,6 +54,19 @@ class DeviceOpenerTest {
             assertTrue(d.image().writable() && d.image().locked());
         }
         assertEquals(List.of(), log);
+    }
+
+    @Test
+    void aFileAloneWithABrokenCowHeaderIsARawImageAndTheLogSaysWhy() throws IOException {
+        // COW magic, version 3, then 200 bytes: the kernel uses it as a raw disk, saying why
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(208);
+        b.putInt(0x4F4F4F4D).putInt(3).put(32, (byte) '/'); // a path at 32: the correct v3 layout
+        Path bad = Files.write(dir.resolve("bad.cow"), b.array());
+        try (DeviceFiles d = opener.open(cfg(0, "r", bad, null))) {
+            assertFalse(d.isCow());
+            assertEquals(512, d.size());
+        }
+        assertEquals(List.of(bad + ": read_cow_header - failed to read V3 header (208 of 4128 bytes): used as a raw image"), log);
     }
 
     @Test

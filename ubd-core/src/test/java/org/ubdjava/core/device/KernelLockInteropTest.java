@@ -18,7 +18,7 @@ import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdFlags;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.core.testing.RequiresUmlKernel;
-import org.ubdjava.core.oracle.UmlKernel;
+import org.ubdjava.core.process.UmlKernel;
 
 /** Our locks and the real kernel's are the same locks: each refuses a COW file the other has open. */
 @RequiresUmlKernel

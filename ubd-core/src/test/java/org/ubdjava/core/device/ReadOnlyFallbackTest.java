@@ -22,7 +22,7 @@ import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.core.testing.Exec;
 
 /**
- * The kernel's read-only fallback (reference §2.3): a device asked for read-write on a file that
+ * The kernel's read-only fallback: a device asked for read-write on a file that
  * cannot be opened for writing (EROFS here, from a read-only tmpfs) silently becomes read-only.
  */
 class ReadOnlyFallbackTest {

@@ -17,7 +17,7 @@ class CowGeometryTest {
 
     @ParameterizedTest(name = "backing {0} bytes")
     @CsvSource({
-        // size, sectors, bitmap_len, data_offset, COW file length (reference §1.7, §8 rows 9 and 35)
+        // size, sectors, bitmap_len, data_offset, COW file length, as uml_mkcow lays them out
         "0, 0, 0, 8192, 8192",
         "100, 1, 1, 12288, 12388",
         "512, 1, 1, 12288, 12800",

@@ -31,7 +31,7 @@ class CowHeaderReaderTest {
 
     @Test
     void v3AsUmlMkcowWritesIt() {
-        // reference §8 row 1: the first 32 bytes uml_mkcow wrote for a 20-sector backing file
+        // the first 32 bytes uml_mkcow wrote for a 20-sector backing file
         byte[] real = HexFormat.of().parseHex("4F4F4F4D000000036040 6ABF00000000000028000000020000001000 00000000".replace(" ", ""));
         byte[] header = Arrays.copyOf(real, 4128);
         System.arraycopy("/tmp/back.img".getBytes(), 0, header, 32, 13);
@@ -135,7 +135,7 @@ class CowHeaderReaderTest {
         assertTrue(error(Arrays.copyOf(v2Header("/b", 1, 512, 512), 4119)).startsWith("read_cow_header - failed to read V2 header"));
         // a v3 header cut inside its path after a zero at 32 is taken for the broken layout, as in the kernel
         assertTrue(error(Arrays.copyOf(v3BrokenHeader("/b", 1, 512, 512, 4096), 4135)).startsWith("read_cow_header - failed to read V3 header"));
-        // magic + version + 200 bytes (reference §8 row 20)
+        // magic + version + 200 bytes: uml_moo says "failed to read V3 header"
         assertTrue(error(Arrays.copyOf(v3Header("/b", 1, 512, 512, 4096), 208)).contains("(208 of 4128 bytes)"));
     }
 
@@ -177,7 +177,7 @@ class CowHeaderReaderTest {
 
     @Test
     void v3WithSectorSize1024KeepsItsOwnGeometry() {
-        // reference §8 row 33: bitmap 1 byte, data at 12288
+        // v3 with 1024-byte sectors, as uml_moo reads it: bitmap 1 byte, data at 12288
         CowGeometry g = decode(v3Header("/b", 1, 10240, 1024, 4096)).geometry();
         assertEquals(10, g.sectors());
         assertEquals(2, g.bitmapLength());
@@ -186,7 +186,7 @@ class CowHeaderReaderTest {
 
     @Test
     void v3WithAlignment512() {
-        // reference §8 row 29: bitmap at 4608, data at 5120
+        // v3 aligned to 512, as uml_moo reads it: bitmap at 4608, data at 5120
         CowGeometry g = decode(v3Header("/b", 1, 10240, 512, 512)).geometry();
         assertEquals(4608, g.bitmapOffset());
         assertEquals(5120, g.dataOffset());

@@ -197,7 +197,7 @@ class CowMergerTest {
 
     @Test
     void truncatedCowDataIsAnErrorAndLeavesNoOutput() throws IOException {
-        // reference §8 row 36: sector 7 marked present, its data past the end
+        // as uml_moo sees it: sector 7 marked present, its data past the end
         Path back = CowFixtures.referenceBacking(dir, 20);
         Path cow = dir.resolve("cow.img");
         CowCreator.create(cow, back.toString(), false);

@@ -61,7 +61,7 @@ class HostileBackingFileTest {
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
             try (CowFile f = CowFile.open(cow)) {
                 assertEquals(List.of(expected), CowInspector.check(f));
-                assertEquals(false, CowInspector.info(f).get("backing_ok"));
+                assertEquals(false, CowInspector.info(f).backingOk());
                 UbdException e = assertThrows(UbdException.class, () -> CowInspector.map(f));
                 assertEquals("backing file \"" + fifo + "\" is a device, FIFO or socket; only regular files can back a COW file",
                         e.getMessage());

@@ -25,7 +25,7 @@ import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.core.testing.Exec;
 import org.ubdjava.core.testing.RealTools;
 import org.ubdjava.core.testing.RequiresUmlKernel;
-import org.ubdjava.core.oracle.UmlKernel;
+import org.ubdjava.core.process.UmlKernel;
 
 /**
  * The COW format both ways with the real kernel: COW files the kernel creates and writes are read

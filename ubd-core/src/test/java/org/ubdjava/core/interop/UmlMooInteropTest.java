@@ -97,7 +97,7 @@ class UmlMooInteropTest {
         assertEquals(Files.getPosixFilePermissions(theirs), Files.getPosixFilePermissions(ours), "mode");
     }
 
-    /** Every layout the real uml_moo reads, made by hand (reference §8 rows 29-31, 33). */
+    /** Every layout the real uml_moo reads, made by hand. */
     @ParameterizedTest
     @ValueSource(strings = {"v1", "v1-be-magic", "v2", "v3-align512", "v3-ss1024", "v3-broken"})
     void handMadeLayoutsMergeAlike(String kind) throws IOException {

@@ -43,4 +43,18 @@ class UbdDeviceConfigTest {
         assertEquals(UbdDeviceConfig.of(0, "root_fs", "back.img", null, UbdFlags.fromLetters("d")),
                 parser.devicesAtDriverInit().get(0));
     }
+
+    @Test
+    void oneSpecIsOneDeviceOrOneLineSayingWhyNot() {
+        UbdDeviceConfig c = UbdOptionParser.device("ubd1r=vm.cow,base.img");
+        assertEquals("ubdb", c.name());
+        assertEquals("vm.cow", c.file());
+        assertEquals("base.img", c.backing());
+        assertEquals("\"ubd=sync\" configures no device (expected ubd<N>[flags]=FILE[,BACKING[,SERIAL]])",
+                assertThrows(org.ubdjava.core.UbdException.class, () -> UbdOptionParser.device("ubd=sync")).getMessage());
+        assertEquals("\"ubd1=\" configures no device (expected ubd<N>[flags]=FILE[,BACKING[,SERIAL]])",
+                assertThrows(org.ubdjava.core.UbdException.class, () -> UbdOptionParser.device("ubd1=")).getMessage());
+        org.ubdjava.core.options.ParseOutcome.Failed f = (org.ubdjava.core.options.ParseOutcome.Failed) new UbdOptionParser().parse("ubd0q=x");
+        assertEquals(f.message(), assertThrows(org.ubdjava.core.UbdException.class, () -> UbdOptionParser.device("ubd0q=x")).getMessage());
+    }
 }

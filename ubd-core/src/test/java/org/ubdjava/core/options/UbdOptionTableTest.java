@@ -19,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every row of ubd-options.table (reference §3): arguments in, the last argument's outcome and
+ * Every row of ubd-options.table: arguments in, the last argument's outcome and
  * the device table at driver init out, compared as exact strings.
  */
 class UbdOptionTableTest {

@@ -18,7 +18,6 @@ import org.ubdjava.core.format.CowHeaderReader;
 import org.ubdjava.core.format.HeaderV1;
 import org.ubdjava.core.format.HeaderV2;
 import org.ubdjava.core.format.HeaderV3;
-import org.ubdjava.core.format.HeaderV3Broken;
 
 /**
  * Files for tests: backing files with known content and holes, COW headers of every layout made
@@ -183,7 +182,7 @@ public final class CowFixtures {
 
     static {
         // keep the hand-made sizes honest against the layouts' own constants
-        if (HeaderV1.SIZE != 280 || HeaderV2.SIZE != 4120 || HeaderV3.SIZE != 4128 || HeaderV3Broken.SIZE != 4136) {
+        if (HeaderV1.SIZE != 280 || HeaderV2.SIZE != 4120 || HeaderV3.SIZE != 4128 || HeaderV3.BROKEN_SIZE != 4136) {
             throw new AssertionError("layout sizes changed");
         }
     }

@@ -1,7 +1,7 @@
 package org.ubdjava.core.testing;
 
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.ubdjava.core.oracle.UmlKernel;
+import org.ubdjava.core.process.UmlKernel;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 

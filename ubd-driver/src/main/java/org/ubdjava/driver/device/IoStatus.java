@@ -4,7 +4,7 @@ import java.io.IOException;
 
 import org.ubdjava.core.nativeio.NotSupportedException;
 
-/** A request's outcome, as the kernel driver maps errno onto block-layer status (reference §4.8). */
+/** A request's outcome, as the kernel driver maps errno onto block-layer status. */
 public enum IoStatus {
     OK,
     /** Any other failure, and requests a device cannot take (out of range, write to read-only). */

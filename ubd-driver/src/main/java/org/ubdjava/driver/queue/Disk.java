@@ -20,11 +20,14 @@ public final class Disk {
     private final BlockDevice device;
     /** Null for a raw image: nothing lies beneath it. */
     private final BackingWatch backingWatch;
+    /** The driver it is attached to: a request for it on another driver would reach no I/O thread. */
+    final UbdDriver driver;
     final int shard;
     volatile boolean detached;
 
-    Disk(int id, int shard, UbdDeviceConfig config, DeviceFiles files, BlockDevice device, BackingWatch backingWatch) {
+    Disk(UbdDriver driver, int id, int shard, UbdDeviceConfig config, DeviceFiles files, BlockDevice device, BackingWatch backingWatch) {
         this.backingWatch = backingWatch;
+        this.driver = driver;
         this.id = id;
         this.shard = shard;
         this.config = config;

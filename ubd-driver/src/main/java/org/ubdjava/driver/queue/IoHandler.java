@@ -32,6 +32,7 @@ final class IoHandler implements EventHandler<RequestEvent> {
     public void onEvent(RequestEvent e, long sequence, boolean endOfBatch) {
         IoStatus status = execute(e);
         Completion c = e.completion;
+        Disk disk = e.disk;
         long tag = e.tag;
         e.clear();
         stats.completed(status);
@@ -41,8 +42,9 @@ final class IoHandler implements EventHandler<RequestEvent> {
         progress.set(sequence);
         try {
             c.complete(tag, status);
-        } catch (RuntimeException ignored) {
-            // a caller's completion must not stop the I/O thread that serves every other disk
+        } catch (RuntimeException failed) {
+            // a caller's completion must not stop the I/O thread that serves every other disk; but say it
+            System.err.println("ubd: a completion on " + disk.name() + " threw " + failed);
         }
     }
 

@@ -1,6 +1,6 @@
 package org.ubdjava.driver.queue;
 
-/** The operations the kernel driver serves (reference §4.2), and two a network front-end asks for. */
+/** The operations the kernel driver serves (read, write, flush, discard, write zeroes), and two a network front-end asks for. */
 public enum IoOp {
     READ,
     WRITE,

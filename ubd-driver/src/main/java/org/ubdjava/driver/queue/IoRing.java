@@ -22,12 +22,16 @@ final class IoRing {
     final RingBuffer<RequestEvent> ring;
     private final Disruptor<RequestEvent> disruptor;
 
+    /** The threads that run requests and completions: a blocking submit on one of them could wait for good. */
+    static final class IoThread extends Thread {
+        IoThread(Runnable r, String name) {
+            super(r, name);
+            setDaemon(true);
+        }
+    }
+
     IoRing(int index, int size, WaitStrategy waitStrategy, UbdDriver.Stats stats) {
-        ThreadFactory thread = r -> {
-            Thread t = new Thread(r, "ubd-io-" + index);
-            t.setDaemon(true);
-            return t;
-        };
+        ThreadFactory thread = r -> new IoThread(r, "ubd-io-" + index);
         disruptor = new Disruptor<>(RequestEvent::new, size, thread, ProducerType.MULTI, waitStrategy);
         disruptor.handleEventsWith(new IoHandler(stats));
         // a bug in a handler must not stop the ring (every disk of that thread would hang): say it and go on

@@ -45,6 +45,10 @@ public final class RequestBatch {
             throw new IllegalStateException("request batch full (" + capacity + " requests): submit it first");
         }
         UbdDriver.checkRequest(disk, op, buffer, completion);
+        if (size > 0 && disk.driver != disks[0].driver) {
+            throw new IllegalArgumentException("a batch goes to one driver: " + disk.name() + " and " + disks[0].name()
+                    + " are attached to different ones");
+        }
         if (size > 0 && disk.shard != disks[0].shard) {
             throw new IllegalArgumentException("a batch goes to one I/O thread: " + disk.name() + " is on "
                     + disk.shard + ", " + disks[0].name() + " on " + disks[0].shard);
@@ -78,6 +82,10 @@ public final class RequestBatch {
         Arrays.fill(buffers, 0, size, null);
         Arrays.fill(completions, 0, size, null);
         size = 0;
+    }
+
+    Disk disk(int i) {
+        return disks[i];
     }
 
     /** The I/O thread every request of the batch goes to (they all share one). */

@@ -16,7 +16,7 @@ import org.ubdjava.core.device.DeviceFiles;
 import org.ubdjava.core.device.DeviceOpener;
 import org.ubdjava.core.device.HostFileTable;
 import org.ubdjava.core.device.KernelLog;
-import org.ubdjava.core.options.ParseOutcome;
+import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.cache.BackingCaches;
@@ -103,6 +103,14 @@ public final class UbdDriver implements AutoCloseable {
     private final List<Disk> disks = new ArrayList<>();
     private final AtomicInteger nextId = new AtomicInteger();
     private volatile boolean closed;
+    /**
+     * Submitters between their closed check and their publish. With {@link #closed} it makes
+     * submit and shutdown atomic: a submitter counts itself in, then looks at closed; close sets
+     * closed, then waits for the count to reach zero before it stops the I/O threads. Either the
+     * submitter sees closed and is refused, or close sees it and waits until its request is in the
+     * ring, which the shutdown then drains (both fields are volatile: the orders cannot cross).
+     */
+    private final AtomicInteger submitting = new AtomicInteger();
 
     public UbdDriver() {
         this(Config.defaults());
@@ -129,14 +137,7 @@ public final class UbdDriver implements AutoCloseable {
 
     /** Attaches a device given in the kernel's syntax, e.g. {@code ubd0=cow.img,root_fs}. */
     public Disk attach(String spec, KernelLog log) {
-        ParseOutcome o = new UbdOptionParser().parse(spec);
-        if (o instanceof ParseOutcome.Configured c) {
-            return attach(c.device(), log);
-        }
-        if (o instanceof ParseOutcome.Failed f) {
-            throw new UbdException(f.message());
-        }
-        throw new UbdException("\"" + spec + "\" configures no device (expected ubd<N>[flags]=FILE[,BACKING])");
+        return attach(UbdOptionParser.device(spec), log);
     }
 
     /** Opens the device's host files with the kernel's rules and attaches it. */
@@ -164,24 +165,14 @@ public final class UbdDriver implements AutoCloseable {
             stack = Devices.of(files, caches, directBackingReads);
             BlockDevice device = decorator.apply(stack);
             int id = nextId.getAndIncrement();
-            Disk disk = new Disk(id, id % ioThreads, config, files, device, watch);
+            Disk disk = new Disk(this, id, id % ioThreads, config, files, device, watch);
             synchronized (disks) {
                 disks.add(disk);
             }
             return disk;
         } catch (IOException | RuntimeException e) {
-            try {
-                if (stack != null) {
-                    stack.close(); // gives back its share of the backing cache
-                }
-            } catch (IOException ignored) {
-                // failing already
-            }
-            try {
-                files.close();
-            } catch (IOException ignored) {
-                // failing already
-            }
+            Cleanup.closeQuietly(stack); // gives back its share of the backing cache
+            Cleanup.closeQuietly(files);
             throw e instanceof UbdException u ? u : new UbdException(config.name() + ": " + e.getMessage(), e);
         }
     }
@@ -194,17 +185,23 @@ public final class UbdDriver implements AutoCloseable {
      * @param length for DISCARD and WRITE_ZEROES: bytes. Ignored otherwise.
      */
     public boolean trySubmit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
-        checkOpen();
         checkRequest(disk, op, buffer, completion);
+        checkOwn(disk);
         RingBuffer<RequestEvent> ring = rings[disk.shard].ring;
-        long seq;
+        submitting.incrementAndGet();
         try {
-            seq = ring.tryNext();
-        } catch (InsufficientCapacityException e) {
-            return false;
+            checkOpen();
+            long seq;
+            try {
+                seq = ring.tryNext();
+            } catch (InsufficientCapacityException e) {
+                return false;
+            }
+            fill(ring, seq, disk, op, 0, offset, buffer, length, null, completion, tag);
+            return true;
+        } finally {
+            submitting.decrementAndGet();
         }
-        fill(ring, seq, disk, op, 0, offset, buffer, length, null, completion, tag);
-        return true;
     }
 
     /**
@@ -215,30 +212,37 @@ public final class UbdDriver implements AutoCloseable {
      * @throws IllegalArgumentException if the batch holds more requests than the ring has slots
      */
     public boolean trySubmit(RequestBatch batch) {
-        checkOpen();
         int n = batch.size();
         if (n == 0) {
+            checkOpen();
             return true;
         }
+        checkOwn(batch.disk(0)); // the batch holds disks of one driver, one I/O thread
         RingBuffer<RequestEvent> ring = rings[batch.ioThread()].ring;
         if (n > ring.getBufferSize()) {
             throw new IllegalArgumentException("a batch of " + n + " requests cannot fit a ring of " + ring.getBufferSize());
         }
-        long hi;
+        submitting.incrementAndGet();
         try {
-            hi = ring.tryNext(n);
-        } catch (InsufficientCapacityException e) {
-            return false;
-        }
-        long lo = hi - n + 1;
-        try {
-            for (int i = 0; i < n; i++) {
-                batch.copyTo(i, ring.get(lo + i));
+            checkOpen();
+            long hi;
+            try {
+                hi = ring.tryNext(n);
+            } catch (InsufficientCapacityException e) {
+                return false;
             }
+            long lo = hi - n + 1;
+            try {
+                for (int i = 0; i < n; i++) {
+                    batch.copyTo(i, ring.get(lo + i));
+                }
+            } finally {
+                ring.publish(lo, hi); // a claimed slot is always published (the batch checked its requests when they were added)
+            }
+            return true;
         } finally {
-            ring.publish(lo, hi); // a claimed slot is always published (the batch checked its requests when they were added)
+            submitting.decrementAndGet();
         }
-        return true;
     }
 
     /** I/O threads: a disk's requests all run on {@link Disk#ioThread()}, one of {@code [0, ioThreads())}. */
@@ -251,29 +255,69 @@ public final class UbdDriver implements AutoCloseable {
         return rings[0].ring.getBufferSize();
     }
 
+    /**
+     * Everything that could throw between claim and publish is checked before the claim: a claimed
+     * slot left unpublished stops its I/O thread at it, for every disk of that thread, for good.
+     */
     static void checkRequest(Disk disk, IoOp op, ByteBuffer buffer, Completion completion) {
-        if (disk == null || op == null || completion == null) {
-            throw new NullPointerException(disk == null ? "disk" : op == null ? "op" : "completion");
+        if (disk == null) {
+            throw new NullPointerException("submit: disk is null");
         }
-        if ((op == IoOp.READ || op == IoOp.WRITE) && buffer == null) {
-            throw new NullPointerException("buffer (a " + op + " needs one)");
+        if (op == null) {
+            throw new NullPointerException("submit: operation on " + disk.name() + " is null");
+        }
+        if (completion == null) {
+            throw new NullPointerException("submit: " + op + " on " + disk.name() + " without a completion");
+        }
+        if (buffer == null && (op == IoOp.READ || op == IoOp.WRITE)) {
+            throw new NullPointerException("submit: " + op + " on " + disk.name() + " without a buffer");
         }
         if (op == IoOp.EXTENTS) {
-            throw new IllegalArgumentException("an EXTENTS request needs a sink: submitExtents");
+            throw new IllegalArgumentException("submit: an EXTENTS request on " + disk.name() + " needs a sink: submitExtents");
         }
     }
 
-    /** Queues a request, waiting for room in the ring. */
+    private void checkOwn(Disk disk) {
+        if (disk.driver != this) {
+            throw new IllegalArgumentException("submit: " + disk.name() + " is not attached to this driver");
+        }
+    }
+
+    /** A blocking submit on an I/O thread could wait for room that only that thread can free. */
+    private static void checkMayBlock() {
+        if (Thread.currentThread() instanceof IoRing.IoThread io) {
+            throw new IllegalStateException("submit: blocking submit on I/O thread " + io.getName()
+                    + " (from a completion?): it could wait for room only this thread can free; use trySubmit, or submit from another thread");
+        }
+    }
+
+    /**
+     * Queues a request, waiting for room in the ring. Never on an I/O thread (in a
+     * {@link Completion}): with the ring full it would wait for room that only that thread can
+     * free, so it throws {@link IllegalStateException} there; use {@link #trySubmit}.
+     */
     public void submit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
         submit(disk, op, 0, offset, buffer, length, completion, tag);
     }
 
     /** As {@link #submit(Disk, IoOp, long, ByteBuffer, long, Completion, long)}, with {@link IoOp#FUA} and {@link IoOp#FAST_ZERO} flags. */
     public void submit(Disk disk, IoOp op, int flags, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
-        checkOpen();
         checkRequest(disk, op, buffer, completion);
+        checkOwn(disk);
+        checkMayBlock();
+        blockingFill(disk, op, flags, offset, buffer, length, null, completion, tag);
+    }
+
+    private void blockingFill(Disk disk, IoOp op, int flags, long offset, ByteBuffer buffer, long length, ExtentSink sink,
+                              Completion completion, long tag) {
         RingBuffer<RequestEvent> ring = rings[disk.shard].ring;
-        fill(ring, ring.next(), disk, op, flags, offset, buffer, length, null, completion, tag);
+        submitting.incrementAndGet();
+        try {
+            checkOpen();
+            fill(ring, ring.next(), disk, op, flags, offset, buffer, length, sink, completion, tag);
+        } finally {
+            submitting.decrementAndGet();
+        }
     }
 
     /**
@@ -281,15 +325,16 @@ public final class UbdDriver implements AutoCloseable {
      * length) on the I/O thread, in order with the disk's other requests, before the completion.
      */
     public void submitExtents(Disk disk, long offset, long length, ExtentSink sink, Completion completion, long tag) {
-        checkOpen();
         if (disk == null || sink == null || completion == null) {
-            throw new NullPointerException(disk == null ? "disk" : sink == null ? "sink" : "completion");
+            throw new NullPointerException(disk == null ? "submit: disk is null" : sink == null ? "submitExtents: sink is null"
+                    : "submitExtents: on " + disk.name() + " without a completion");
         }
-        RingBuffer<RequestEvent> ring = rings[disk.shard].ring;
-        fill(ring, ring.next(), disk, IoOp.EXTENTS, 0, offset, null, length, sink, completion, tag);
+        checkOwn(disk);
+        checkMayBlock();
+        blockingFill(disk, IoOp.EXTENTS, 0, offset, null, length, sink, completion, tag);
     }
 
-    /** Convenience for callers that prefer futures (allocates per request). */
+    /** Convenience for callers that prefer futures (allocates per request); blocks like {@link #submit(Disk, IoOp, long, ByteBuffer, long, Completion, long)}. */
     public CompletableFuture<IoStatus> submit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length) {
         CompletableFuture<IoStatus> f = new CompletableFuture<>();
         submit(disk, op, offset, buffer, length, (tag, status) -> f.complete(status), 0);
@@ -299,16 +344,19 @@ public final class UbdDriver implements AutoCloseable {
     private static void fill(RingBuffer<RequestEvent> ring, long seq, Disk disk, IoOp op, int flags, long offset, ByteBuffer buffer,
                              long length, ExtentSink sink, Completion completion, long tag) {
         RequestEvent e = ring.get(seq);
-        e.disk = disk;
-        e.op = op;
-        e.flags = flags;
-        e.offset = offset;
-        e.buffer = buffer;
-        e.extents = sink;
-        e.length = length;
-        e.completion = completion;
-        e.tag = tag;
-        ring.publish(seq);
+        try {
+            e.disk = disk;
+            e.op = op;
+            e.flags = flags;
+            e.offset = offset;
+            e.buffer = buffer;
+            e.extents = sink;
+            e.length = length;
+            e.completion = completion;
+            e.tag = tag;
+        } finally {
+            ring.publish(seq); // whatever happened: a claimed slot is always published
+        }
     }
 
     private void checkOpen() {
@@ -345,13 +393,21 @@ public final class UbdDriver implements AutoCloseable {
         disk.close();
     }
 
-    /** Stops taking requests, completes every request in the ring, then closes every disk. */
+    /**
+     * Stops taking requests, completes every request in the ring, then closes every disk. A
+     * submit racing with it is either refused ({@link IllegalStateException}) or completes.
+     */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         if (closed) {
             return;
         }
         closed = true;
+        // a submitter already past its closed check publishes soon: the I/O threads still run, so a
+        // blocking one gets its room
+        while (submitting.get() != 0) {
+            Thread.onSpinWait();
+        }
         for (IoRing r : rings) {
             r.shutdown(60, TimeUnit.SECONDS);
         }

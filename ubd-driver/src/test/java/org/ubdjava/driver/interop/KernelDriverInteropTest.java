@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.core.testing.RequiresUmlKernel;
-import org.ubdjava.core.oracle.UmlKernel;
+import org.ubdjava.core.process.UmlKernel;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;

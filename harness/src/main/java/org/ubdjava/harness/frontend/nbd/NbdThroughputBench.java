@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
-import org.ubdjava.core.cli.Json;
+import org.ubdjava.harness.cli.Json;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
 

@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.ubdjava.core.cli.ExitCodes;
+import org.ubdjava.harness.cli.ExitCodes;
 import org.ubdjava.core.options.UbdDeviceConfig;
-import org.ubdjava.driver.cli.SpecDevice;
+import org.ubdjava.harness.cli.SpecDevice;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
 

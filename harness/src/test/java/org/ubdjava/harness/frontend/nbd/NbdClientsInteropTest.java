@@ -14,9 +14,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.ubdjava.core.cli.Json;
 import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowInspector;
+import org.ubdjava.harness.cli.Json;
 import org.ubdjava.core.format.CowMerger;
 import org.ubdjava.core.testing.Exec;
 

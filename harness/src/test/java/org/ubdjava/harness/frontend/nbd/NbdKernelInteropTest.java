@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.testing.Exec;
 import org.ubdjava.core.testing.RequiresUmlKernel;
-import org.ubdjava.core.oracle.UmlKernel;
+import org.ubdjava.core.process.UmlKernel;
 
 /** What NBD clients write into an export, the real UML kernel reads from the COW file afterwards. */
 @RequiresUmlKernel

@@ -1,6 +1,6 @@
-package org.ubdjava.core.cli;
+package org.ubdjava.harness.cli;
 
-/** Exit codes of every ubd command (spec/cli.md): they mean the same thing everywhere. */
+/** Exit codes of every ubd command: they mean the same thing everywhere. */
 public final class ExitCodes {
     /** The operation succeeded and found nothing wrong. */
     public static final int OK = 0;

@@ -1,4 +1,4 @@
-package org.ubdjava.driver.cli;
+package org.ubdjava.harness.cli;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -10,11 +10,6 @@ import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.UbdException;
-import org.ubdjava.core.cli.BackingDirsOption;
-import org.ubdjava.core.cli.ExitCodes;
-import org.ubdjava.core.device.DeviceOpener;
-import org.ubdjava.core.device.HostFileTable;
-import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
@@ -58,7 +53,7 @@ public final class CatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         var config = SpecDevice.parse(spec, device);
         try (UbdDriver driver = new UbdDriver()) {
-            Disk disk = driver.attach(config, new DeviceOpener(HostFileTable.PROCESS, SpecDevice.stderr(spec), backingDirs.policy()));
+            Disk disk = SpecDevice.attach(driver, spec, config, backingDirs);
             long end = length == null ? disk.size() : offset + length;
             if (offset < 0 || offset % 512 != 0 || end % 512 != 0 || end > disk.size() || end < offset) {
                 throw new UbdException(disk.name() + ": range [" + offset + ", " + end + ") is not whole sectors within the device ("
@@ -68,10 +63,7 @@ public final class CatCommand implements Callable<Integer> {
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
             for (long pos = offset; pos < end; pos += buf.capacity()) {
                 buf.clear().limit((int) Math.min(CHUNK, end - pos));
-                IoStatus s = driver.submit(disk, IoOp.READ, pos, buf, 0).join();
-                if (s != IoStatus.OK) {
-                    throw new UbdException(disk.name() + ": read at " + pos + " failed: " + s);
-                }
+                SpecDevice.io(driver, disk, IoOp.READ, pos, buf, "read at " + pos);
                 while (buf.hasRemaining()) {
                     sink.write(buf);
                 }

@@ -1,4 +1,4 @@
-package org.ubdjava.driver.cli;
+package org.ubdjava.harness.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ubdjava.core.cli.CommandLines;
 import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.testing.CowFixtures;
 
@@ -67,6 +66,21 @@ class CatWriteBackingDirsTest {
         Run ok = run(allowed, "--allow-backing-dir", back.getParent().toString(), "ubd0r=" + cow);
         assertEquals(0, ok.exit(), ok.err());
         assertEquals(8 * 512, ((ByteArrayOutputStream) allowed.out).size());
+    }
+
+    @Test
+    void catOfAFileWithABrokenCowHeaderShowsItRawAndSaysWhy() throws IOException {
+        byte[] bytes = new byte[1024];
+        java.nio.ByteBuffer.wrap(bytes).putInt(0x4F4F4F4D).putInt(9); // COW magic, no such version
+        bytes[1000] = 7;
+        Path bad = Files.write(dir.resolve("bad.cow"), bytes);
+        CatCommand cat = new CatCommand();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        cat.out = out;
+        Run r = run(cat, "ubd0r=" + bad);
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(bad + ": read_cow_header - invalid COW version 9: used as a raw image" + System.lineSeparator(), r.err());
+        assertEquals(java.util.Arrays.toString(bytes), java.util.Arrays.toString(out.toByteArray()));
     }
 
     @Test

@@ -1,13 +1,13 @@
-package org.ubdjava.core.cli;
+package org.ubdjava.harness.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.CowFile;
+import org.ubdjava.core.format.CowInfo;
 import org.ubdjava.core.format.CowInspector;
 
 import picocli.CommandLine.Command;
@@ -38,7 +38,7 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, Object> info;
+        CowInfo info;
         try (CowFile f = CowFile.open(cow)) {
             info = CowInspector.info(f, backingDirs.policy());
         } catch (IOException e) {
@@ -48,12 +48,12 @@ public final class InfoCommand implements Callable<Integer> {
         if (json) {
             out.println(Json.write(info));
         } else {
-            info.forEach((k, v) -> out.printf("%-18s %s%n", k + ":", v == null ? "-" : v));
+            Json.fields(info).forEach((k, v) -> out.printf("%-18s %s%n", k + ":", v == null ? "-" : v));
         }
         out.flush();
-        if (Boolean.FALSE.equals(info.get("backing_allowed"))) {
+        if (Boolean.FALSE.equals(info.backingAllowed())) {
             // shown, so the user sees where it points; refused all the same
-            spec.commandLine().getErr().println(info.get("backing_problem"));
+            spec.commandLine().getErr().println(info.backingProblem());
             spec.commandLine().getErr().flush();
             return ExitCodes.FAILED;
         }

@@ -1,4 +1,4 @@
-package org.ubdjava.core.oracle;
+package org.ubdjava.core.process;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import org.ubdjava.core.io.Cleanup;
 
 /**
  * The real User-Mode Linux kernel (Debian's user-mode-linux, linux.uml 6.1) as an oracle: boots it
@@ -87,32 +89,20 @@ public final class UmlKernel {
             Files.createDirectories(dir);
             Path c = Files.write(dir.resolve("uml_xstate_shim.c"), code);
             Path tmp = dir.resolve("uml_xstate_shim.so." + ProcessHandle.current().pid());
-            Process gcc = new ProcessBuilder("gcc", "-O2", "-shared", "-fPIC", "-o", tmp.toString(), c.toString(), "-ldl")
-                    .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
-                gcc.destroyForcibly();
+            Processes.Result gcc = Processes.run(dir, List.of("gcc", "-O2", "-shared", "-fPIC", "-o", tmp.toString(), c.toString(), "-ldl"), 120);
+            if (gcc.exit() != 0) {
                 return null;
             }
             Files.move(tmp, so, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             return so;
         } catch (IOException e) {
             return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
         }
     }
 
     /** An executable on PATH. */
     public static Optional<Path> onPath(String program) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-        for (String dir : path.split(":")) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, program);
-            if (Files.isExecutable(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
+        return Processes.onPath(program);
     }
 
     /**
@@ -154,8 +144,7 @@ public final class UmlKernel {
             }
             Process p = pb.start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly().waitFor();
+                Processes.kill(p);
                 return new Result(-1, read(dir.resolve("out")), kernelMessages(dir));
             }
             // UML's helper processes may outlive the main one for a moment
@@ -173,15 +162,7 @@ public final class UmlKernel {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } finally {
-            deleteQuietly(dir);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
-            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temp dir is harmless
+            Cleanup.deleteTreeQuietly(dir);
         }
     }
 

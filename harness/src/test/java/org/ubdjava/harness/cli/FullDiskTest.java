@@ -1,4 +1,4 @@
-package org.ubdjava.driver;
+package org.ubdjava.harness.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,9 +23,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.bitmap.CowBitmap;
-import org.ubdjava.core.cli.CommandLines;
-import org.ubdjava.core.cli.MkcowCommand;
-import org.ubdjava.core.cli.MooCommand;
 import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.format.CowFile;

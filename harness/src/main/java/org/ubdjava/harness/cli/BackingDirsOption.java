@@ -1,4 +1,4 @@
-package org.ubdjava.core.cli;
+package org.ubdjava.harness.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package org.ubdjava.core.cli;
+package org.ubdjava.harness.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,11 +64,11 @@ class FormatCommandsTest {
         CliRun r = CliRun.of(new InfoCommand(), "--json", cow.toString());
         assertEquals(0, r.exit(), r.err());
         Map<String, Object> m = Json.mapper().readValue(r.out(), new TypeReference<Map<String, Object>>() { });
-        for (String key : List.of("version", "broken_v3", "byte_order", "backing_file", "mtime", "size", "sector_size",
-                "alignment", "cow_format", "bitmap_offset", "bitmap_length", "data_offset", "sectors",
-                "allocated_sectors", "file_length", "disk_usage", "backing_ok", "backing_problem")) {
-            assertTrue(m.containsKey(key), key);
-        }
+        // every key, in this order: the JSON contract, now derived from the CowInfo record
+        assertEquals(List.of("file", "version", "broken_v3", "byte_order", "magic_byte_order", "backing_file", "mtime", "size",
+                "sector_size", "alignment", "cow_format", "bitmap_offset", "bitmap_length", "data_offset", "sectors",
+                "allocated_sectors", "file_length", "disk_usage", "backing_ok", "backing_problem", "backing_real_path",
+                "backing_allowed"), List.copyOf(m.keySet()));
         assertEquals(3, m.get("version"));
         assertEquals(false, m.get("broken_v3"));
         assertEquals(back.toRealPath().toString(), m.get("backing_file"));

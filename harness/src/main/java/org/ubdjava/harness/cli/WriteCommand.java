@@ -1,4 +1,4 @@
-package org.ubdjava.driver.cli;
+package org.ubdjava.harness.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,11 +10,6 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.UbdException;
-import org.ubdjava.core.cli.BackingDirsOption;
-import org.ubdjava.core.cli.ExitCodes;
-import org.ubdjava.core.device.DeviceOpener;
-import org.ubdjava.core.device.HostFileTable;
-import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
@@ -64,7 +59,7 @@ public final class WriteCommand implements Callable<Integer> {
         }
         try (UbdDriver driver = new UbdDriver();
              ReadableByteChannel src = input != null ? Files.newByteChannel(input) : Channels.newChannel(in != null ? in : System.in)) {
-            Disk disk = driver.attach(config, new DeviceOpener(HostFileTable.PROCESS, SpecDevice.stderr(spec), backingDirs.policy()));
+            Disk disk = SpecDevice.attach(driver, spec, config, backingDirs);
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
             long pos = offset;
             while (true) {
@@ -84,19 +79,13 @@ public final class WriteCommand implements Callable<Integer> {
                     throw new UbdException(disk.name() + ": the data runs past the end of the device (" + disk.size()
                             + " bytes); " + (pos - offset) + " bytes were written");
                 }
-                IoStatus s = driver.submit(disk, IoOp.WRITE, pos, buf, 0).join();
-                if (s != IoStatus.OK) {
-                    throw new UbdException(disk.name() + ": write at " + pos + " failed: " + s);
-                }
+                SpecDevice.io(driver, disk, IoOp.WRITE, pos, buf, "write at " + pos);
                 pos += buf.remaining();
                 if (buf.limit() < buf.capacity()) {
                     break;
                 }
             }
-            IoStatus s = driver.submit(disk, IoOp.FLUSH, 0, null, 0).join();
-            if (s != IoStatus.OK) {
-                throw new UbdException(disk.name() + ": flush failed: " + s);
-            }
+            SpecDevice.io(driver, disk, IoOp.FLUSH, 0, null, "flush");
         }
         return ExitCodes.OK;
     }

@@ -1,4 +1,4 @@
-package org.ubdjava.core.cli;
+package org.ubdjava.harness.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package org.ubdjava.core.cli;
+package org.ubdjava.harness.cli;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;

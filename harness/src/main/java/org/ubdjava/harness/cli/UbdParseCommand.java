@@ -1,4 +1,4 @@
-package org.ubdjava.core.cli;
+package org.ubdjava.harness.cli;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ubd parse [--json] SPEC...} (spec/cli.md): runs the kernel's option parser over the
+ * {@code ubd parse [--json] SPEC...}: runs the kernel's option parser over the
  * arguments, in order, and prints the device table the driver would create at boot (with the
  * default ubd0 = root_fs). Touches no file.
  *
