@@ -206,12 +206,12 @@ final class VhostUserDevice implements Runnable {
         }
         session.close();
         session = null;
-        if (why != null) {
-            log.accept(name() + ": " + why + "; disk flushed and released");
-        }
         release();
         if (recorder != null) {
             recorder.flush();
+        }
+        if (why != null) {
+            log.accept(name() + ": " + why + "; disk flushed and released");
         }
     }
 

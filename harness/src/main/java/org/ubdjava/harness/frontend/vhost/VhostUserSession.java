@@ -219,9 +219,9 @@ final class VhostUserSession implements AutoCloseable {
                 requireSize(ADDR_BYTES);
                 queueIndex(msg.payloadInt(ADDR_INDEX));
                 requireStopped(request);
-                descAddr = msg.payloadLong(ADDR_DESC);
-                usedAddr = msg.payloadLong(ADDR_USED);
-                availAddr = msg.payloadLong(ADDR_AVAIL);
+                descAddr = aligned("descriptor table", msg.payloadLong(ADDR_DESC), SplitRing.DESC_ALIGN);
+                usedAddr = aligned("used ring", msg.payloadLong(ADDR_USED), SplitRing.USED_ALIGN);
+                availAddr = aligned("available ring", msg.payloadLong(ADDR_AVAIL), SplitRing.AVAIL_ALIGN);
                 startQueue();
             }
             case GET_VRING_BASE -> {
@@ -388,17 +388,22 @@ final class VhostUserSession implements AutoCloseable {
         if (queue != null || num == 0 || descAddr == -1 || kickFd < 0 || memory.regionCount() == 0 || (needsEnable && !enabled)) {
             return;
         }
-        ByteBuffer desc = part("descriptor table", descAddr, SplitRing.descBytes(num), SplitRing.DESC_ALIGN);
-        ByteBuffer avail = part("available ring", availAddr, SplitRing.availBytes(num), SplitRing.AVAIL_ALIGN);
-        ByteBuffer used = part("used ring", usedAddr, SplitRing.usedBytes(num), SplitRing.USED_ALIGN);
+        ByteBuffer desc = part("descriptor table", descAddr, SplitRing.descBytes(num));
+        ByteBuffer avail = part("available ring", availAddr, SplitRing.availBytes(num));
+        ByteBuffer used = part("used ring", usedAddr, SplitRing.usedBytes(num));
         queue = new BlkQueue(device, driver, disk, memory, new SplitRing(num, desc, avail, used), base, callFd, recorder);
         queue.process(); // kicks may have come before the ring was enabled
     }
 
-    private ByteBuffer part(String what, long addr, long bytes, int align) throws VhostProtocolException {
+    /** Atomic access to the ring's indexes needs the alignment the virtio spec requires anyway. */
+    private static long aligned(String what, long addr, int align) throws VhostProtocolException {
         if ((addr & (align - 1)) != 0) {
             throw new VhostProtocolException("the " + what + " at 0x" + Long.toHexString(addr) + " is not aligned to " + align + " bytes");
         }
+        return addr;
+    }
+
+    private ByteBuffer part(String what, long addr, long bytes) throws VhostProtocolException {
         ByteBuffer b = memory.userSlice(addr, bytes);
         if (b == null) {
             throw new VhostProtocolException("the " + what + " (" + bytes + " bytes at 0x" + Long.toHexString(addr)
