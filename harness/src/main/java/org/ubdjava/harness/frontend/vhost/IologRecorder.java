@@ -10,7 +10,7 @@ import org.ubdjava.driver.queue.IoOp;
 
 /**
  * One device's requests as a fio iolog v3 ({@code fio version 3 iolog}, then
- * {@code TIMESTAMP FILE ACTION [OFFSET LENGTH]}, timestamps in microseconds since the log began,
+ * {@code TIMESTAMP FILE ACTION [OFFSET LENGTH]}, timestamps in microseconds since the first request,
  * as fio itself writes them), so that {@code ubd replay} and {@code fio --read_iolog} replay what
  * a guest did. fio has no write-zeroes action: such a request is logged as a write of its range.
  *
@@ -22,7 +22,8 @@ final class IologRecorder implements AutoCloseable {
     private final Path path;
     private final String file;
     private final BufferedWriter out;
-    private final long start = System.nanoTime();
+    /** The clock starts at the first request, so a log does not begin with the guest's boot. */
+    private long start = -1;
     private final StringBuilder line = new StringBuilder(96);
     private char[] chars = new char[96];
     private boolean failed;
@@ -79,7 +80,11 @@ final class IologRecorder implements AutoCloseable {
 
     private void begin(String action) {
         line.setLength(0);
-        line.append((System.nanoTime() - start) / 1000).append(' ').append(file).append(' ').append(action);
+        long now = System.nanoTime();
+        if (start < 0 && !action.equals("add") && !action.equals("open")) {
+            start = now;
+        }
+        line.append(start < 0 ? 0 : (now - start) / 1000).append(' ').append(file).append(' ').append(action);
     }
 
     private void emit() throws IOException {
