@@ -38,10 +38,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "ADDR", defaultValue = ListenAddress.DEFAULT,
             description = {"unix:PATH or tcp:HOST:PORT (tcp:PORT means 127.0.0.1; port 0 picks one): NBD.",
-                    "vhost-user:PATH: a vhost-user-blk back-end instead; a User-Mode Linux guest attaches with",
-                    "virtio_uml.device=PATH:2 and sees /dev/vda (insmod virtio_blk.ko in the guest). With several",
-                    "SPECs each has its socket PATH.ubda, PATH.ubdb, ... (printed at start); a guest that leaves",
-                    "releases its disk (flushed, locks dropped).",
+                    "vhost-user:PATH: a vhost-user-blk back-end instead. A User-Mode Linux guest attaches with "
+                            + "virtio_uml.device=PATH:2 and sees /dev/vda (insmod virtio_blk.ko in the guest). With several "
+                            + "SPECs each has its socket PATH.ubda, PATH.ubdb, ... (printed at start). A guest that leaves "
+                            + "releases its disk (flushed, locks dropped).",
                     "Default: ${DEFAULT-VALUE} in the current directory."})
     String listen;
 
