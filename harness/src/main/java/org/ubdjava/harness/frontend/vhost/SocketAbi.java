@@ -5,7 +5,8 @@ import java.nio.file.Path;
 
 /**
  * The socket structures of the 64-bit Linux ABIs (x86-64, aarch64): struct msghdr, struct iovec,
- * struct cmsghdr (with CMSG_SPACE for descriptors), struct sockaddr_un.
+ * struct cmsghdr (with CMSG_SPACE for descriptors), struct sockaddr_un, struct timeval, and
+ * struct pollfd for waiting on them.
  */
 final class SocketAbi {
     static final int MSGHDR_BYTES = 56;
@@ -34,6 +35,11 @@ final class SocketAbi {
     static final int SUN_PATH_MAX = 107;
 
     static final int TIMEVAL_BYTES = 16;
+
+    static final int POLLFD_BYTES = 8;
+    static final int POLLFD_FD = 0;
+    static final int POLLFD_EVENTS = 4;
+    static final int POLLFD_REVENTS = 6;
 
     private SocketAbi() {
     }

@@ -32,10 +32,6 @@ final class VhostUserDevice implements Runnable {
     private static final int POLL_CONNECTION = 2;
     private static final int POLL_KICK = 3;
     private static final int POLL_ENTRIES = 4;
-    private static final int POLLFD_BYTES = 8;
-    private static final int POLLFD_FD = 0;
-    private static final int POLLFD_EVENTS = 4;
-    private static final int POLLFD_REVENTS = 6;
 
     private final UbdDriver driver;
     private final UbdDeviceConfig config;
@@ -43,7 +39,7 @@ final class VhostUserDevice implements Runnable {
     private final Path socketPath;
     private final IologRecorder recorder;
     private final Consumer<String> log;
-    private final Memory pollFds = new Memory((long) POLLFD_BYTES * POLL_ENTRIES);
+    private final Memory pollFds = new Memory((long) SocketAbi.POLLFD_BYTES * POLL_ENTRIES);
     private final Memory stopValue = new Memory(8);
     private final int stopFd;
     private final int listenFd;
@@ -164,14 +160,14 @@ final class VhostUserDevice implements Runnable {
     }
 
     private void setPoll(int entry, int fd) {
-        long at = (long) entry * POLLFD_BYTES;
-        pollFds.setInt(at + POLLFD_FD, fd);
-        pollFds.setShort(at + POLLFD_EVENTS, Posix.POLLIN);
-        pollFds.setShort(at + POLLFD_REVENTS, (short) 0);
+        long at = (long) entry * SocketAbi.POLLFD_BYTES;
+        pollFds.setInt(at + SocketAbi.POLLFD_FD, fd);
+        pollFds.setShort(at + SocketAbi.POLLFD_EVENTS, Posix.POLLIN);
+        pollFds.setShort(at + SocketAbi.POLLFD_REVENTS, (short) 0);
     }
 
     private boolean ready(int entry) {
-        return pollFds.getShort((long) entry * POLLFD_BYTES + POLLFD_REVENTS) != 0;
+        return pollFds.getShort((long) entry * SocketAbi.POLLFD_BYTES + SocketAbi.POLLFD_REVENTS) != 0;
     }
 
     private void accept() {
