@@ -2,13 +2,19 @@ package org.ubdjava.harness.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.cli.ExitCodes;
+import org.ubdjava.core.cli.Json;
 import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.harness.bench.BenchReport;
 import org.ubdjava.harness.bench.BenchRun;
+import org.ubdjava.harness.bench.ReplayBench;
+import org.ubdjava.harness.bench.ReplayBenchReport;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,9 +44,19 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Where the benchmark's files live (reused between runs; default: ${DEFAULT-VALUE}).")
     Path dir;
 
-    @Option(names = "--trace", paramLabel = "FILE", defaultValue = "/work/shared/traces/cloudPhysicsIO.vscsi",
-            description = "The CloudPhysics vscsi trace (default: ${DEFAULT-VALUE}); skipped with a line if absent.")
-    Path trace;
+    @Option(names = "--trace", paramLabel = "FILE",
+            description = "With --replay: a trace to replay (repeatable; default: the traces that ship with ubd). "
+                    + "Otherwise the trace of the cache study (default: /work/shared/traces/cloudPhysicsIO.vscsi; skipped with a line if absent).")
+    List<Path> traces = new ArrayList<>();
+
+    @Option(names = "--replay", description = {"The main job side by side instead: `ubd replay` (every read verified) against fio's own",
+            "replay of the same trace (--read_iolog, --replay_no_stall=1, a copy of the backing per job) for each VM count,",
+            "and at one VM the real UML driver replaying it with fio in the guest; IOPS, MB/s, p50/p99, ratio to fio."})
+    boolean replay;
+
+    @Option(names = "--vms", paramLabel = "LIST", split = ",", defaultValue = "1,16,64",
+            description = "With --replay: the VM counts (default: ${DEFAULT-VALUE}).")
+    List<Integer> vms;
 
     @Option(names = "--cache-policy", paramLabel = "POLICY", defaultValue = "clock",
             description = "Policy of the shared cache in the driver+cache rows: lru, clock, w-tinylfu (default: ${DEFAULT-VALUE}, "
@@ -51,6 +67,13 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
+        if (replay) {
+            return replay(stdout, err);
+        }
+        if (traces.size() > 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "the cache study takes one --trace (several go with --replay)");
+        }
+        Path trace = traces.isEmpty() ? Path.of("/work/shared/traces/cloudPhysicsIO.vscsi") : traces.get(0);
         BenchReport report = new BenchRun(quick, dir, trace, CachePolicy.parse(policy), err).run();
         if (json) {
             stdout.println(report.json());
@@ -61,6 +84,28 @@ public final class BenchCommand implements Callable<Integer> {
         if (out != null) {
             report.writeDir(out);
             err.println("wrote " + out.resolve("report.json") + " and charts");
+            err.flush();
+        }
+        return ExitCodes.OK;
+    }
+
+    private int replay(PrintWriter stdout, PrintWriter err) throws java.io.IOException {
+        for (int n : vms) {
+            if (n < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--vms: every VM count must be at least 1, not " + n);
+            }
+        }
+        ReplayBenchReport report = new ReplayBench(dir.resolve("replay"), err).run(traces, vms);
+        String text = Json.write(report);
+        if (json) {
+            stdout.println(text);
+            stdout.flush();
+        } else {
+            report.printTable(stdout);
+        }
+        if (out != null) {
+            report.writeDir(out, text);
+            err.println("wrote " + out.resolve("replay-report.json") + " and charts");
             err.flush();
         }
         return ExitCodes.OK;

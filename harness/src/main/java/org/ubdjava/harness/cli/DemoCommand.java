@@ -2,17 +2,24 @@ package org.ubdjava.harness.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.oracle.UmlKernel;
+import org.ubdjava.harness.bench.ReplayBench;
+import org.ubdjava.harness.bench.ReplayBenchReport;
 import org.ubdjava.harness.replay.DemoImage;
 import org.ubdjava.harness.replay.Replay;
 import org.ubdjava.harness.replay.ReplayOptions;
+import org.ubdjava.harness.replay.ReplayResult;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;
 import org.ubdjava.harness.trace.TraceFormat;
 import org.ubdjava.harness.trace.TraceReaders;
@@ -51,7 +58,11 @@ public final class DemoCommand implements Callable<Integer> {
             // VMs start at different points of the trace, as VMs of one host do
             ReplayOptions o = new ReplayOptions(List.of(DemoCommand::demoTrace), "ubd0=" + dir.resolve("vm.cow") + "," + backing,
                     VMS, 16, 0, 1, Shift.EVEN, Shift.NONE, 0, false, 2, Long.MAX_VALUE, null, keep ? dir.resolve("report") : null, 0);
-            int exit = ReplayCommand.report(spec, Replay.run(o), json, o.out());
+            ReplayResult result = Replay.run(o);
+            int exit = ReplayCommand.report(spec, result, json, o.out());
+            if (!json) {
+                compareWithFio(result, backing, dir);
+            }
             if (keep) {
                 spec.commandLine().getErr().println("kept " + dir);
             }
@@ -61,6 +72,29 @@ public final class DemoCommand implements Callable<Integer> {
                 deleteTree(dir);
             }
         }
+    }
+
+    /** One line: fio's own replay of the same trace, 16 jobs, nothing verified (when fio is installed). */
+    private void compareWithFio(ReplayResult ours, Path backing, Path dir) throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        Optional<Path> fio = UmlKernel.onPath("fio");
+        if (fio.isEmpty()) {
+            out.println("  (fio not installed: no comparison with fio's own replay; apt-get install -y fio)");
+            out.flush();
+            return;
+        }
+        Path trace = dir.resolve("demo.iolog");
+        try (InputStream in = DemoCommand.class.getResourceAsStream(TRACE)) {
+            Files.copy(in, trace);
+        }
+        try {
+            ReplayBenchReport.Row f = ReplayBench.fioReplay(fio.get(), trace, backing, VMS, dir.resolve("fio"));
+            out.printf(Locale.ROOT, "  fio's own replay of the same trace (%d jobs, a copy of the backing each, nothing verified): "
+                    + "%.0f IOPS; ours %.0f IOPS with every read verified: %.2fx fio%n", VMS, f.iops(), ours.ioIops(), ours.ioIops() / f.iops());
+        } catch (UbdException e) {
+            out.println("  (fio's replay failed: " + e.getMessage() + ")");
+        }
+        out.flush();
     }
 
     private static org.ubdjava.harness.trace.TraceReader demoTrace() {

@@ -140,7 +140,7 @@ public final class ReplayCommand implements Callable<Integer> {
     static int report(CommandSpec spec, ReplayResult r, boolean json, Path out) throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        stdout.print(json ? Json.write(r.json()) + "\n" : r.summary());
+        stdout.print(json ? Json.write(r) + "\n" : r.summary());
         stdout.flush();
         for (String line : r.problemLines()) {
             err.println(line);

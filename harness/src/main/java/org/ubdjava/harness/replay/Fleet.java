@@ -44,6 +44,11 @@ final class Fleet {
     private final AtomicLong retiredCowBytes = new AtomicLong();
     private final AtomicInteger mergesOk = new AtomicInteger();
     private final AtomicLong retireNanos = new AtomicLong();
+    /** Index: I/O thread. The checking state and the tallies of the completions that run there. */
+    private final ReadVerifier[] verifiers;
+    private final IoTally[] tallies;
+    private final MismatchLog log;
+    private final BufferBudget budget;
 
     /** Index: VM. Set when the VM starts. */
     final VmReplayer[] replayers;
@@ -53,7 +58,12 @@ final class Fleet {
     final boolean[] bitmapExact;
 
     Fleet(List<VmSchedule> schedules, List<Path> cows, ReplayOptions options, UbdDeviceConfig base, UbdDriver driver,
-          DeviceOpener opener, UnaryOperator<BlockDevice> layer, int[] mergeChecked, int[] oracleRead) {
+          DeviceOpener opener, UnaryOperator<BlockDevice> layer, int[] mergeChecked, int[] oracleRead,
+          ReadVerifier[] verifiers, IoTally[] tallies, MismatchLog log, BufferBudget budget) {
+        this.verifiers = verifiers;
+        this.tallies = tallies;
+        this.log = log;
+        this.budget = budget;
         this.schedules = schedules;
         this.cows = cows;
         this.options = options;
@@ -86,7 +96,8 @@ final class Fleet {
                 base.serial(), base.flags());
         Disk disk = driver.attach(c, opener, layer);
         runningCows.put(vm, disk.files().image().channel());
-        VmReplayer r = new VmReplayer(schedules.get(vm), disk, driver, options.maxInflight(), options.seed(), options.pace());
+        int io = disk.ioThread();
+        VmReplayer r = new VmReplayer(schedules.get(vm), disk, driver, options, verifiers[io], tallies[io], log, budget);
         replayers[vm] = r;
         return r;
     }
@@ -108,6 +119,7 @@ final class Fleet {
             driver.detachIdle(r.disk); // every completion has run: no flush, as a real VM shutdown leaves it
         } finally {
             runningCows.remove(vm);
+            budget.release(r.bufferBytes());
         }
         VmSchedule s = schedules.get(vm);
         CowChecks.BitmapResult b = checks.bitmap(s, cow);

@@ -28,7 +28,7 @@ public final class HtmlReport {
     public static void write(ReplayResult r, Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("report.json"), Json.write(r.json()) + "\n");
+        Files.writeString(dir.resolve("report.json"), Json.write(r) + "\n");
 
         XYSeries mbps = new XYSeries("MB/s");
         XYSeries iops = new XYSeries("IOPS");
@@ -78,8 +78,8 @@ public final class HtmlReport {
                 + "<style>body{font-family:sans-serif;max-width:900px;margin:auto}td{padding:2px 8px}</style></head><body>");
         h.append("<h1>ubd replay: ").append(r.passed() ? "passed" : "FAILED").append("</h1><pre>")
                 .append(escape(r.summary())).append("</pre><table>");
-        for (Map.Entry<String, Object> e : r.json().entrySet()) {
-            h.append("<tr><td>").append(escape(e.getKey())).append("</td><td>").append(escape(String.valueOf(e.getValue()))).append("</td></tr>");
+        for (var e : (Iterable<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>>) Json.mapper().valueToTree(r)::fields) {
+            h.append("<tr><td>").append(escape(e.getKey())).append("</td><td>").append(escape(e.getValue().toString())).append("</td></tr>");
         }
         h.append("</table>");
         for (String png : new String[] {"throughput.png", "iops.png", "latency.png", "per-vm.png", "cow-growth.png"}) {

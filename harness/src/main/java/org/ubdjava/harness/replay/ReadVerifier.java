@@ -1,37 +1,36 @@
 package org.ubdjava.harness.replay;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-
-import org.ubdjava.core.io.Buffers;
 
 /**
  * Checks the data of one completed read against its VM's schedule: every sector must hold what
- * its expected source says (a write's {@link SectorData}, zeros, or the backing file's bytes, read
- * here directly from the backing file, read-only).
+ * its expected source says (a write's {@link SectorData}, zeros, or the backing file's bytes,
+ * compared in place in the {@link BackingImage}: nothing of the backing file is read but what
+ * the VMs read).
  *
- * <p>One per worker thread (it owns a scratch buffer); the backing channel is shared, positional
- * reads being thread-safe.
+ * <p>One per checking thread (it owns a {@link BackingImage.Reader}).
  */
 final class ReadVerifier {
-    private final long deviceSectors;
-    private final FileChannel backing;
-    private final long seed;
+    private final BackingImage.Reader backing;
+    private final SectorData data;
     private final int vms;
     private final MismatchLog log;
-    /** Backing sectors [cachedFirst, cachedEnd), read ahead. */
-    private final ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 20);
-    private long cachedFirst;
-    private long cachedEnd;
 
-    ReadVerifier(long deviceSectors, FileChannel backing, long seed, int vms, MismatchLog log) {
-        this.deviceSectors = deviceSectors;
-        this.backing = backing;
-        this.seed = seed;
+    ReadVerifier(BackingImage backing, SectorData data, int vms, MismatchLog log) {
+        this.backing = backing.reader();
+        this.data = data;
         this.vms = vms;
         this.log = log;
+    }
+
+    /** What the VMs write (shared by every thread; see {@link SectorData}). */
+    SectorData data() {
+        return data;
+    }
+
+    /** Backing bytes this verifier compared (never more than the VMs read from the backing file). */
+    long backingBytesRead() {
+        return backing.bytesRead();
     }
 
     /**
@@ -44,61 +43,64 @@ final class ReadVerifier {
         int bad = 0;
         long trace = plan.firstSector(request);
         int at = 0;
+        // consecutive sectors expected from the backing file, at consecutive device sectors, are
+        // compared in one go: [spanAt, at) of buf against the backing from spanDevice
+        int spanAt = 0;
+        long spanDevice = -1;
         for (long r = plan.firstRun(request), end = plan.firstRun(request + 1); r < end; r++) {
             int planned = plan.runSource(r);
             for (int i = 0, n = plan.runLength(r); i < n; i++, trace++, at += SectorData.SECTOR) {
                 int source = vm.expected(planned, request, trace);
                 long device = vm.device(trace);
+                if (source == SectorModel.BACKING) {
+                    if (spanDevice >= 0 && device == spanDevice + (at - spanAt) / SectorData.SECTOR) {
+                        continue;
+                    }
+                    bad += backingSpan(vm, request, buf, spanAt, at, spanDevice);
+                    spanAt = at;
+                    spanDevice = device;
+                    continue;
+                }
+                bad += backingSpan(vm, request, buf, spanAt, at, spanDevice);
+                spanDevice = -1;
                 if (!matches(buf, at, vm.vm, source, device)) {
                     bad++;
-                    log.mismatch("vm " + vm.vm + " sector " + device + " (read request " + request + "): expected "
-                            + describeSource(vm.vm, source) + ", got " + SectorData.describe(buf, at, seed, vms, plan.count));
+                    mismatch(vm, request, buf, at, source, device);
                 }
+            }
+        }
+        return bad + backingSpan(vm, request, buf, spanAt, at, spanDevice);
+    }
+
+    /** Checks the span [from, to) of buf against the backing from {@code device}; on a mismatch, sector by sector to count and name them. */
+    private int backingSpan(VmSchedule vm, int request, ByteBuffer buf, int from, int to, long device) {
+        if (device < 0 || from == to || backing.matches(buf, from, device * SectorData.SECTOR, to - from)) {
+            return 0;
+        }
+        int bad = 0;
+        for (int at = from; at < to; at += SectorData.SECTOR, device++) {
+            if (!backing.matches(buf, at, device * SectorData.SECTOR, SectorData.SECTOR)) {
+                bad++;
+                mismatch(vm, request, buf, at, SectorModel.BACKING, device);
             }
         }
         return bad;
     }
 
+    private void mismatch(VmSchedule vm, int request, ByteBuffer buf, int at, int source, long device) {
+        log.mismatch("vm " + vm.vm + " sector " + device + " (read request " + request + "): expected "
+                + describeSource(vm.vm, source) + ", got " + data.describe(buf, at, vms, vm.plan.count));
+    }
+
     /** Whether the sector at {@code at} in {@code buf} holds what {@code source} put at device sector {@code device}. */
     boolean matches(ByteBuffer buf, int at, int vm, int source, long device) {
         if (SectorModel.isWrite(source)) {
-            return SectorData.mismatch(buf, at, seed, vm, source, device) < 0;
+            return data.mismatch(buf, at, vm, source, device) < 0;
         }
         if (SectorModel.isDiscard(source)) {
             return SectorData.isZero(buf, at);
         }
-        return equalsBacking(buf, at, device);
-    }
-
-    private boolean equalsBacking(ByteBuffer buf, int at, long device) {
-        int base = backingSector(device);
-        for (int p = 0; p < SectorData.SECTOR; p += 8) {
-            if (buf.getLong(at + p) != scratch.getLong(base + p)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Where {@code device}'s backing bytes are in {@link #scratch}, reading them (and the sectors
-     * after it, which the same read usually wants next) on a miss. The backing file never changes
-     * during a replay, so what was read stays valid.
-     */
-    private int backingSector(long device) {
-        if (device < cachedFirst || device >= cachedEnd) {
-            long end = Math.min(deviceSectors, device + scratch.capacity() / SectorData.SECTOR);
-            scratch.clear().limit((int) ((end - device) * SectorData.SECTOR));
-            try {
-                // zeros past the end of a backing file whose size is not whole sectors
-                Buffers.readOrZeros(backing, scratch, device * SectorData.SECTOR);
-            } catch (IOException e) {
-                throw new UncheckedIOException("backing file: " + e.getMessage(), e);
-            }
-            cachedFirst = device;
-            cachedEnd = end;
-        }
-        return (int) ((device - cachedFirst) * SectorData.SECTOR);
+        return backing.matches(buf, at, device * SectorData.SECTOR, SectorData.SECTOR);
     }
 
     String describeSource(int vm, int source) {

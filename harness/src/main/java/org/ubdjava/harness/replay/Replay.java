@@ -9,7 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -22,12 +22,13 @@ import org.ubdjava.core.format.CowPaths;
 import org.ubdjava.core.options.ParseOutcome;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
+import org.ubdjava.driver.cache.CacheConfig;
 import org.ubdjava.driver.device.BlockDevice;
 import org.ubdjava.driver.device.FaultInjectingDevice;
 import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.harness.trace.TraceReader;
 
-import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.PhasedBackoffWaitStrategy;
 
 /**
  * Runs N VMs over one backing file through one shared {@link UbdDriver}, verifies every read,
@@ -39,7 +40,30 @@ public final class Replay {
     static final long BUFFER_BUDGET = 256L << 20;
     static final int MAX_PRINTED = 20;
 
+    /** The driver's I/O threads: one per core of these 2-core machines, each running its VMs' closed loops. */
+    static final int IO_THREADS = Integer.getInteger("ubd.replay.ioThreads", Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())));
+
     private Replay() {
+    }
+
+    /**
+     * Room in each I/O thread's ring for every request in flight twice over (a wrapped request
+     * takes two slots), so a completion that submits its VM's next request finds room; the I/O threads
+     * spin briefly, then yield, then sleep, so a closed loop never parks a thread per request.
+     */
+    private static UbdDriver.Config driverConfig(ReplayOptions o, int ioThreads) {
+        long inflight = 2L * o.live() * o.maxInflight();
+        int ring = Integer.highestOneBit((int) Math.min(1 << 22, Math.max(1024, inflight * 2) - 1)) << 1;
+        return new UbdDriver.Config(ring, ioThreads,
+                () -> PhasedBackoffWaitStrategy.withLiteLock(20, 200, TimeUnit.MICROSECONDS), CacheConfig.off());
+    }
+
+    private static long sum(IoTally[] tallies, java.util.function.ToLongFunction<IoTally> f) {
+        long n = 0;
+        for (IoTally t : tallies) {
+            n += f.applyAsLong(t);
+        }
+        return n;
     }
 
     /** VM {@code vm}'s COW file: the index inserted before the extension (vm.cow becomes vm-3.cow). */
@@ -98,8 +122,6 @@ public final class Replay {
 
         BackingFingerprint before = BackingFingerprint.of(backing);
         MismatchLog log = new MismatchLog(MAX_PRINTED);
-        LongAdder doneRequests = new LongAdder();
-        LongAdder doneBytes = new LongAdder();
         long totalBytes = 0;
         for (VmSchedule s : schedules) {
             totalBytes += s.plan.readBytes + s.plan.writeBytes;
@@ -116,17 +138,27 @@ public final class Replay {
             return f;
         };
         DeviceOpener opener = new DeviceOpener(HostFileTable.PROCESS, line -> { }); // "Creating ..." once per VM is noise here
-        long deviceSectors = plans.get(0).deviceSectors;
+        long verifierBackingBytes = 0;
         try (FileChannel backingRead = FileChannel.open(backing, StandardOpenOption.READ);
              Progress progress = Progress.of("replay", totalBytes)) {
+            BackingImage image = BackingImage.of(backingRead);
+            SectorData data = new SectorData(o.seed());
             Fleet fleet;
             List<Timeline.Sample> samples;
-            try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(16384, 2, new BlockingWaitStrategy()))) {
-                fleet = new Fleet(schedules, cows, o, base, driver, opener, layer, mergeChecked, oracleRead);
+            int ioThreads = IO_THREADS;
+            try (UbdDriver driver = new UbdDriver(driverConfig(o, ioThreads))) {
+                ReadVerifier[] verifiers = new ReadVerifier[ioThreads];
+                IoTally[] tallies = new IoTally[ioThreads];
+                for (int t = 0; t < ioThreads; t++) {
+                    verifiers[t] = new ReadVerifier(image, data, o.vms(), log);
+                    tallies[t] = new IoTally();
+                }
+                fleet = new Fleet(schedules, cows, o, base, driver, opener, layer, mergeChecked, oracleRead,
+                        verifiers, tallies, log, new BufferBudget(BUFFER_BUDGET));
                 int workers = Math.max(1, Math.min(o.live(), Runtime.getRuntime().availableProcessors()));
                 long startNanos = System.nanoTime();
-                Timeline timeline = new Timeline(doneRequests, doneBytes, fleet::cowBytes, progress, startNanos,
-                        totalBytes > (8L << 30) ? 1000 : 100);
+                Timeline timeline = new Timeline(() -> sum(tallies, IoTally::requests), () -> sum(tallies, IoTally::bytes),
+                        fleet::cowBytes, progress, startNanos, totalBytes > (8L << 30) ? 1000 : 100);
                 Thread sampler = new Thread(timeline, "replay-timeline");
                 sampler.setDaemon(true);
                 sampler.start();
@@ -134,8 +166,8 @@ public final class Replay {
                 List<Thread> threads = new ArrayList<>();
                 for (int w = 0; w < workers; w++) {
                     int slots = o.live() / workers + (w < o.live() % workers ? 1 : 0);
-                    ReplayWorker worker = new ReplayWorker(fleet, slots, new BufferPool(BUFFER_BUDGET / workers),
-                            new ReadVerifier(deviceSectors, backingRead, o.seed(), o.vms(), log), log, doneRequests, doneBytes);
+                    ReplayWorker worker = new ReplayWorker(fleet, slots, o.maxInflight(),
+                            new CowChecks(new ReadVerifier(image, data, o.vms(), log), log));
                     ws.add(worker);
                     Thread t = new Thread(worker, "replay-" + w);
                     threads.add(t);
@@ -156,7 +188,10 @@ public final class Replay {
                     if (w.failure != null) {
                         throw new UbdException("replay worker failed: " + w.failure, w.failure);
                     }
-                    latency.add(w.latencyNanos);
+                }
+                for (int t = 0; t < ioThreads; t++) {
+                    latency.add(tallies[t].latencyNanos);
+                    verifierBackingBytes += verifiers[t].backingBytesRead();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -171,7 +206,7 @@ public final class Replay {
             }
             KernelOracle.Result oracle = KernelOracle.Result.NONE;
             if (oracleRead.length > 0) {
-                ReadVerifier checker = new ReadVerifier(deviceSectors, backingRead, o.seed(), o.vms(), log);
+                ReadVerifier checker = new ReadVerifier(image, data, o.vms(), log);
                 List<VmSchedule> picked = new ArrayList<>();
                 List<Path> files = new ArrayList<>();
                 for (int vm : oracleRead) {
@@ -195,11 +230,10 @@ public final class Replay {
                     }
                 }
             }
-            ReplayResult result = ReplayResult.of(o, plans, fleet, latency, elapsedNanos, log, backingUnchanged,
-                    mergeChecked.length, samples, before, oracle);
-            if (o.fault() != null) {
-                result.json().put("faults_injected", faults.stream().mapToLong(FaultInjectingDevice::injected).sum());
-            }
+            Long faultsInjected = o.fault() == null ? null : faults.stream().mapToLong(FaultInjectingDevice::injected).sum();
+            ReplayResult result = ReplayResult.of(new ReplayResult.Inputs(o, plans, fleet, latency, elapsedNanos, log,
+                    backingUnchanged, mergeChecked.length, samples, before, oracle,
+                    new ReplayResult.Verification(verifierBackingBytes, image.extents()), faultsInjected));
             return result;
         }
     }

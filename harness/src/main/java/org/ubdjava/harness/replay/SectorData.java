@@ -7,42 +7,62 @@ import org.ubdjava.core.io.Buffers;
 /**
  * The bytes a replay writes: every sector is unique to (seed, vm, request, device sector). The
  * first 16 bytes are a readable stamp (vm, request as ints, device sector as a long); the other
- * 496 are a SplitMix64 stream seeded from the stamp, so a change anywhere in the sector is caught
- * and a sector that lands in the wrong place or comes from the wrong write names its origin.
+ * 496 are a window of a 1 MiB random pad (SplitMix64 from the run's seed), at an offset drawn
+ * from the stamp. A change anywhere in the sector is caught (the body is compared whole with its
+ * window), and a sector that lands in the wrong place or comes from the wrong write names its
+ * origin by its stamp.
  *
- * <p>Buffers are used with absolute gets and puts in big-endian order; nothing is allocated.
+ * <p>Why a pad and not a stream per sector: the replay writes tens of gigabytes (the CloudPhysics
+ * trace across 64 VMs writes 54 GB) and checks what it reads back; computing a SplitMix64 stream
+ * for every 8 bytes made the data itself the replay's main cost. A window is one bulk copy to
+ * write and a run of word compares to check.
+ *
+ * <p>Immutable after construction and thread-safe: buffers are used with absolute gets and puts
+ * in big-endian order, nothing is allocated.
  */
 final class SectorData {
     static final int SECTOR = 512;
     static final int STAMP = 16;
+    static final int BODY = SECTOR - STAMP;
+    /** Window offsets, 8-byte aligned: two sectors share a window with probability 2^-17. */
+    private static final int OFFSETS = 1 << 17;
 
-    private SectorData() {
+    private final long seed;
+    private final ByteBuffer pad;
+
+    SectorData(long seed) {
+        this.seed = seed;
+        pad = ByteBuffer.allocateDirect(OFFSETS * Long.BYTES + BODY);
+        long state = mix(seed ^ 0x5EED5EED5EED5EEDL);
+        for (int p = 0; p + Long.BYTES <= pad.capacity(); p += Long.BYTES) {
+            state += 0x9E3779B97F4A7C15L;
+            pad.putLong(p, mix(state));
+        }
     }
 
-    static void fill(ByteBuffer buf, int at, long seed, int vm, int request, long sector) {
+    void fill(ByteBuffer buf, int at, int vm, int request, long sector) {
         buf.putInt(at, vm);
         buf.putInt(at + 4, request);
         buf.putLong(at + 8, sector);
-        long state = seedOf(seed, vm, request, sector);
-        for (int p = at + STAMP, end = at + SECTOR; p < end; p += 8) {
-            state += 0x9E3779B97F4A7C15L;
-            buf.putLong(p, mix(state));
-        }
+        buf.put(at + STAMP, pad, window(vm, request, sector), BODY);
     }
 
     /** The first byte offset within the sector where {@code buf} differs from what {@link #fill} writes, or -1. */
-    static int mismatch(ByteBuffer buf, int at, long seed, int vm, int request, long sector) {
+    int mismatch(ByteBuffer buf, int at, int vm, int request, long sector) {
         if (buf.getInt(at) != vm || buf.getInt(at + 4) != request || buf.getLong(at + 8) != sector) {
             return 0;
         }
-        long state = seedOf(seed, vm, request, sector);
-        for (int p = at + STAMP, end = at + SECTOR; p < end; p += 8) {
-            state += 0x9E3779B97F4A7C15L;
-            if (buf.getLong(p) != mix(state)) {
-                return p - at;
+        int w = window(vm, request, sector);
+        for (int p = 0; p < BODY; p += Long.BYTES) {
+            if (buf.getLong(at + STAMP + p) != pad.getLong(w + p)) {
+                return STAMP + p;
             }
         }
         return -1;
+    }
+
+    private int window(int vm, int request, long sector) {
+        return (int) (seedOf(seed, vm, request, sector) & (OFFSETS - 1)) * Long.BYTES;
     }
 
     static boolean isZero(ByteBuffer buf, int at) {
@@ -50,7 +70,7 @@ final class SectorData {
     }
 
     /** What a sector that came back holds, in words, for a mismatch message. */
-    static String describe(ByteBuffer buf, int at, long seed, int vms, int requests) {
+    String describe(ByteBuffer buf, int at, int vms, int requests) {
         if (isZero(buf, at)) {
             return "zeros";
         }
@@ -58,7 +78,7 @@ final class SectorData {
         int request = buf.getInt(at + 4);
         long sector = buf.getLong(at + 8);
         if (vm >= 0 && vm < vms && request >= 0 && request < requests && sector >= 0) {
-            int bad = mismatch(buf, at, seed, vm, request, sector);
+            int bad = mismatch(buf, at, vm, request, sector);
             if (bad == STAMP) {
                 // a stamp-shaped start but none of our stream after it: not ours (e.g. a changed sector of zeros)
                 return "other bytes, first non-zero at offset " + firstNonZero(buf, at);

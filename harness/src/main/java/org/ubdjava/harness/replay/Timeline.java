@@ -2,7 +2,6 @@ package org.ubdjava.harness.replay;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
@@ -17,8 +16,8 @@ final class Timeline implements Runnable {
     record Sample(double seconds, long requests, long bytes, long cowBytes) {
     }
 
-    private final LongAdder requests;
-    private final LongAdder bytes;
+    private final LongSupplier requests;
+    private final LongSupplier bytes;
     private final LongSupplier cowBytes;
     private final LongConsumer progress;
     private final long startNanos;
@@ -26,7 +25,7 @@ final class Timeline implements Runnable {
     private final List<Sample> samples = new ArrayList<>();
     private volatile boolean stop;
 
-    Timeline(LongAdder requests, LongAdder bytes, LongSupplier cowBytes, LongConsumer progress, long startNanos, long periodMillis) {
+    Timeline(LongSupplier requests, LongSupplier bytes, LongSupplier cowBytes, LongConsumer progress, long startNanos, long periodMillis) {
         this.requests = requests;
         this.bytes = bytes;
         this.cowBytes = cowBytes;
@@ -49,9 +48,9 @@ final class Timeline implements Runnable {
 
     void sample() {
         long cow = cowBytes.getAsLong();
-        long b = bytes.sum();
+        long b = bytes.getAsLong();
         synchronized (samples) {
-            samples.add(new Sample((System.nanoTime() - startNanos) / 1e9, requests.sum(), b, cow));
+            samples.add(new Sample((System.nanoTime() - startNanos) / 1e9, requests.getAsLong(), b, cow));
         }
         progress.accept(b);
     }

@@ -7,20 +7,34 @@ import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Completion;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
+import org.ubdjava.driver.queue.RequestBatch;
 import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.harness.trace.TraceOp;
 
 /**
- * One VM: replays its {@link VmSchedule} on its own disk, keeping up to {@code maxInflight}
- * requests out, and hands each completed request to its worker for checking, in submission order.
+ * One VM: replays its {@link VmSchedule} on its own disk with up to {@code k} requests in flight,
+ * checking every request as it completes.
  *
- * <p>Threads: {@link #pump} runs on the owning worker only; {@link #complete} runs on the disk's
- * I/O thread, the only writer of {@link #completed}. Requests complete in submission order (one
- * disk, one I/O thread), so slots are a ring: slot {@code n % k} holds the n-th request, and
- * requests {@code harvested .. completed-1} are done but not yet checked.
+ * <p>A closed loop on the disk's I/O thread, as fio's jobs run theirs: the completion of a request
+ * checks it (the read's bytes are still hot in that core's cache), then submits the VM's next
+ * request into the ring from the same thread, which picks it up in the same batch. Nothing parks
+ * or wakes per request; the owning worker only starts the VM (its first {@code k} requests in one
+ * {@link RequestBatch}), is woken once when it has finished, and takes it back in the rare case
+ * that the ring had no room while nothing of the VM was in flight ({@link #stalled}). Under
+ * {@code --pace} the worker submits instead, when each request is due; completions still check.
  *
- * <p>A request whose rotated range runs past the end of the device is sent as two requests (the
- * tag's low bit marks the last part); only that rare case allocates (a buffer view).
+ * <p>Threads and invariants: slot {@code n % k} holds the n-th request. {@link #harvested} (the
+ * requests completed and checked) is written only by the disk's I/O thread; {@link #submitted}
+ * and the slots of requests not yet published are written only by whoever submits: the I/O thread
+ * in the closed loop, the worker at the start, after a stall (both with nothing in flight, so no
+ * completion can run concurrently) and under --pace (then the completion never submits). A
+ * publish orders the slot's fields before its completion; the volatile {@link #harvested} orders
+ * a checked slot before its reuse.
+ *
+ * <p>Allocation: none per request. Each slot keeps its direct buffer, grown to the largest
+ * request it carried under the {@link BufferBudget}; a request whose rotated range runs past the
+ * end of the device is sent as two requests (the tag's low bit marks the last part), and only that
+ * rare case allocates (a buffer view).
  */
 final class VmReplayer implements Completion {
     final int vm;
@@ -29,24 +43,30 @@ final class VmReplayer implements Completion {
     private final ReplayPlan plan;
     private final UbdDriver driver;
     private final int k;
-    private final long seed;
     private final double pace;
+    private final ReadVerifier verifier;
+    private final IoTally tally;
+    private final MismatchLog log;
+    private final BufferBudget budget;
+    /** The closed loop's batch, used on the I/O thread only (the worker submits from its own). */
+    private final RequestBatch batch;
 
     private final int[] slotRequest;
     private final long[] slotSubmitNanos;
-    private final long[] slotDoneNanos;
     private final ByteBuffer[] slotBuffer;
     private final IoStatus[] slotStatus;
-    private volatile long completed;
-    private long submitted;
-    private long harvested;
-    /** Position in the schedule of the next request to submit. */
-    private int next;
+    private volatile int harvested;
+    private int submitted;
+    /** Set by a completion that could not submit with nothing of this VM in flight: the worker takes over. */
+    private volatile boolean stalled;
+    private volatile boolean started;
+    /** A failure in a completion: the worker rethrows it (the I/O thread must go on serving other disks). */
+    volatile Throwable failure;
     volatile Thread owner;
     /** When this VM started: its trace time 0 under --pace. */
     private long startNanos;
 
-    // per-VM results, written by the owning worker
+    // per-VM results, written by the disk's I/O thread, read after the VM finished
     long requests;
     long bytes;
     long readsVerified;
@@ -55,67 +75,124 @@ final class VmReplayer implements Completion {
     long firstSubmitNanos;
     long lastDoneNanos;
 
-    VmReplayer(VmSchedule schedule, Disk disk, UbdDriver driver, int maxInflight, long seed, double pace) {
+    VmReplayer(VmSchedule schedule, Disk disk, UbdDriver driver, ReplayOptions o, ReadVerifier verifier,
+               IoTally tally, MismatchLog log, BufferBudget budget) {
         this.vm = schedule.vm;
         this.disk = disk;
         this.schedule = schedule;
         this.plan = schedule.plan;
         this.driver = driver;
-        this.k = maxInflight;
-        this.seed = seed;
-        this.pace = pace;
+        this.k = o.maxInflight();
+        this.pace = o.pace();
+        this.verifier = verifier;
+        this.tally = tally;
+        this.log = log;
+        this.budget = budget;
+        batch = newBatch(k);
         slotRequest = new int[k];
         slotSubmitNanos = new long[k];
-        slotDoneNanos = new long[k];
         slotBuffer = new ByteBuffer[k];
         slotStatus = new IoStatus[k];
     }
 
-    void started(long nanos) {
-        startNanos = nanos;
+    /** Room for {@code maxInflight} requests, each of which may take two parts (a wrap). */
+    static RequestBatch newBatch(int maxInflight) {
+        return new RequestBatch(2 * maxInflight);
     }
 
     boolean done() {
-        return next == plan.count && harvested == submitted;
+        return harvested == plan.count;
+    }
+
+    /** Direct memory this VM's buffers hold, to give back to the budget when it retires. */
+    long bufferBytes() {
+        long b = 0;
+        for (ByteBuffer s : slotBuffer) {
+            b += s == null ? 0 : s.capacity();
+        }
+        return b;
     }
 
     /**
-     * Checks what completed and submits what it may.
+     * The worker's part: starts the VM, takes it back after a stall, or under --pace submits what
+     * is due.
      *
-     * @return nanoTime before which this VM has nothing to do unless a completion arrives; 0 if it made progress
+     * @param own the worker's batch ({@link #newBatch}), empty
+     * @return nanoTime before which the worker has nothing to do for this VM unless woken
      */
-    long pump(ReplayWorker w) {
-        boolean progress = false;
-        for (long c = completed; harvested < c; harvested++) {
-            finish(w, (int) (harvested % k));
-            progress = true;
+    long pump(long now, RequestBatch own) {
+        if (done()) {
+            return now;
         }
-        long wait = Long.MAX_VALUE;
-        while (next < plan.count && submitted - harvested < k) {
-            long ts = pace > 0 ? schedule.elapsedMicros(next) : -1;
-            if (ts >= 0) {
-                long due = startNanos + (long) (ts * 1000.0 / pace);
-                long now = System.nanoTime();
-                if (now < due) {
-                    wait = due;
-                    break;
-                }
-            }
-            if (!submitNext(w)) {
-                break;
-            }
-            progress = true;
+        if (!started) {
+            startNanos = now;
+            started = true;
+        } else if (pace <= 0 && !stalled) {
+            return Long.MAX_VALUE; // the closed loop drives it
         }
-        return progress ? 0 : wait;
+        stalled = false;
+        int before = submitted;
+        long due = fill(own, now);
+        if (!submit(own, before) && pace <= 0) {
+            stalled = true; // the ring was full: try again shortly
+            return now + 10_000;
+        }
+        return due;
     }
 
-    private boolean submitNext(ReplayWorker w) {
-        int request = schedule.request(next);
+    /**
+     * Adds what may be submitted now to {@code batch}, and counts it submitted before it is
+     * published (a completion may run as soon as it is).
+     *
+     * @return under --pace, the nanoTime when the next request is due; else Long.MAX_VALUE
+     */
+    private long fill(RequestBatch batch, long now) {
+        int pos = submitted;
+        long due = Long.MAX_VALUE;
+        while (pos < plan.count && pos - harvested < k) {
+            if (pace > 0) {
+                long ts = schedule.elapsedMicros(pos);
+                if (ts >= 0) {
+                    long at = startNanos + (long) (ts * 1000.0 / pace);
+                    if (now < at) {
+                        due = at;
+                        break;
+                    }
+                }
+            }
+            if (!add(batch, pos)) {
+                break; // no buffer within the budget: this VM's own completions will free one
+            }
+            pos++;
+        }
+        submitted = pos;
+        return due;
+    }
+
+    /**
+     * Publishes {@code batch}; when the ring has no room, sets {@link #submitted} back to
+     * {@code before} (nothing was published, so no completion can have seen it).
+     */
+    private boolean submit(RequestBatch batch, int before) {
+        if (batch.isEmpty()) {
+            return true;
+        }
+        boolean ok = driver.trySubmit(batch);
+        batch.clear();
+        if (!ok) {
+            submitted = before;
+        }
+        return ok;
+    }
+
+    private boolean add(RequestBatch batch, int pos) {
+        int request = schedule.request(pos);
         TraceOp op = plan.op(request);
-        int slot = (int) (submitted % k);
+        int slot = pos % k;
+        int n = plan.sectors(request);
         ByteBuffer buf = null;
         if (op == TraceOp.READ || op == TraceOp.WRITE) {
-            buf = w.pool.take(plan.sectors(request) * SectorData.SECTOR);
+            buf = buffer(slot, n * SectorData.SECTOR, pos - harvested == 0);
             if (buf == null) {
                 return false;
             }
@@ -123,20 +200,17 @@ final class VmReplayer implements Completion {
         long first = plan.firstSector(request);
         long device = schedule.device(first);
         if (op == TraceOp.WRITE) {
-            for (int i = 0, n = plan.sectors(request); i < n; i++) {
-                SectorData.fill(buf, i * SectorData.SECTOR, seed, vm, request, schedule.device(first + i));
+            for (int i = 0; i < n; i++) {
+                verifier.data().fill(buf, i * SectorData.SECTOR, vm, request, schedule.device(first + i));
             }
         }
         slotRequest[slot] = request;
-        slotBuffer[slot] = buf;
         slotStatus[slot] = IoStatus.OK;
         long now = System.nanoTime();
         slotSubmitNanos[slot] = now;
-        if (requests == 0 && submitted == 0) {
+        if (firstSubmitNanos == 0) {
             firstSubmitNanos = now;
         }
-        next++;
-        submitted++;
         IoOp io = switch (op) {
             case READ -> IoOp.READ;
             case WRITE -> IoOp.WRITE;
@@ -144,10 +218,9 @@ final class VmReplayer implements Completion {
             case FLUSH -> IoOp.FLUSH;
         };
         long tag = (long) slot << 1;
-        int n = plan.sectors(request);
         long room = plan.deviceSectors - device;
         if (op == TraceOp.FLUSH || n <= room) {
-            driver.submit(disk, io, device * SectorData.SECTOR, buf, (long) n * SectorData.SECTOR, this, tag | 1);
+            batch.add(disk, io, device * SectorData.SECTOR, buf, (long) n * SectorData.SECTOR, this, tag | 1);
             return true;
         }
         // wraps around the end of the device: two requests, the second at sector 0
@@ -156,50 +229,85 @@ final class VmReplayer implements Completion {
             tail = buf.duplicate().position((int) room * SectorData.SECTOR);
             buf.limit((int) room * SectorData.SECTOR);
         }
-        driver.submit(disk, io, device * SectorData.SECTOR, buf, room * SectorData.SECTOR, this, tag);
-        driver.submit(disk, io, 0, tail, (n - room) * SectorData.SECTOR, this, tag | 1);
+        batch.add(disk, io, device * SectorData.SECTOR, buf, room * SectorData.SECTOR, this, tag);
+        batch.add(disk, io, 0, tail, (n - room) * SectorData.SECTOR, this, tag | 1);
         return true;
     }
 
-    private void finish(ReplayWorker w, int slot) {
-        int request = slotRequest[slot];
-        ByteBuffer buf = slotBuffer[slot];
-        IoStatus status = slotStatus[slot];
-        TraceOp op = plan.op(request);
-        long latency = slotDoneNanos[slot] - slotSubmitNanos[slot];
-        lastDoneNanos = Math.max(lastDoneNanos, slotDoneNanos[slot]);
-        requests++;
-        long b = plan.bytes(request);
-        if (status != IoStatus.OK) {
-            errors++;
-            w.log.problem("vm " + vm + " request " + request + " (" + op + " of " + plan.sectors(request)
-                    + " sectors at trace sector " + plan.firstSector(request) + "): " + status);
-        } else if (op == TraceOp.READ) {
-            buf.clear().limit((int) b);
-            badSectors += w.verifier.check(schedule, request, buf);
-            readsVerified++;
+    /** The slot's buffer with at least {@code bytes}, position 0 and limit {@code bytes}; null when the budget says wait. */
+    private ByteBuffer buffer(int slot, int bytes, boolean nothingInFlight) {
+        ByteBuffer b = slotBuffer[slot];
+        if (b == null || b.capacity() < bytes) {
+            int size = Integer.highestOneBit(Math.max(bytes, SectorData.SECTOR) - 1) << 1;
+            long grow = size - (b == null ? 0 : b.capacity());
+            if (nothingInFlight) {
+                budget.force(grow);
+            } else if (!budget.tryReserve(grow)) {
+                return null;
+            }
+            b = ByteBuffer.allocateDirect(size);
+            slotBuffer[slot] = b;
         }
-        if (op == TraceOp.READ || op == TraceOp.WRITE) {
-            bytes += b;
-            w.pool.give(buf);
-            slotBuffer[slot] = null;
-        }
-        w.completed(latency, b);
+        b.clear().limit(bytes);
+        return b;
     }
 
     @Override
     public void complete(long tag, IoStatus status) {
-        int slot = (int) (tag >>> 1);
-        if (status != IoStatus.OK) {
-            slotStatus[slot] = status;
-        }
-        if ((tag & 1) != 0) {
-            slotDoneNanos[slot] = System.nanoTime();
-            completed = completed + 1; // single writer: this disk's I/O thread
-            Thread t = owner;
-            if (t != null) {
-                LockSupport.unpark(t);
+        try {
+            int slot = (int) (tag >>> 1);
+            if (status != IoStatus.OK) {
+                slotStatus[slot] = status;
             }
+            if ((tag & 1) == 0) {
+                return;
+            }
+            finish(slot, System.nanoTime());
+            int h = harvested + 1;
+            harvested = h; // single writer: this disk's I/O thread
+            if (h == plan.count || pace > 0) {
+                wake();
+            } else if (submitted < plan.count) {
+                int before = submitted;
+                fill(batch, 0);
+                if (!submit(batch, before) && submitted == h) {
+                    stalled = true; // nothing in flight and the ring full: the worker takes over
+                    wake();
+                }
+            }
+        } catch (Throwable t) {
+            failure = t;
+            wake();
         }
+    }
+
+    private void wake() {
+        Thread t = owner;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    private void finish(int slot, long doneNanos) {
+        int request = slotRequest[slot];
+        ByteBuffer buf = slotBuffer[slot];
+        IoStatus status = slotStatus[slot];
+        TraceOp op = plan.op(request);
+        lastDoneNanos = Math.max(lastDoneNanos, doneNanos);
+        requests++;
+        long b = plan.bytes(request);
+        if (status != IoStatus.OK) {
+            errors++;
+            log.problem("vm " + vm + " request " + request + " (" + op + " of " + plan.sectors(request)
+                    + " sectors at trace sector " + plan.firstSector(request) + "): " + status);
+        } else if (op == TraceOp.READ) {
+            buf.clear().limit((int) b);
+            badSectors += verifier.check(schedule, request, buf);
+            readsVerified++;
+        }
+        if (op == TraceOp.READ || op == TraceOp.WRITE) {
+            bytes += b;
+        }
+        tally.completed(doneNanos - slotSubmitNanos[slot], b);
     }
 }

@@ -36,6 +36,11 @@ public final class Disk {
         return id;
     }
 
+    /** The I/O thread (of {@link UbdDriver#ioThreads()}) that runs every request of this disk, and its completions. */
+    public int ioThread() {
+        return shard;
+    }
+
     public String name() {
         return config.name();
     }

@@ -4,33 +4,40 @@ import org.ubdjava.driver.device.BlockDevice;
 import org.ubdjava.driver.device.IoStatus;
 
 import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.Sequence;
 
 /**
- * One I/O thread: executes, in ring order, the requests of the disks it owns (disk shard equals
- * its index) and skips the rest, which another handler owns. Like the kernel's I/O thread it
- * takes whatever has been published since it last looked as one batch.
+ * One I/O thread: executes, in ring order, the requests of its ring ({@link IoRing}): those of the
+ * disks it owns. Like the kernel's I/O thread it takes whatever has been published since it last
+ * looked as one batch.
  */
 final class IoHandler implements EventHandler<RequestEvent> {
     static final long SECTOR = 512;
 
-    private final int shard;
     private final UbdDriver.Stats stats;
+    /** This handler's progress in the ring, released after each of its requests (see {@link #onEvent}). */
+    private Sequence progress;
 
-    IoHandler(int shard, UbdDriver.Stats stats) {
-        this.shard = shard;
+    IoHandler(UbdDriver.Stats stats) {
         this.stats = stats;
     }
 
     @Override
+    public void setSequenceCallback(Sequence sequence) {
+        progress = sequence;
+    }
+
+    @Override
     public void onEvent(RequestEvent e, long sequence, boolean endOfBatch) {
-        if (e.shard != shard) {
-            return;
-        }
         IoStatus status = execute(e);
         Completion c = e.completion;
         long tag = e.tag;
         e.clear();
         stats.completed(status);
+        // Early release: the slots up to this one are done with here, so submitters may reuse them
+        // now rather than at the end of the batch. A completion that submits its disk's next request
+        // (a closed loop on this thread) then never waits for the rest of a long batch to finish.
+        progress.set(sequence);
         try {
             c.complete(tag, status);
         } catch (RuntimeException ignored) {

@@ -3,14 +3,11 @@ package org.ubdjava.driver.queue;
 import java.nio.ByteBuffer;
 
 /**
- * One slot of the ring, reused for every request that passes through it (no allocation per
- * request). Filled by a submitter between claim and publish. Every I/O handler looks at every slot
- * but only {@link #shard} decides whether it is its own: that field is written only by submitters,
- * so the owner may clear the rest after completion (the ring then retains no caller buffers) while
- * other handlers still look at the slot. A slot is reused only after every handler has passed it.
+ * One slot of an I/O thread's ring, reused for every request that passes through it (no
+ * allocation per request). Filled by a submitter between claim and publish, cleared by the I/O
+ * thread after completion (the ring then retains no caller buffers).
  */
 final class RequestEvent {
-    int shard;
     Disk disk;
     IoOp op;
     long offset;

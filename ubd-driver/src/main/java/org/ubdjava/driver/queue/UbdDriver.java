@@ -5,10 +5,10 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 import org.ubdjava.core.UbdException;
@@ -29,14 +29,12 @@ import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.WaitStrategy;
-import com.lmax.disruptor.dsl.Disruptor;
-import com.lmax.disruptor.dsl.ProducerType;
 
 /**
- * The request loop: any number of threads submit requests for any number of disks into one ring;
- * a few I/O threads execute them, each owning a shard of the disks (reference §4.3: the kernel
- * has one I/O thread for all devices and takes up to 64 requests per wake-up; here a handler takes
- * everything published since it last looked).
+ * The request loop: any number of threads submit requests for any number of disks; a few I/O
+ * threads execute them, each owning a shard of the disks and a ring of its own ({@link IoRing}).
+ * The kernel has one I/O thread for all devices and takes up to 64 requests per wake-up; here a
+ * thread takes everything published to its ring since it last looked.
  *
  * <p>Backpressure: {@link #trySubmit} returns false when the ring is full, {@link #submit} waits
  * for room; nothing is dropped. {@link #close} stops new submissions, lets every request already
@@ -46,19 +44,22 @@ public final class UbdDriver implements AutoCloseable {
     /**
      * Defaults sized for these 2-core machines.
      *
+     * @param ringSize       slots of each I/O thread's ring
+     * @param waitStrategies one per I/O thread's ring
      * @param cache the shared backing cache: off by default ({@link CacheConfig#off()})
      */
-    public record Config(int ringSize, int ioThreads, WaitStrategy waitStrategy, CacheConfig cache) {
+    public record Config(int ringSize, int ioThreads, Supplier<WaitStrategy> waitStrategies, CacheConfig cache) {
+        /** Every I/O thread's ring waits with the one {@code waitStrategy} (the Disruptor's strategies may be shared). */
         public Config(int ringSize, int ioThreads, WaitStrategy waitStrategy) {
-            this(ringSize, ioThreads, waitStrategy, CacheConfig.off());
+            this(ringSize, ioThreads, () -> waitStrategy, CacheConfig.off());
         }
 
         public static Config defaults() {
-            return new Config(4096, 1, new BlockingWaitStrategy());
+            return new Config(4096, 1, BlockingWaitStrategy::new, CacheConfig.off());
         }
 
         public Config withCache(CacheConfig c) {
-            return new Config(ringSize, ioThreads, waitStrategy, c);
+            return new Config(ringSize, ioThreads, waitStrategies, c);
         }
     }
 
@@ -81,8 +82,8 @@ public final class UbdDriver implements AutoCloseable {
         }
     }
 
-    private final Disruptor<RequestEvent> disruptor;
-    private final RingBuffer<RequestEvent> ring;
+    /** Index: I/O thread ({@link Disk#ioThread()}). */
+    private final IoRing[] rings;
     private final int ioThreads;
     private final Stats stats = new Stats();
     private final BackingCaches caches;
@@ -97,36 +98,10 @@ public final class UbdDriver implements AutoCloseable {
     public UbdDriver(Config config) {
         this.ioThreads = config.ioThreads();
         this.caches = new BackingCaches(config.cache() == null ? CacheConfig.off() : config.cache());
-        AtomicInteger n = new AtomicInteger();
-        ThreadFactory threads = r -> {
-            Thread t = new Thread(r, "ubd-io-" + n.getAndIncrement());
-            t.setDaemon(true);
-            return t;
-        };
-        disruptor = new Disruptor<>(RequestEvent::new, config.ringSize(), threads, ProducerType.MULTI, config.waitStrategy());
-        IoHandler[] handlers = new IoHandler[ioThreads];
+        rings = new IoRing[ioThreads];
         for (int i = 0; i < ioThreads; i++) {
-            handlers[i] = new IoHandler(i, stats);
+            rings[i] = new IoRing(i, config.ringSize(), config.waitStrategies().get(), stats);
         }
-        disruptor.handleEventsWith(handlers);
-        // a bug in a handler must not stop the ring (every disk of that thread would hang): say it and go on
-        disruptor.setDefaultExceptionHandler(new com.lmax.disruptor.ExceptionHandler<>() {
-            @Override
-            public void handleEventException(Throwable ex, long sequence, RequestEvent event) {
-                System.err.println("ubd: I/O thread failed on request " + sequence + ": " + ex);
-            }
-
-            @Override
-            public void handleOnStartException(Throwable ex) {
-                System.err.println("ubd: I/O thread failed to start: " + ex);
-            }
-
-            @Override
-            public void handleOnShutdownException(Throwable ex) {
-                System.err.println("ubd: I/O thread failed to stop: " + ex);
-            }
-        });
-        ring = disruptor.start();
     }
 
     public Stats stats() {
@@ -206,20 +181,77 @@ public final class UbdDriver implements AutoCloseable {
      */
     public boolean trySubmit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
         checkOpen();
+        checkRequest(disk, op, buffer, completion);
+        RingBuffer<RequestEvent> ring = rings[disk.shard].ring;
         long seq;
         try {
             seq = ring.tryNext();
         } catch (InsufficientCapacityException e) {
             return false;
         }
-        fill(seq, disk, op, offset, buffer, length, completion, tag);
+        fill(ring, seq, disk, op, offset, buffer, length, completion, tag);
         return true;
+    }
+
+    /**
+     * Queues every request of {@code batch} with one claim and one publish, or none of them and
+     * returns false when the ring lacks room for all (retry later). The batch is left as it was:
+     * {@link RequestBatch#clear} it to reuse it.
+     *
+     * @throws IllegalArgumentException if the batch holds more requests than the ring has slots
+     */
+    public boolean trySubmit(RequestBatch batch) {
+        checkOpen();
+        int n = batch.size();
+        if (n == 0) {
+            return true;
+        }
+        RingBuffer<RequestEvent> ring = rings[batch.ioThread()].ring;
+        if (n > ring.getBufferSize()) {
+            throw new IllegalArgumentException("a batch of " + n + " requests cannot fit a ring of " + ring.getBufferSize());
+        }
+        long hi;
+        try {
+            hi = ring.tryNext(n);
+        } catch (InsufficientCapacityException e) {
+            return false;
+        }
+        long lo = hi - n + 1;
+        try {
+            for (int i = 0; i < n; i++) {
+                batch.copyTo(i, ring.get(lo + i));
+            }
+        } finally {
+            ring.publish(lo, hi); // a claimed slot is always published (the batch checked its requests when they were added)
+        }
+        return true;
+    }
+
+    /** I/O threads: a disk's requests all run on {@link Disk#ioThread()}, one of {@code [0, ioThreads())}. */
+    public int ioThreads() {
+        return ioThreads;
+    }
+
+    /** Requests each I/O thread's ring holds at most (queued and not yet done). */
+    public int ringSize() {
+        return rings[0].ring.getBufferSize();
+    }
+
+    static void checkRequest(Disk disk, IoOp op, ByteBuffer buffer, Completion completion) {
+        if (disk == null || op == null || completion == null) {
+            throw new NullPointerException(disk == null ? "disk" : op == null ? "op" : "completion");
+        }
+        if ((op == IoOp.READ || op == IoOp.WRITE) && buffer == null) {
+            throw new NullPointerException("buffer (a " + op + " needs one)");
+        }
     }
 
     /** Queues a request, waiting for room in the ring. */
     public void submit(Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
         checkOpen();
-        fill(ring.next(), disk, op, offset, buffer, length, completion, tag);
+        checkRequest(disk, op, buffer, completion);
+        RingBuffer<RequestEvent> ring = rings[disk.shard].ring;
+        fill(ring, ring.next(), disk, op, offset, buffer, length, completion, tag);
     }
 
     /** Convenience for callers that prefer futures (allocates per request). */
@@ -229,9 +261,9 @@ public final class UbdDriver implements AutoCloseable {
         return f;
     }
 
-    private void fill(long seq, Disk disk, IoOp op, long offset, ByteBuffer buffer, long length, Completion completion, long tag) {
+    private static void fill(RingBuffer<RequestEvent> ring, long seq, Disk disk, IoOp op, long offset, ByteBuffer buffer,
+                             long length, Completion completion, long tag) {
         RequestEvent e = ring.get(seq);
-        e.shard = disk.shard;
         e.disk = disk;
         e.op = op;
         e.offset = offset;
@@ -283,10 +315,8 @@ public final class UbdDriver implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            disruptor.shutdown(60, TimeUnit.SECONDS);
-        } catch (com.lmax.disruptor.TimeoutException e) {
-            disruptor.halt();
+        for (IoRing r : rings) {
+            r.shutdown(60, TimeUnit.SECONDS);
         }
         IOException first = null;
         synchronized (disks) {

@@ -1,0 +1,251 @@
+package org.ubdjava.harness.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.oracle.UmlKernel;
+import org.ubdjava.harness.replay.DemoImage;
+import org.ubdjava.harness.replay.Replay;
+import org.ubdjava.harness.replay.ReplayOptions;
+import org.ubdjava.harness.replay.ReplayOptions.Shift;
+import org.ubdjava.harness.replay.ReplayResult;
+import org.ubdjava.harness.trace.TraceFormat;
+import org.ubdjava.harness.trace.TraceReader;
+import org.ubdjava.harness.trace.TraceReaders;
+import org.ubdjava.harness.trace.TraceRecord;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The main job side by side, in one run: for each trace and VM count, {@code ubd replay} (every
+ * read verified) against fio's own replay of the same trace ({@code --read_iolog},
+ * {@code --replay_no_stall=1}, psync, one job per VM, each job on its own plain copy of the backing
+ * file through {@code --replay_redirect}: fio cannot share one file between jobs the way VMs share a
+ * backing file, nor check what a read returned), and at one VM the real UML driver replaying it with
+ * fio in the guest. Both sides read a warm host page cache ({@code --invalidate=0}: the backing and
+ * its copies were just written), from the same file system. Our IOPS are over the time from the
+ * first request submitted to the last completed, as fio's runtime is: neither counts its set-up.
+ */
+public final class ReplayBench {
+    /** The traces that ship (recorded with fio, see traces/README.md in the resources). */
+    public static final List<String> SHIPPED = List.of("randread-4k.iolog", "randrw-4k.iolog");
+    /** The device the shipped traces were recorded on. */
+    static final long IMAGE_BYTES = 64L << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+    private final PrintWriter err;
+
+    public ReplayBench(Path dir, PrintWriter err) {
+        this.dir = dir;
+        this.err = err;
+    }
+
+    /**
+     * @param traces trace files; empty: the shipped ones
+     * @param vmCounts VM counts to run each trace with
+     */
+    public ReplayBenchReport run(List<Path> traces, List<Integer> vmCounts) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> files = traces.isEmpty() ? shipped() : traces;
+        Path backing = dir.resolve("backing.img");
+        long size = IMAGE_BYTES;
+        for (Path t : files) {
+            size = Math.max(size, extent(t));
+        }
+        size = (size + (1 << 20) - 1) & -(1L << 20);
+        if (!Files.exists(backing) || Files.size(backing) != size) {
+            Files.deleteIfExists(backing);
+            DemoImage.create(backing, size, 1, 7); // data everywhere: every read the backing serves is compared
+        }
+        Optional<Path> fio = UmlKernel.onPath("fio");
+        if (fio.isEmpty()) {
+            err.println("*** fio not installed: the fio rows are skipped (apt-get install -y fio)");
+        }
+        Optional<UmlKernel> kernel = UmlKernel.get();
+        if (kernel.isEmpty()) {
+            err.println("*** real UML driver rows skipped: " + UmlKernel.whyUnavailable());
+        }
+        // a Java replay runs interpreted, then compiled, for its first hundred thousand requests or
+        // so, where fio is machine code from the start: warm up on the first trace, untimed, as
+        // JMH's warm-up iterations do
+        err.println("replay bench: warming up (not measured)");
+        err.flush();
+        ours(files.get(0), backing, 4);
+        ours(files.get(0), backing, 4);
+        List<ReplayBenchReport.Row> rows = new ArrayList<>();
+        for (Path trace : files) {
+            if (fio.isPresent() && !isIolog(trace)) {
+                err.println("*** " + trace + ": not a fio iolog, so fio cannot replay it: only our rows");
+            }
+            String name = trace.getFileName().toString();
+            for (int vms : vmCounts) {
+                err.println("replay bench: " + name + ", " + vms + " VM(s)");
+                err.flush();
+                ReplayBenchReport.Row ours = ours(trace, backing, vms);
+                rows.add(ours);
+                boolean iolog = isIolog(trace);
+                if (fio.isPresent() && iolog) {
+                    rows.add(fio(fio.get(), trace, backing, vms));
+                }
+                if (vms == 1 && kernel.isPresent() && fio.isPresent() && iolog) {
+                    try {
+                        rows.add(uml(kernel.get(), fio.get(), trace, backing));
+                    } catch (UbdException e) {
+                        err.println("*** real UML ubd row skipped: " + e.getMessage());
+                    }
+                }
+            }
+        }
+        return new ReplayBenchReport(rows);
+    }
+
+    private static boolean isIolog(Path trace) {
+        try (TraceReader r = TraceReaders.open(trace)) {
+            return r.format() == TraceFormat.FIO_IOLOG;
+        }
+    }
+
+    /** The end of the highest byte the trace touches: the device it needs. */
+    static long extent(Path trace) {
+        long end = 0;
+        try (TraceReader r = TraceReaders.open(trace)) {
+            TraceRecord.Mutable rec = new TraceRecord.Mutable();
+            while (r.next(rec)) {
+                end = Math.max(end, rec.offset() + rec.length());
+            }
+        }
+        return end;
+    }
+
+    private List<Path> shipped() throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (String name : SHIPPED) {
+            Path p = dir.resolve(name);
+            try (InputStream in = ReplayBench.class.getResourceAsStream("/traces/" + name)) {
+                if (in == null) {
+                    throw new UbdException("/traces/" + name + ": missing from the jar");
+                }
+                Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
+            }
+            out.add(p);
+        }
+        return out;
+    }
+
+    private ReplayBenchReport.Row ours(Path trace, Path backing, int vms) throws IOException {
+        Path cows = dir.resolve("cow");
+        deleteTree(cows);
+        // merge checks are not read verification, and would time the merge: off here; every read,
+        // the bitmaps and the backing file are still checked
+        ReplayOptions o = new ReplayOptions(List.of(() -> TraceReaders.open(trace)),
+                "ubd0=" + cows.resolve("vm.cow") + "," + backing, vms, 16, 0, 1, Shift.NONE, Shift.NONE, 0, true, 0,
+                Long.MAX_VALUE, null, null, 0);
+        try {
+            ReplayResult r = Replay.run(o);
+            return new ReplayBenchReport.Row(trace.getFileName().toString(), vms, ReplayBenchReport.System.UBD_REPLAY,
+                    r.requests(), r.ioIops(), r.mbPerS() * r.elapsedS() / r.ioS(), r.latencyUs().p50(), r.latencyUs().p99(), r.passed(), r.mismatches(),
+                    r.verification().backingBytesRead());
+        } finally {
+            deleteTree(cows);
+        }
+    }
+
+    private ReplayBenchReport.Row fio(Path fio, Path trace, Path backing, int vms) throws IOException {
+        return fioReplay(fio, trace, backing, vms, dir.resolve("fio"));
+    }
+
+    /**
+     * fio's own replay of {@code trace}: {@code vms} jobs, each on its own copy of {@code backing}
+     * in {@code work} (made, then removed).
+     */
+    public static ReplayBenchReport.Row fioReplay(Path fio, Path trace, Path backing, int vms, Path work) throws IOException {
+        deleteTree(work);
+        Files.createDirectories(work);
+        StringBuilder job = new StringBuilder("[global]\nioengine=psync\nreplay_no_stall=1\ninvalidate=0\ngroup_reporting=1\n")
+                .append("read_iolog=").append(trace.toAbsolutePath()).append('\n');
+        for (int j = 0; j < vms; j++) {
+            Path copy = work.resolve("copy" + j + ".img");
+            Files.copy(backing, copy);
+            job.append("[vm").append(j).append("]\nreplay_redirect=").append(copy).append('\n');
+        }
+        Path jobFile = work.resolve("replay.fio");
+        Files.writeString(jobFile, job);
+        try {
+            ExternalTools.Run r = ExternalTools.run(List.of(fio.toString(), "--output-format=json", jobFile.toString()), work, 600);
+            if (r.exit() != 0) {
+                throw new UbdException("fio's replay failed (exit " + r.exit() + "): " + firstLine(r.output()));
+            }
+            return fioRow(trace.getFileName().toString(), vms, ReplayBenchReport.System.FIO_REPLAY, r.output());
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private ReplayBenchReport.Row uml(UmlKernel kernel, Path fio, Path trace, Path backing) throws IOException {
+        Path cow = dir.resolve("uml.cow");
+        Files.deleteIfExists(cow);
+        // the guest sees the host's files through hostfs, but not under /dev (its own): the trace goes to a temporary file
+        Path guestTrace = Files.createTempFile("ubd-replay-bench-", ".iolog");
+        Files.copy(trace, guestTrace, StandardCopyOption.REPLACE_EXISTING);
+        String script = fio + " --name=vm0 --read_iolog=" + guestTrace + " --replay_redirect=/dev/ubda"
+                + " --replay_no_stall=1 --ioengine=psync --direct=1 --invalidate=0 --output-format=json\n";
+        try {
+            UmlKernel.Result r = kernel.run(script, List.of("ubd0=" + cow + "," + backing), 600, "512M");
+            return fioRow(trace.getFileName().toString(), 1, ReplayBenchReport.System.UML_UBD_FIO, r.out());
+        } finally {
+            Files.deleteIfExists(cow);
+            Files.deleteIfExists(guestTrace);
+        }
+    }
+
+    /** fio's JSON (group reporting: one job entry for all jobs), wherever it starts in what was printed. */
+    static ReplayBenchReport.Row fioRow(String trace, int vms, ReplayBenchReport.System system, String output) throws IOException {
+        int from = output.indexOf('{');
+        int to = output.lastIndexOf('}');
+        if (from < 0 || to < from) {
+            throw new UbdException(system.label + " printed no JSON result: " + firstLine(output));
+        }
+        JsonNode job = JSON.readTree(output.substring(from, to + 1)).path("jobs").path(0);
+        JsonNode read = job.path("read");
+        JsonNode write = job.path("write");
+        long ios = read.path("total_ios").asLong() + write.path("total_ios").asLong();
+        // with group reporting, job_runtime adds up the jobs; each direction's runtime is the longest job's
+        double seconds = Math.max(read.path("runtime").asDouble(), write.path("runtime").asDouble()) / 1000.0;
+        if (ios == 0 || seconds <= 0) {
+            throw new UbdException(system.label + " replayed nothing: " + firstLine(output));
+        }
+        long bytes = read.path("io_bytes").asLong() + write.path("io_bytes").asLong();
+        // latency of the reads (the commoner op of these traces); fio keeps them apart
+        JsonNode lat = (read.path("total_ios").asLong() >= write.path("total_ios").asLong() ? read : write)
+                .path("clat_ns").path("percentile");
+        return new ReplayBenchReport.Row(trace, vms, system, ios, ios / seconds, bytes / seconds / 1e6,
+                lat.path("50.000000").asDouble() / 1e3, lat.path("99.000000").asDouble() / 1e3, true, 0, 0);
+    }
+
+    private static String firstLine(String s) {
+        String t = s.strip();
+        int nl = t.indexOf('\n');
+        return nl < 0 ? t : t.substring(0, nl);
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var all = Files.walk(p)) {
+            for (Path q : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+}

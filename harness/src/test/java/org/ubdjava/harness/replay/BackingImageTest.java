@@ -1,0 +1,89 @@
+package org.ubdjava.harness.replay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ubdjava.core.nativeio.NativeFiles;
+
+class BackingImageTest {
+    @TempDir
+    Path tmp;
+
+    /** /dev/shm when there is one: tmpfs is where reading a hole through a shared mapping would allocate it. */
+    private Path dir() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        return Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "ubd-backing-image-") : tmp;
+    }
+
+    @Test
+    void comparesDataInPlaceHolesAsZerosAndReadsNoHole() throws Exception {
+        Path d = dir();
+        Path f = d.resolve("backing.img");
+        // data at [1 GiB - 8 KiB, 1 GiB + 8 KiB): across the mapping's chunk boundary; holes around it;
+        // a size that is not whole sectors (the device reads zeros past the end)
+        long boundary = BackingImage.CHUNK;
+        long size = boundary + (64 << 10) + 100;
+        byte[] data = new byte[16 << 10];
+        new SplittableRandom(1).nextBytes(data);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+            ch.write(ByteBuffer.wrap(data), boundary - (8 << 10));
+            ch.truncate(size);
+            long allocated = NativeFiles.allocatedBytes(ch);
+            BackingImage image = BackingImage.of(ch);
+            BackingImage.Reader r = image.reader();
+
+            ByteBuffer buf = ByteBuffer.allocateDirect(64 << 10);
+            // the data, across the chunk boundary, plus 4 KiB of hole after it
+            buf.clear().limit(20 << 10);
+            buf.put(data).put(new byte[4 << 10]).flip();
+            assertTrue(r.matches(buf, 0, boundary - (8 << 10), 20 << 10));
+            assertEquals(16 << 10, r.bytesRead(), "only the data extent is read; the hole compares as zeros");
+            assertEquals(0, buf.position(), "the caller's position is left alone");
+
+            buf.put(5000, (byte) (buf.get(5000) ^ 1));
+            assertFalse(r.matches(buf, 0, boundary - (8 << 10), 20 << 10), "a changed byte in the data");
+            buf.put(5000, (byte) (buf.get(5000) ^ 1));
+            buf.put((18 << 10) + 7, (byte) 1);
+            assertFalse(r.matches(buf, 0, boundary - (8 << 10), 20 << 10), "a non-zero byte where the backing has a hole");
+
+            // a whole hole, far from the data, and the partial sector past the end of the file
+            ByteBuffer zeros = ByteBuffer.allocateDirect(4096);
+            assertTrue(r.matches(zeros, 0, 12 << 20, 4096));
+            assertTrue(r.matches(zeros, 0, size / 512 * 512, 512));
+            assertEquals(allocated, NativeFiles.allocatedBytes(ch), "checking holes allocated nothing");
+        } finally {
+            Files.deleteIfExists(f);
+            if (!d.equals(tmp)) {
+                Files.deleteIfExists(d);
+            }
+        }
+    }
+
+    @Test
+    void readersOfOneImageAreIndependent() throws Exception {
+        Path f = tmp.resolve("b.img");
+        byte[] data = new byte[1 << 20];
+        new SplittableRandom(2).nextBytes(data);
+        Files.write(f, data);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            BackingImage image = BackingImage.of(ch);
+            BackingImage.Reader a = image.reader();
+            BackingImage.Reader b = image.reader();
+            ByteBuffer buf = ByteBuffer.allocateDirect(4096).put(data, 8192, 4096).flip();
+            assertTrue(a.matches(buf, 0, 8192, 4096));
+            assertFalse(b.matches(buf, 0, 4096, 4096), "another offset's bytes");
+            assertEquals(4096, a.bytesRead());
+            assertEquals(1, image.extents());
+        }
+    }
+}

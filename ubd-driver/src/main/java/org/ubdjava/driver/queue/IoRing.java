@@ -1,0 +1,61 @@
+package org.ubdjava.driver.queue;
+
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.WaitStrategy;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+
+/**
+ * One I/O thread and the ring it serves: every request of the disks assigned to it, and nothing
+ * else. The driver has one per I/O thread rather than one ring that every thread scans: then no
+ * slot, cursor or sequence is written by one core and read by another on the request path (with
+ * one shared ring, each handler read every slot the other's producers had just written, a cache
+ * miss per request per thread, and replay ran slower on two threads than on one). Any thread may
+ * submit (multi-producer); a completion that submits its disk's next request publishes to its own
+ * thread's ring, uncontended.
+ */
+final class IoRing {
+    final RingBuffer<RequestEvent> ring;
+    private final Disruptor<RequestEvent> disruptor;
+
+    IoRing(int index, int size, WaitStrategy waitStrategy, UbdDriver.Stats stats) {
+        ThreadFactory thread = r -> {
+            Thread t = new Thread(r, "ubd-io-" + index);
+            t.setDaemon(true);
+            return t;
+        };
+        disruptor = new Disruptor<>(RequestEvent::new, size, thread, ProducerType.MULTI, waitStrategy);
+        disruptor.handleEventsWith(new IoHandler(stats));
+        // a bug in a handler must not stop the ring (every disk of that thread would hang): say it and go on
+        disruptor.setDefaultExceptionHandler(new ExceptionHandler<>() {
+            @Override
+            public void handleEventException(Throwable ex, long sequence, RequestEvent event) {
+                System.err.println("ubd: I/O thread " + index + " failed on request " + sequence + ": " + ex);
+            }
+
+            @Override
+            public void handleOnStartException(Throwable ex) {
+                System.err.println("ubd: I/O thread " + index + " failed to start: " + ex);
+            }
+
+            @Override
+            public void handleOnShutdownException(Throwable ex) {
+                System.err.println("ubd: I/O thread " + index + " failed to stop: " + ex);
+            }
+        });
+        ring = disruptor.start();
+    }
+
+    /** Lets every request already published complete, then stops the thread. */
+    void shutdown(long timeout, TimeUnit unit) {
+        try {
+            disruptor.shutdown(timeout, unit);
+        } catch (com.lmax.disruptor.TimeoutException e) {
+            disruptor.halt();
+        }
+    }
+}
