@@ -120,6 +120,32 @@ class VhostProtocolTest {
     }
 
     @Test
+    void getVringBaseStopsTheQueueAndANewMemoryTableRestartsIt() throws IOException {
+        try (VhostFixture f = serve("ubd0=" + dir.resolve("cow.img") + "," + backing); VhostTestClient c = new VhostTestClient(f.socket(0))) {
+            c.setUp(8);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(S_OK, c.run(0, T_IN, i, true, new long[] {DATA}, new int[] {512}));
+            }
+            // a second table while the queue runs: the queue drains, moves to the new mapping, goes on
+            VhostTestClient.check(c.memTable(VhostTestClient.GUEST, VhostTestClient.MEM_SIZE, VhostTestClient.GUEST, VhostTestClient.FILE_OFFSET));
+            assertEquals(S_OK, c.run(1, T_IN, 7, true, new long[] {DATA + 4096}, new int[] {512}));
+            byte[] got = new byte[512];
+            c.mem.get(c.at(DATA + 4096), got);
+            assertArrayEquals(java.util.Arrays.copyOfRange(backingBytes, 7 * 512, 8 * 512), got);
+            c.msg.bytes.putInt(VhostUserMessage.HEADER_BYTES + STATE_INDEX, 0);
+            c.msg.bytes.putInt(VhostUserMessage.HEADER_BYTES + STATE_NUM, 0);
+            c.send(GET_VRING_BASE, VERSION, STATE_BYTES);
+            c.receive(GET_VRING_BASE);
+            assertEquals(FLAG_REPLY | VERSION, c.msg.flags());
+            assertEquals(4, c.msg.payloadInt(STATE_NUM), "four requests taken");
+            // stopped: a kick takes nothing now
+            c.request(2, T_IN, 0, true, new long[] {DATA}, new int[] {512});
+            c.offer(2);
+            assertTrue(!c.awaitUsed(5, 300), "a stopped queue took a request");
+        }
+    }
+
+    @Test
     void aReadOnlyDeviceOffersRoAndRefusesWrites() throws Exception {
         try (VhostFixture f = serve("ubd0r=" + backing); VhostTestClient c = new VhostTestClient(f.socket(0))) {
             c.send(SET_OWNER, VERSION, 0);
