@@ -72,6 +72,7 @@ class VhostKernelInteropTest {
                     + "yes xyzzy | head -c 1048576 > " + mnt + "/big.txt\n"
                     + "rm " + mnt + "/b.txt\n"
                     + "sync\n"
+                    + "fstrim " + mnt + " || exit 5\n" // the free blocks as DISCARD requests
                     + "umount " + mnt + " || exit 4\n"
                     + "cat /sys/block/vda/serial; echo\n", List.of(f.deviceArg(0)), 120);
             assertEquals(0, g.exit(), g.out() + "\nserver: " + f.log + "\n" + g.dmesg());
