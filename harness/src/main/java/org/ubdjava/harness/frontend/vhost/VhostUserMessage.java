@@ -58,7 +58,6 @@ final class VhostUserMessage {
     static final int U64 = 0;
     static final int U64_BYTES = 8;
     /** SET_VRING_KICK/CALL/ERR: the ring index in the low byte, bit 8 "no descriptor" (polling). */
-    static final long VRING_INDEX_MASK = 0xff;
     static final long VRING_NOFD = 0x100;
 
     // payload: struct vhost_vring_state

@@ -315,7 +315,11 @@ final class VhostUserSession implements AutoCloseable {
         long v;
         try {
             v = u64Payload();
-            queueIndex((int) (v & ~(VRING_INDEX_MASK | VRING_NOFD)) == 0 ? (int) (v & VRING_INDEX_MASK) : -1);
+            long index = v & ~VRING_NOFD;
+            if (index != 0) {
+                throw new VhostProtocolException(name(request) + " for queue " + Long.toUnsignedString(index)
+                        + " (a virtio-blk device without MQ has queue 0 only)");
+            }
             boolean none = (v & VRING_NOFD) != 0;
             if (fdCount != (none ? 0 : 1)) {
                 throw new VhostProtocolException(name(request) + " came with " + fdCount + " descriptor(s), expected " + (none ? 0 : 1));
