@@ -14,6 +14,7 @@ import org.ubdjava.core.cli.RebaseCommand;
 import org.ubdjava.core.cli.UbdParseCommand;
 import org.ubdjava.driver.cli.CatCommand;
 import org.ubdjava.driver.cli.WriteCommand;
+import org.ubdjava.harness.frontend.vhost.UmlCommand;
 import org.ubdjava.harness.nbd.ServeCommand;
 
 import picocli.CommandLine;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Spec;
         description = "User-Mode Linux ubd block devices and COW files, in Java.",
         subcommands = {MkcowCommand.class, MooCommand.class, InfoCommand.class, CheckCommand.class,
                 MapCommand.class, RebaseCommand.class, UbdParseCommand.class, CatCommand.class, WriteCommand.class,
-                ReplayCommand.class, DemoCommand.class, ServeCommand.class, BenchCommand.class,
+                ReplayCommand.class, DemoCommand.class, ServeCommand.class, UmlCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the operation failed or found problems (stderr says why, naming the file)",

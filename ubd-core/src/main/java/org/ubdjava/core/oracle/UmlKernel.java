@@ -107,6 +107,19 @@ public final class UmlKernel {
         }
     }
 
+    /** The kernel binary (linux.uml). */
+    public Path binary() {
+        return kernel;
+    }
+
+    /**
+     * The environment a linux.uml process needs on this host: LD_PRELOAD of the XSTATE shim where
+     * the host needs it (AMX), nothing otherwise.
+     */
+    public java.util.Map<String, String> environment() {
+        return shim == null ? java.util.Map.of() : java.util.Map.of("LD_PRELOAD", shim.toString());
+    }
+
     /** An executable on PATH. */
     public static Optional<Path> onPath(String program) {
         String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
