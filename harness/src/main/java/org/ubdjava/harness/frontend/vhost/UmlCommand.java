@@ -60,12 +60,8 @@ public final class UmlCommand implements Callable<Integer> {
         try {
             List<String> cmd = new ArrayList<>(List.of(kernel.get().binary().toString()));
             if (!configs.isEmpty()) {
-                server = new VhostUserServer(new UbdDriver(), configs, dir.resolve("ubd.sock"), null, SpecDevice.stderr(spec), line -> {
-                    synchronized (err) {
-                        err.println(spec.qualifiedName() + ": " + line);
-                        err.flush();
-                    }
-                }).start();
+                server = new VhostUserServer(new UbdDriver(), configs, dir.resolve("ubd.sock"), null, SpecDevice.stderr(spec),
+                        VhostUserServe.lines(spec)).start();
             }
             int next = 0;
             for (String a : args) {

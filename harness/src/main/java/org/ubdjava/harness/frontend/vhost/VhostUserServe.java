@@ -3,6 +3,7 @@ package org.ubdjava.harness.frontend.vhost;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.ubdjava.core.cli.ExitCodes;
 import org.ubdjava.core.options.UbdDeviceConfig;
@@ -17,18 +18,25 @@ public final class VhostUserServe {
     private VhostUserServe() {
     }
 
+    /** The server's log as the command's stderr, one line per event, from any device's thread. */
+    static Consumer<String> lines(CommandSpec spec) {
+        PrintWriter err = spec.commandLine().getErr();
+        return line -> {
+            synchronized (err) {
+                err.println(spec.qualifiedName() + ": " + line);
+                err.flush();
+            }
+        };
+    }
+
     public static int run(CommandSpec spec, String listen, List<UbdDeviceConfig> configs, Path record) throws Exception {
         String p = listen.substring(VhostUserServer.SCHEME.length());
         if (p.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--listen " + listen + ": expected vhost-user:PATH");
         }
         PrintWriter err = spec.commandLine().getErr();
-        VhostUserServer server = new VhostUserServer(new UbdDriver(), configs, Path.of(p), record, SpecDevice.stderr(spec), line -> {
-            synchronized (err) {
-                err.println(spec.qualifiedName() + ": " + line);
-                err.flush();
-            }
-        }).start();
+        VhostUserServer server = new VhostUserServer(new UbdDriver(), configs, Path.of(p), record, SpecDevice.stderr(spec), lines(spec))
+                .start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.close();
