@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 
 import org.ubdjava.harness.cachesim.CacheSimCommand;
 import org.ubdjava.harness.frontend.nbd.ServeCommand;
+import org.ubdjava.harness.frontend.vhost.UmlCommand;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Spec;
         description = "User-Mode Linux ubd block devices and COW files, in Java.",
         subcommands = {MkcowCommand.class, MooCommand.class, InfoCommand.class, CheckCommand.class,
                 MapCommand.class, RebaseCommand.class, UbdParseCommand.class, CatCommand.class, WriteCommand.class,
-                ReplayCommand.class, DemoCommand.class, ServeCommand.class, BenchCommand.class, CacheSimCommand.class,
+                ReplayCommand.class, DemoCommand.class, ServeCommand.class, UmlCommand.class, BenchCommand.class, CacheSimCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the operation failed or found problems (stderr says why, naming the file)",

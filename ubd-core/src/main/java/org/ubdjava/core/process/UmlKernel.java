@@ -34,7 +34,11 @@ public final class UmlKernel {
     private final Path kernel;
     private final Path shim;
 
-    public record Result(int exit, String out, List<String> kernelMessages) {
+    /**
+     * @param kernelMessages the ubd driver's lines of dmesg
+     * @param dmesg          all of the guest's kernel log (for failure messages)
+     */
+    public record Result(int exit, String out, List<String> kernelMessages, String dmesg) {
     }
 
     private UmlKernel(Path kernel, Path shim) {
@@ -100,6 +104,19 @@ public final class UmlKernel {
         }
     }
 
+    /** The kernel binary (linux.uml). */
+    public Path binary() {
+        return kernel;
+    }
+
+    /**
+     * The environment a linux.uml process needs on this host: LD_PRELOAD of the XSTATE shim where
+     * the host needs it (AMX), nothing otherwise.
+     */
+    public java.util.Map<String, String> environment() {
+        return shim == null ? java.util.Map.of() : java.util.Map.of("LD_PRELOAD", shim.toString());
+    }
+
     /** An executable on PATH. */
     public static Optional<Path> onPath(String program) {
         return Processes.onPath(program);
@@ -108,7 +125,8 @@ public final class UmlKernel {
     /**
      * Boots, runs {@code script} with /bin/sh in the guest, and powers off.
      *
-     * @param ubdArgs kernel arguments such as {@code ubd0=cow.img,backing.img}, passed as they are
+     * @param ubdArgs kernel arguments such as {@code ubd0=cow.img,backing.img} or
+     *                {@code virtio_uml.device=SOCKET:2}, passed as they are
      */
     public Result run(String script, List<String> ubdArgs, int timeoutSeconds) {
         return run(script, ubdArgs, timeoutSeconds, "256M");
@@ -116,6 +134,15 @@ public final class UmlKernel {
 
     /** As {@link #run(String, List, int)} with the guest's memory, e.g. "512M" (fio's libraries need it). */
     public Result run(String script, List<String> ubdArgs, int timeoutSeconds, String mem) {
+        return run(script, ubdArgs, timeoutSeconds, mem, p -> { });
+    }
+
+    /**
+     * As {@link #run(String, List, int, String)}, telling {@code started} the kernel's process once it
+     * runs (a test that kills a guest in the middle of its work).
+     */
+    public Result run(String script, List<String> ubdArgs, int timeoutSeconds, String mem,
+                      java.util.function.Consumer<ProcessHandle> started) {
         Path dir;
         try {
             dir = Files.createTempDirectory("ubd-uml-run");
@@ -143,9 +170,10 @@ public final class UmlKernel {
                 pb.environment().put("LD_PRELOAD", shim.toString());
             }
             Process p = pb.start();
+            started.accept(p.toHandle());
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 Processes.kill(p);
-                return new Result(-1, read(dir.resolve("out")), kernelMessages(dir));
+                return new Result(-1, read(dir.resolve("out")), kernelMessages(dir), read(dir.resolve("kmsg")));
             }
             // UML's helper processes may outlive the main one for a moment
             p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -155,7 +183,7 @@ public final class UmlKernel {
                 throw new IllegalStateException("the guest did not finish: "
                         + console.substring(Math.max(0, console.length() - 600)).replace('\n', ' '));
             }
-            return new Result(Integer.parseInt(rc), read(dir.resolve("out")), kernelMessages(dir));
+            return new Result(Integer.parseInt(rc), read(dir.resolve("out")), kernelMessages(dir), read(dir.resolve("kmsg")));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -10,6 +10,8 @@ import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.harness.cli.SpecDevice;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.harness.frontend.vhost.VhostUserServe;
+import org.ubdjava.harness.frontend.vhost.VhostUserServer;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +21,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Export devices over NBD (fixed newstyle) until SIGINT or SIGTERM.", "",
+        description = {"Export devices over NBD (fixed newstyle), or to virtio guests over vhost-user, until SIGINT or SIGTERM.", "",
                 "Each SPEC (the kernel's syntax, ubd0=cow.img,root_fs) becomes an export named after its device",
                 "(ubda, ubdb, ...); the empty name means the first. Every request goes through the driver, with",
                 "full COW semantics. 'r' exports are read-only; 't' exports offer no trim or write-zeroes.",
@@ -35,15 +37,33 @@ public final class ServeCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--listen", paramLabel = "ADDR", defaultValue = ListenAddress.DEFAULT,
-            description = {"unix:PATH or tcp:HOST:PORT (tcp:PORT means 127.0.0.1; port 0 picks one).",
+            description = {"unix:PATH or tcp:HOST:PORT (tcp:PORT means 127.0.0.1; port 0 picks one): NBD.",
+                    "vhost-user:PATH: a vhost-user-blk back-end instead. A User-Mode Linux guest attaches with "
+                            + "virtio_uml.device=PATH:2 and sees /dev/vda (insmod virtio_blk.ko in the guest). With several "
+                            + "SPECs each has its socket PATH.ubda, PATH.ubdb, ... (printed at start). A guest that leaves "
+                            + "releases its disk (flushed, locks dropped).",
                     "Default: ${DEFAULT-VALUE} in the current directory."})
     String listen;
+
+    @Option(names = "--record", paramLabel = "DIR",
+            description = "With vhost-user: each device's requests as a fio iolog v3, DIR/ubda.iolog, ... (replay them with ubd replay or fio).")
+    java.nio.file.Path record;
 
     @Parameters(paramLabel = "SPEC", arity = "1..*")
     List<String> devices;
 
     @Override
     public Integer call() throws Exception {
+        if (listen.startsWith(VhostUserServer.SCHEME)) {
+            List<UbdDeviceConfig> configs = new ArrayList<>();
+            for (String d : devices) {
+                configs.add(SpecDevice.parse(spec, d));
+            }
+            return VhostUserServe.run(spec, listen, configs, record);
+        }
+        if (record != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--record needs --listen vhost-user:PATH");
+        }
         try {
             ListenAddress.parse(listen);
         } catch (IllegalArgumentException e) {

@@ -1,0 +1,94 @@
+package org.ubdjava.harness.frontend.vhost;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+
+import org.ubdjava.harness.cli.ExitCodes;
+import org.ubdjava.core.process.UmlKernel;
+import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.harness.cli.SpecDevice;
+import org.ubdjava.driver.queue.UbdDriver;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "uml", mixinStandardHelpOptions = true,
+        description = {"Runs linux.uml with ARGS, each ubdN= argument served by ubd-java instead of the kernel's ubd driver.", "",
+                "Every ubdN[flags]=FILE[,BACKING[,SERIAL]] becomes a vhost-user-blk device (virtio_uml.device=SOCKET:2):",
+                "the guest sees it as /dev/vda, /dev/vdb, ... in the order given, once it has loaded virtio_blk:",
+                "  insmod /usr/lib/uml/modules/$(uname -r)/kernel/drivers/block/virtio_blk.ko",
+                "(Debian's linux.uml 6.1 builds virtio_blk as a module; with the host's root over hostfs the guest",
+                "reaches it directly). Every request goes through our driver with the SPEC's COW semantics.", "",
+                "Example: ubd uml mem=256M ubd0=cow.img,root_fs root=/dev/root rootfstype=hostfs rootflags=/ rw init=/path/script"},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"N:linux.uml's own exit status", "1:linux.uml is missing, or a device could not be opened",
+                "2:wrong command line or ubdN= argument"})
+public final class UmlCommand implements Callable<Integer> {
+    private static final Pattern UBD_ARG = Pattern.compile("ubd[0-9]+[a-z]*=.*");
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "ARGS", arity = "1..*", description = "linux.uml's arguments, passed as they are but for ubdN=")
+    List<String> args;
+
+    @Override
+    public Integer call() throws Exception {
+        List<UbdDeviceConfig> configs = new ArrayList<>();
+        for (String a : args) {
+            if (UBD_ARG.matcher(a).matches()) {
+                configs.add(SpecDevice.parse(spec, a));
+            }
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        Optional<UmlKernel> kernel = UmlKernel.get();
+        if (kernel.isEmpty()) {
+            err.println(spec.qualifiedName() + ": " + UmlKernel.whyUnavailable());
+            err.flush();
+            return ExitCodes.FAILED;
+        }
+        Path dir = Files.createTempDirectory("ubd-uml");
+        VhostUserServer server = null;
+        try {
+            List<String> cmd = new ArrayList<>(List.of(kernel.get().binary().toString()));
+            if (!configs.isEmpty()) {
+                server = new VhostUserServer(new UbdDriver(), configs, dir.resolve("ubd.sock"), null, SpecDevice.stderr(spec),
+                        VhostUserServe.lines(spec)).start();
+            }
+            int next = 0;
+            for (String a : args) {
+                if (UBD_ARG.matcher(a).matches()) {
+                    VhostUserServer.Endpoint e = server.endpoints().get(next);
+                    err.println(spec.qualifiedName() + ": " + e.name() + " is /dev/vd" + (char) ('a' + next) + " in the guest, served by ubd-java"
+                            + " (load virtio_blk first: insmod /usr/lib/uml/modules/$(uname -r)/kernel/drivers/block/virtio_blk.ko)");
+                    cmd.add("virtio_uml.device=" + e.socket() + ":" + VirtioBlkConfig.VIRTIO_ID_BLOCK);
+                    next++;
+                } else {
+                    cmd.add(a);
+                }
+            }
+            err.flush();
+            ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+            pb.environment().putAll(kernel.get().environment());
+            Process p = pb.start();
+            try {
+                return p.waitFor();
+            } finally {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package org.ubdjava.harness.frontend.vhost;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.ubdjava.harness.cli.ExitCodes;
+import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.harness.cli.SpecDevice;
+import org.ubdjava.driver.queue.UbdDriver;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code ubd serve --listen vhost-user:PATH}: serves until SIGINT or SIGTERM. */
+public final class VhostUserServe {
+    private VhostUserServe() {
+    }
+
+    /** The server's log as the command's stderr, one line per event, from any device's thread. */
+    static Consumer<String> lines(CommandSpec spec) {
+        PrintWriter err = spec.commandLine().getErr();
+        return line -> {
+            synchronized (err) {
+                err.println(spec.qualifiedName() + ": " + line);
+                err.flush();
+            }
+        };
+    }
+
+    public static int run(CommandSpec spec, String listen, List<UbdDeviceConfig> configs, Path record) throws Exception {
+        String p = listen.substring(VhostUserServer.SCHEME.length());
+        if (p.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--listen " + listen + ": expected vhost-user:PATH");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        VhostUserServer server = new VhostUserServer(new UbdDriver(), configs, Path.of(p), record, SpecDevice.stderr(spec), lines(spec))
+                .start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (Exception e) {
+                err.println(spec.qualifiedName() + ": shutdown: " + e.getMessage());
+                err.flush();
+            }
+        }, "vhost-user-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        for (VhostUserServer.Endpoint e : server.endpoints()) {
+            out.println(e.name() + " " + e.size() + " " + (e.readOnly() ? "ro" : "rw") + " " + e.socket()
+                    + "   (virtio_uml.device=" + e.socket() + ":" + VirtioBlkConfig.VIRTIO_ID_BLOCK + ")");
+        }
+        out.flush();
+        server.awaitClosed();
+        return ExitCodes.OK;
+    }
+}

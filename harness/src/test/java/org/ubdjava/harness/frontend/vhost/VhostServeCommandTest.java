@@ -1,0 +1,79 @@
+package org.ubdjava.harness.frontend.vhost;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ubdjava.harness.cli.UbdMain;
+
+import picocli.CommandLine;
+
+/** `ubd serve --listen vhost-user:PATH` on the command line: what fails, fails in one line with the right exit code. */
+class VhostServeCommandTest {
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run ubd(String... args) {
+        CommandLine cl = UbdMain.commandLine(false);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void aDeviceThatCannotOpenIsOneLineAndExit1AndLeavesNoSocket() {
+        Path sock = dir.resolve("vh.sock");
+        Run r = ubd("serve", "--listen", "vhost-user:" + sock, "ubd0r=" + dir.resolve("missing.img"));
+        assertEquals(1, r.exit(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("ubd device 0"), r.err()); // the kernel's own message for it
+        assertFalse(Files.exists(sock));
+    }
+
+    @Test
+    void wrongCommandLinesExit2() {
+        assertEquals(2, ubd("serve", "--listen", "vhost-user:", "ubd0=" + dir.resolve("a.img")).exit());
+        Run r = ubd("serve", "--record", dir.toString(), "--listen", "unix:" + dir.resolve("n.sock"), "ubd0=" + dir.resolve("a.img"));
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--record needs --listen vhost-user:PATH"), r.err());
+        assertTrue(ubd("serve", "--help").out().contains("vhost-user:PATH"));
+    }
+
+    @Test
+    void aSecondServerOnTheSameSocketIsRefused() throws Exception {
+        Path sock = dir.resolve("vh.sock");
+        Files.write(dir.resolve("a.img"), new byte[1 << 20]);
+        try (VhostFixture f = new VhostFixture(sock, null, "ubd0=" + dir.resolve("a.img"))) {
+            Files.write(dir.resolve("b.img"), new byte[1 << 20]);
+            Run r = ubd("serve", "--listen", "vhost-user:" + sock, "ubd0=" + dir.resolve("b.img"));
+            assertEquals(1, r.exit(), r.err());
+            assertTrue(r.err().contains("another server is listening there"), r.err());
+            assertTrue(Files.exists(sock), "the first server's socket stays");
+        }
+        assertFalse(Files.exists(sock), "removed when the server closes");
+    }
+
+    @Test
+    void severalDevicesGetASocketEach() throws Exception {
+        Files.write(dir.resolve("a.img"), new byte[1 << 20]);
+        Files.write(dir.resolve("b.img"), new byte[2 << 20]);
+        try (VhostFixture f = new VhostFixture(dir.resolve("vh"), null, "ubd0=" + dir.resolve("a.img"), "ubd1r=" + dir.resolve("b.img"))) {
+            assertEquals(new VhostUserServer.Endpoint("ubda", 1 << 20, false, dir.resolve("vh.ubda")), f.server.endpoints().get(0));
+            assertEquals(new VhostUserServer.Endpoint("ubdb", 2 << 20, true, dir.resolve("vh.ubdb")), f.server.endpoints().get(1));
+            assertTrue(Files.exists(dir.resolve("vh.ubda")) && Files.exists(dir.resolve("vh.ubdb")));
+        }
+    }
+}
