@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.process.Processes;
 import org.ubdjava.core.process.UmlKernel;
 import org.ubdjava.harness.replay.DemoImage;
@@ -145,7 +146,7 @@ public final class ReplayBench {
 
     private ReplayBenchReport.Row ours(Path trace, Path backing, int vms) throws IOException {
         Path cows = dir.resolve("cow");
-        deleteTree(cows);
+        Cleanup.deleteTree(cows);
         // merge checks are not read verification, and would time the merge: off here; every read,
         // the bitmaps and the backing file are still checked
         ReplayOptions o = new ReplayOptions(List.of(() -> TraceReaders.open(trace)),
@@ -157,7 +158,7 @@ public final class ReplayBench {
                     r.requests(), r.ioIops(), r.mbPerS() * r.elapsedS() / r.ioS(), r.latencyUs().p50(), r.latencyUs().p99(), r.passed(), r.mismatches(),
                     r.verification().backingBytesRead());
         } finally {
-            deleteTree(cows);
+            Cleanup.deleteTree(cows);
         }
     }
 
@@ -170,7 +171,7 @@ public final class ReplayBench {
      * in {@code work} (made, then removed).
      */
     public static ReplayBenchReport.Row fioReplay(Path fio, Path trace, Path backing, int vms, Path work) throws IOException {
-        deleteTree(work);
+        Cleanup.deleteTree(work);
         Files.createDirectories(work);
         StringBuilder job = new StringBuilder("[global]\nioengine=psync\nreplay_no_stall=1\ninvalidate=0\ngroup_reporting=1\n")
                 .append("read_iolog=").append(trace.toAbsolutePath()).append('\n');
@@ -188,7 +189,7 @@ public final class ReplayBench {
             }
             return fioRow(trace.getFileName().toString(), vms, ReplayBenchReport.System.FIO_REPLAY, r.out());
         } finally {
-            deleteTree(work);
+            Cleanup.deleteTree(work);
         }
     }
 
@@ -239,14 +240,4 @@ public final class ReplayBench {
         return nl < 0 ? t : t.substring(0, nl);
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var all = Files.walk(p)) {
-            for (Path q : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(q);
-            }
-        }
-    }
 }

@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.util.Arrays;
-
 import org.ubdjava.core.io.Buffers;
-import org.ubdjava.core.nativeio.NativeFiles;
+import org.ubdjava.core.nativeio.DataMap;
+
+import it.unimi.dsi.fastutil.longs.LongArrayList;
 
 /**
  * The backing file's content as the verifier compares reads against it, without reading it again:
@@ -46,28 +46,20 @@ final class BackingImage {
 
     static BackingImage of(FileChannel backing) throws IOException {
         long size = backing.size();
-        long[] starts = new long[16];
-        long[] ends = new long[16];
-        int n = 0;
-        for (long at = NativeFiles.nextData(backing, 0); at >= 0 && at < size; at = NativeFiles.nextData(backing, at)) {
-            long end = Math.min(size, NativeFiles.nextHole(backing, at));
-            if (n == starts.length) {
-                starts = Arrays.copyOf(starts, n * 2);
-                ends = Arrays.copyOf(ends, n * 2);
+        LongArrayList starts = new LongArrayList();
+        LongArrayList ends = new LongArrayList();
+        DataMap.of(backing).forEachRun(0, size, (from, to, data) -> {
+            if (data) {
+                starts.add(from);
+                ends.add(to);
             }
-            starts[n] = at;
-            ends[n++] = end;
-            if (end >= size) {
-                break;
-            }
-            at = end;
-        }
+        });
         MappedByteBuffer[] chunks = new MappedByteBuffer[(int) ((size + CHUNK - 1) >>> CHUNK_SHIFT)];
         for (int c = 0; c < chunks.length; c++) {
             long from = (long) c << CHUNK_SHIFT;
             chunks[c] = backing.map(FileChannel.MapMode.READ_ONLY, from, Math.min(CHUNK, size - from));
         }
-        return new BackingImage(size, Arrays.copyOf(starts, n), Arrays.copyOf(ends, n), chunks);
+        return new BackingImage(size, starts.toLongArray(), ends.toLongArray(), chunks);
     }
 
     /** Data extents listed (for the report). */

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.format.CowPaths;
 import org.ubdjava.harness.trace.TraceOp;
 
@@ -215,7 +216,7 @@ final class PlanFile {
                 ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 Files.delete(path);
             } catch (IOException e) {
-                closeQuietly(ch);
+                Cleanup.closeQuietly(ch);
                 try {
                     Files.deleteIfExists(path);
                 } catch (IOException ignored) {
@@ -269,17 +270,7 @@ final class PlanFile {
 
         /** Closes the channel; the mappings stay valid. */
         void close() {
-            closeQuietly(channel);
-        }
-
-        private static void closeQuietly(FileChannel ch) {
-            if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // nothing was lost: the file is unlinked and its data mapped or unwanted
-                }
-            }
+            Cleanup.closeQuietly(channel); // nothing is lost: the file is unlinked and its data mapped or unwanted
         }
     }
 }

@@ -292,11 +292,9 @@ public final class CowBitmap {
      * live. Looks at no word past {@code to}.
      */
     public void forEachRun(long from, long to, RunConsumer runs) throws IOException {
-        for (long s = from; s < to; ) {
-            boolean set = s < bits && get(s);
-            long end = set ? nextClear(s, to) : nextSet(s, to);
-            runs.run(s, end, set);
-            s = end;
+        BitmapRuns r = new BitmapRuns(this).over(from, to);
+        while (r.next()) {
+            runs.run(r.start(), r.end(), r.set());
         }
     }
 

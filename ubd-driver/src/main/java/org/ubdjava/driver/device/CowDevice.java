@@ -3,6 +3,7 @@ package org.ubdjava.driver.device;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
+import org.ubdjava.core.bitmap.BitmapRuns;
 import org.ubdjava.core.bitmap.CowBitmap;
 
 /**
@@ -32,6 +33,8 @@ public final class CowDevice implements BlockDevice {
     /** Reused for bitmap write-back: no allocation per request once it has grown to the largest seen. */
     private ByteBuffer bitmapScratch = ByteBuffer.allocateDirect(64);
     private long[] wordsBefore = new long[4];
+    /** The read path's run cursor, reused (requests of a device run on one thread). */
+    private final BitmapRuns runs;
 
     /**
      * @param cowData      the COW file's data area as a device (sector i at data offset + 512 i)
@@ -47,6 +50,7 @@ public final class CowDevice implements BlockDevice {
         this.backing = backing;
         this.cowFile = cowFile;
         this.bitmap = bitmap;
+        this.runs = new BitmapRuns(bitmap);
         this.bitmapOffset = bitmapOffset;
         this.size = size;
         this.readOnly = readOnly;
@@ -118,13 +122,10 @@ public final class CowDevice implements BlockDevice {
         long first = offset / SECTOR;
         long end = first + (limit - pos) / SECTOR;
         try {
-            for (long s = first; s < end; ) {
-                boolean inCow = s < bitmap.bits() && bitmap.get(s);
-                // both searches stop at the request's end: the cost follows the request, not the device
-                long runEnd = inCow ? bitmap.nextClear(s, end) : bitmap.nextSet(s, end);
-                dst.limit(pos + (int) ((runEnd - first) * SECTOR)).position(pos + (int) ((s - first) * SECTOR));
-                (inCow ? cowData : backing).read(s * SECTOR, dst);
-                s = runEnd;
+            // the runs stop at the request's end: the cost follows the request, not the device
+            for (BitmapRuns r = runs.over(first, end); r.next(); ) {
+                dst.limit(pos + (int) ((r.end() - first) * SECTOR)).position(pos + (int) ((r.start() - first) * SECTOR));
+                (r.set() ? cowData : backing).read(r.start() * SECTOR, dst);
             }
         } finally {
             dst.limit(limit).position(pos);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.harness.cli.Json;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
@@ -57,7 +58,7 @@ public final class NbdThroughputBench {
             System.out.printf("%-20s %12.0f %10.1f   %12.0f %10.1f   %.2f%n", JOBS.get(i).name(), u.iops(), u.mbPerS(),
                     q.iops(), q.mbPerS(), u.iops() / q.iops());
         }
-        deleteTree(dir);
+        Cleanup.deleteTree(dir);
     }
 
     private static Result ubd(Path dir, Path backing, Job job, int seconds) throws Exception {
@@ -125,11 +126,4 @@ public final class NbdThroughputBench {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }
