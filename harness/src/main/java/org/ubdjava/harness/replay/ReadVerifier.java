@@ -2,22 +2,24 @@ package org.ubdjava.harness.replay;
 
 import java.nio.ByteBuffer;
 
+import org.ubdjava.core.nativeio.MappedImage;
+
 /**
  * Checks the data of one completed read against its VM's schedule: every sector must hold what
  * its expected source says (a write's {@link SectorData}, zeros, or the backing file's bytes,
- * compared in place in the {@link BackingImage}: nothing of the backing file is read but what
+ * compared in place in the {@link MappedImage}: nothing of the backing file is read but what
  * the VMs read).
  *
- * <p>One per checking thread (it owns a {@link BackingImage.Reader}).
+ * <p>One per checking thread (it owns a {@link MappedImage.Reader}).
  */
 final class ReadVerifier {
-    private final BackingImage.Reader backing;
+    private final MappedImage.Reader backing;
     private final SectorData data;
     private final SectorData.Checker written;
     private final int vms;
     private final MismatchLog log;
 
-    ReadVerifier(BackingImage backing, SectorData data, int vms, MismatchLog log) {
+    ReadVerifier(MappedImage backing, SectorData data, int vms, MismatchLog log) {
         this.backing = backing.reader();
         this.data = data;
         this.written = data.checker();

@@ -14,6 +14,7 @@ import java.util.function.ToLongFunction;
 import java.util.function.UnaryOperator;
 
 import org.HdrHistogram.Histogram;
+import org.ubdjava.core.nativeio.MappedImage;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.harness.cli.Progress;
 import org.ubdjava.core.device.DeviceOpener;
@@ -88,7 +89,7 @@ public final class Replay {
             return f;
         };
         try (FileChannel backingRead = FileChannel.open(setup.backing, StandardOpenOption.READ)) {
-            BackingImage image = BackingImage.of(backingRead);
+            MappedImage image = MappedImage.of(backingRead);
             SectorData data = new SectorData(o.seed());
             Execution run = execute(o, setup, image, data, log, layer);
 
@@ -173,7 +174,7 @@ public final class Replay {
      * (with a verifier and a tally each), the workers start and retire VMs, a timeline samples
      * progress. Returns once the driver has closed every disk.
      */
-    private static Execution execute(ReplayOptions o, Setup setup, BackingImage image, SectorData data, MismatchLog log,
+    private static Execution execute(ReplayOptions o, Setup setup, MappedImage image, SectorData data, MismatchLog log,
                                      UnaryOperator<BlockDevice> layer) throws IOException {
         long totalBytes = 0;
         for (VmSchedule s : setup.schedules) {

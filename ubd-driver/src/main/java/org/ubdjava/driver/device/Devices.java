@@ -27,7 +27,8 @@ public final class Devices {
     public static BlockDevice of(DeviceFiles files, BackingCaches caches, boolean direct) throws IOException {
         BlockDevice device;
         if (files.isCow()) {
-            BlockDevice backing = direct ? DirectBackingDevice.open(files.backing().path(), files.size()) : fileBacking(files);
+            BlockDevice backing = direct ? DirectBackingDevice.open(files.backing().path(), files.size())
+                    : MappedBackingDevice.open(files.backing(), files.size());
             device = cow(files, new ChannelIo(files.image().channel()), caches, backing);
         } else {
             device = new FileDevice(new ChannelIo(files.image().channel()), 0, files.size(), files.readOnly(), synchronous(files));

@@ -1,6 +1,9 @@
-package org.ubdjava.harness.replay;
+package org.ubdjava.core.nativeio;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,9 +16,8 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ubdjava.core.nativeio.NativeFiles;
 
-class BackingImageTest {
+class MappedImageTest {
     @TempDir
     Path tmp;
 
@@ -31,7 +33,7 @@ class BackingImageTest {
         Path f = d.resolve("backing.img");
         // data at [1 GiB - 8 KiB, 1 GiB + 8 KiB): across the mapping's chunk boundary; holes around it;
         // a size that is not whole sectors (the device reads zeros past the end)
-        long boundary = BackingImage.CHUNK;
+        long boundary = MappedImage.CHUNK;
         long size = boundary + (64 << 10) + 100;
         byte[] data = new byte[16 << 10];
         new SplittableRandom(1).nextBytes(data);
@@ -39,8 +41,8 @@ class BackingImageTest {
             ch.write(ByteBuffer.wrap(data), boundary - (8 << 10));
             ch.truncate(size);
             long allocated = NativeFiles.allocatedBytes(ch);
-            BackingImage image = BackingImage.of(ch);
-            BackingImage.Reader r = image.reader();
+            MappedImage image = MappedImage.of(ch);
+            MappedImage.Reader r = image.reader();
 
             ByteBuffer buf = ByteBuffer.allocateDirect(64 << 10);
             // the data, across the chunk boundary, plus 4 KiB of hole after it
@@ -76,14 +78,61 @@ class BackingImageTest {
         new SplittableRandom(2).nextBytes(data);
         Files.write(f, data);
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-            BackingImage image = BackingImage.of(ch);
-            BackingImage.Reader a = image.reader();
-            BackingImage.Reader b = image.reader();
+            MappedImage image = MappedImage.of(ch);
+            MappedImage.Reader a = image.reader();
+            MappedImage.Reader b = image.reader();
             ByteBuffer buf = ByteBuffer.allocateDirect(4096).put(data, 8192, 4096).flip();
             assertTrue(a.matches(buf, 0, 8192, 4096));
             assertFalse(b.matches(buf, 0, 4096, 4096), "another offset's bytes");
             assertEquals(4096, a.bytesRead());
             assertEquals(1, image.extents());
+        }
+    }
+
+    @Test
+    void copiesDataHolesAndThePastTheEndAsTheFileReadsAndSharesOneMapping() throws Exception {
+        Path d = dir();
+        Path f = d.resolve("copy.img");
+        long boundary = MappedImage.CHUNK;
+        long size = boundary + (64 << 10) + 100;
+        byte[] data = new byte[16 << 10];
+        new SplittableRandom(3).nextBytes(data);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+            ch.write(ByteBuffer.wrap(data), boundary - (8 << 10));
+            ch.truncate(size);
+            long allocated = NativeFiles.allocatedBytes(ch);
+            MappedImage image = MappedImage.shared("copy-test", ch);
+            assertSame(image, MappedImage.shared("copy-test", ch), "one mapping per file");
+            // data across the chunk boundary, then a hole; into the middle of a dirty buffer
+            ByteBuffer dst = ByteBuffer.allocateDirect(32 << 10);
+            while (dst.hasRemaining()) {
+                dst.put((byte) 0x5A);
+            }
+            dst.position(100);
+            image.copy(boundary - (8 << 10), dst, 1000, 20 << 10);
+            assertEquals(100, dst.position(), "position left alone");
+            byte[] got = new byte[20 << 10];
+            dst.get(1000, got);
+            byte[] want = new byte[20 << 10];
+            System.arraycopy(data, 0, want, 0, data.length);
+            assertArrayEquals(want, got);
+            assertEquals((byte) 0x5A, dst.get(999), "nothing written before");
+            assertEquals((byte) 0x5A, dst.get(1000 + (20 << 10)), "nothing written after");
+            // the partial sector at the end of the file reads as zeros past it, as the device reads it
+            image.copy(size / 512 * 512, dst, 0, 512);
+            for (int i = 0; i < 512; i++) {
+                assertEquals(0, dst.get(i));
+            }
+            assertEquals(allocated, NativeFiles.allocatedBytes(ch), "copying holes allocated nothing");
+            MappedImage.release("copy-test");
+            MappedImage.release("copy-test");
+            assertNotSame(image, MappedImage.shared("copy-test", ch), "the last release dropped it");
+            MappedImage.release("copy-test");
+        } finally {
+            Files.deleteIfExists(f);
+            if (!d.equals(tmp)) {
+                Files.deleteIfExists(d);
+            }
         }
     }
 }
