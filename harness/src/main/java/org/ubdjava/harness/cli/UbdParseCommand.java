@@ -2,9 +2,7 @@ package org.ubdjava.harness.cli;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.options.ParseOutcome;
@@ -79,43 +77,36 @@ public final class UbdParseCommand implements Callable<Integer> {
         return null;
     }
 
-    private static Map<String, Object> jsonReport(List<UbdDeviceConfig> devices, List<ParseOutcome> outcomes) {
-        List<Map<String, Object>> deviceRows = new ArrayList<>();
+    /** The JSON report: the device table, and the arguments that failed, warned or were ignored. */
+    record Report(List<DeviceRow> devices, List<Message> errors, List<Message> warnings, List<String> ignored) {
+    }
+
+    /** A configured device, as the table shows it ({@code null} where the option gave nothing). */
+    record DeviceRow(int index, String name, String file, String backing, String serial, String flags) {
+    }
+
+    record Message(String argument, String message) {
+    }
+
+    private static Report jsonReport(List<UbdDeviceConfig> devices, List<ParseOutcome> outcomes) {
+        List<DeviceRow> rows = new ArrayList<>();
         for (UbdDeviceConfig device : devices) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("index", device.unit());
-            row.put("name", device.name());
-            row.put("file", device.file());
-            row.put("backing", device.backing());
-            row.put("serial", device.serial());
-            row.put("flags", device.flags().letters());
-            deviceRows.add(row);
+            rows.add(new DeviceRow(device.unit(), device.name(), device.file(), device.backing(), device.serial(),
+                    device.flags().letters()));
         }
-        List<Map<String, Object>> errors = new ArrayList<>();
-        List<Map<String, Object>> warnings = new ArrayList<>();
+        List<Message> errors = new ArrayList<>();
+        List<Message> warnings = new ArrayList<>();
         List<String> ignored = new ArrayList<>();
         for (ParseOutcome outcome : outcomes) {
             if (outcome instanceof ParseOutcome.Failed failed) {
-                errors.add(argumentAndMessage(failed.argument(), failed.message()));
+                errors.add(new Message(failed.argument(), failed.message()));
             } else if (outcome instanceof ParseOutcome.Warning warning) {
-                warnings.add(argumentAndMessage(warning.argument(), warning.message()));
+                warnings.add(new Message(warning.argument(), warning.message()));
             } else if (outcome instanceof ParseOutcome.Ignored) {
                 ignored.add(outcome.argument());
             }
         }
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("devices", deviceRows);
-        report.put("errors", errors);
-        report.put("warnings", warnings);
-        report.put("ignored", ignored);
-        return report;
-    }
-
-    private static Map<String, Object> argumentAndMessage(String argument, String message) {
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("argument", argument);
-        entry.put("message", message);
-        return entry;
+        return new Report(rows, errors, warnings, ignored);
     }
 
     /** The human table: one header line, one line per device, columns padded to the widest cell. */
