@@ -3,9 +3,9 @@ package org.ubdjava.driver.cache;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
+import org.ubdjava.driver.device.BackingDevice;
 import org.ubdjava.driver.device.BlockDevice;
 import org.ubdjava.driver.device.Chunks;
-import org.ubdjava.driver.device.Durability;
 import org.ubdjava.driver.device.ExtentSink;
 
 /**
@@ -18,7 +18,7 @@ import org.ubdjava.driver.device.ExtentSink;
  * threads. The scratch buffer grows to the largest run seen and is then reused: no allocation
  * per request.
  */
-public final class CachedBackingDevice implements BlockDevice {
+public final class CachedBackingDevice implements BackingDevice {
     private static final int PAGE = SharedPageCache.PAGE;
     private static final int SHIFT = SharedPageCache.PAGE_SHIFT;
 
@@ -50,6 +50,11 @@ public final class CachedBackingDevice implements BlockDevice {
         cache.register(counters);
     }
 
+    @Override
+    public String name() {
+        return file instanceof BackingDevice b ? b.name() : "the backing file";
+    }
+
     /** This device's use of the cache, readable while running. */
     public CacheStats stats() {
         return counters.snapshot();
@@ -62,31 +67,6 @@ public final class CachedBackingDevice implements BlockDevice {
     @Override
     public long size() {
         return file.size();
-    }
-
-    @Override
-    public boolean readOnly() {
-        return true;
-    }
-
-    @Override
-    public boolean canTrim() {
-        return false;
-    }
-
-    @Override
-    public boolean canZero() {
-        return false;
-    }
-
-    @Override
-    public boolean fastZero() {
-        return false;
-    }
-
-    @Override
-    public Durability durability() {
-        return Durability.NOTHING_WRITTEN;
     }
 
     /** The cache holds copies: where the data is, is the file's answer. */
@@ -165,26 +145,6 @@ public final class CachedBackingDevice implements BlockDevice {
         counters.add(CacheCounters.MISS_BYTES, n);
         counters.add(CacheCounters.EVICTIONS, evicted);
         counters.add(CacheCounters.READ_AHEAD, fetchEnd - runEnd);
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer src) throws IOException {
-        throw new IOException("the backing file is read-only");
-    }
-
-    @Override
-    public void flush() {
-        // nothing is ever written here
-    }
-
-    @Override
-    public void discard(long offset, long length) throws IOException {
-        throw new IOException("the backing file is read-only");
-    }
-
-    @Override
-    public void writeZeroes(long offset, long length, boolean fastOnly) throws IOException {
-        throw new IOException("the backing file is read-only");
     }
 
     @Override

@@ -19,7 +19,7 @@ import com.sun.nio.file.ExtendedOpenOption;
  * of the file it reads zeros, as {@link FileDevice} does. Read-only, with its own descriptor,
  * closed with the device (the lock stays on the descriptor the device's files hold).
  */
-public final class DirectBackingDevice implements BlockDevice {
+public final class DirectBackingDevice implements BackingDevice {
     static final int ALIGN = 4096;
 
     private final Path path;
@@ -51,33 +51,13 @@ public final class DirectBackingDevice implements BlockDevice {
     }
 
     @Override
+    public String name() {
+        return path.toString();
+    }
+
+    @Override
     public long size() {
         return size;
-    }
-
-    @Override
-    public boolean readOnly() {
-        return true;
-    }
-
-    @Override
-    public boolean canTrim() {
-        return false;
-    }
-
-    @Override
-    public boolean canZero() {
-        return false;
-    }
-
-    @Override
-    public boolean fastZero() {
-        return false;
-    }
-
-    @Override
-    public Durability durability() {
-        return Durability.NOTHING_WRITTEN;
     }
 
     /** The file's data and holes, as {@link FileDevice} reports them; past its end, a hole. */
@@ -123,25 +103,6 @@ public final class DirectBackingDevice implements BlockDevice {
             b.put((byte) 0);
         }
         dst.put(dst.position(), b, (int) (offset - first), n);
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer src) throws IOException {
-        throw new IOException(path + ": a backing file is never written");
-    }
-
-    @Override
-    public void flush() {
-    }
-
-    @Override
-    public void discard(long offset, long length) throws IOException {
-        throw new IOException(path + ": a backing file is never written");
-    }
-
-    @Override
-    public void writeZeroes(long offset, long length, boolean fastOnly) throws IOException {
-        throw new IOException(path + ": a backing file is never written");
     }
 
     @Override

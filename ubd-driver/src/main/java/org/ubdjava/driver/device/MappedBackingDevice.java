@@ -15,7 +15,7 @@ import org.ubdjava.core.nativeio.MappedImage;
  * makes a mapping safe; holes read as zeros without being touched (tmpfs would fill them).
  * Read-only; it never closes the file, whose descriptor (and lock) belongs to the disk's files.
  */
-public final class MappedBackingDevice implements BlockDevice {
+public final class MappedBackingDevice implements BackingDevice {
     private final HostFile file;
     private final MappedImage image;
     private final long size;
@@ -37,33 +37,13 @@ public final class MappedBackingDevice implements BlockDevice {
     }
 
     @Override
+    public String name() {
+        return file.path().toString();
+    }
+
+    @Override
     public long size() {
         return size;
-    }
-
-    @Override
-    public boolean readOnly() {
-        return true;
-    }
-
-    @Override
-    public boolean canTrim() {
-        return false;
-    }
-
-    @Override
-    public boolean canZero() {
-        return false;
-    }
-
-    @Override
-    public boolean fastZero() {
-        return false;
-    }
-
-    @Override
-    public Durability durability() {
-        return Durability.NOTHING_WRITTEN;
     }
 
     @Override
@@ -73,26 +53,6 @@ public final class MappedBackingDevice implements BlockDevice {
         } catch (IOException e) {
             throw new IOException(file.path() + ": " + e.getMessage(), e);
         }
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer src) throws IOException {
-        throw new IOException(file.path() + ": a backing file is never written");
-    }
-
-    @Override
-    public void flush() {
-        // nothing is ever written
-    }
-
-    @Override
-    public void discard(long offset, long length) throws IOException {
-        throw new IOException(file.path() + ": a backing file is never written");
-    }
-
-    @Override
-    public void writeZeroes(long offset, long length, boolean fastOnly) throws IOException {
-        throw new IOException(file.path() + ": a backing file is never written");
     }
 
     /** The file's data and holes, as {@link FileDevice} reports them; past its end, a hole. */

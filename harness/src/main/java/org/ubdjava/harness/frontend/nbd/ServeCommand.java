@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.ubdjava.harness.frontend.Servers;
 import org.ubdjava.harness.cli.ExitCodes;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.harness.cli.SpecDevice;
@@ -89,14 +90,7 @@ public final class ServeCommand implements Callable<Integer> {
             driver.close();
             throw e;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.close();
-            } catch (Exception e) {
-                err.println(spec.qualifiedName() + ": shutdown: " + e.getMessage());
-                err.flush();
-            }
-        }, "nbd-shutdown"));
+        Servers.closeAtExit(spec, server, "nbd-shutdown");
         PrintWriter out = spec.commandLine().getOut();
         for (Disk d : disks) {
             out.println(d.name() + " " + d.size() + " " + (d.readOnly() ? "ro" : "rw") + " " + server.uri(d.name()));

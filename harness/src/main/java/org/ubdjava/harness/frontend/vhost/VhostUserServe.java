@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
 
+import org.ubdjava.harness.frontend.Servers;
 import org.ubdjava.harness.cli.ExitCodes;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.harness.cli.SpecDevice;
@@ -34,17 +35,9 @@ public final class VhostUserServe {
         if (p.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--listen " + listen + ": expected vhost-user:PATH");
         }
-        PrintWriter err = spec.commandLine().getErr();
         VhostUserServer server = new VhostUserServer(new UbdDriver(), configs, Path.of(p), record, SpecDevice.stderr(spec), lines(spec))
                 .start();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.close();
-            } catch (Exception e) {
-                err.println(spec.qualifiedName() + ": shutdown: " + e.getMessage());
-                err.flush();
-            }
-        }, "vhost-user-shutdown"));
+        Servers.closeAtExit(spec, server, "vhost-user-shutdown");
         PrintWriter out = spec.commandLine().getOut();
         for (VhostUserServer.Endpoint e : server.endpoints()) {
             out.println(e.name() + " " + e.size() + " " + (e.readOnly() ? "ro" : "rw") + " " + e.socket()
