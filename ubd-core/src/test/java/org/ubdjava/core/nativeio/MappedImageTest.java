@@ -27,19 +27,31 @@ class MappedImageTest {
         return Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "ubd-backing-image-") : tmp;
     }
 
+    /** A size that is not whole sectors: the device reads zeros past the end. */
+    private static final long SIZE = MappedImage.CHUNK + (64 << 10) + 100;
+
+    private static byte[] random(long seed) {
+        byte[] data = new byte[16 << 10];
+        new SplittableRandom(seed).nextBytes(data);
+        return data;
+    }
+
+    /** {@code data} at [1 GiB - 8 KiB, 1 GiB + 8 KiB), across the mapping's chunk boundary; holes around it. */
+    private static FileChannel sparse(Path f, byte[] data) throws Exception {
+        FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        ch.write(ByteBuffer.wrap(data), MappedImage.CHUNK - (8 << 10));
+        ch.truncate(SIZE);
+        return ch;
+    }
+
     @Test
     void comparesDataInPlaceHolesAsZerosAndReadsNoHole() throws Exception {
         Path d = dir();
         Path f = d.resolve("backing.img");
-        // data at [1 GiB - 8 KiB, 1 GiB + 8 KiB): across the mapping's chunk boundary; holes around it;
-        // a size that is not whole sectors (the device reads zeros past the end)
+        byte[] data = random(1);
         long boundary = MappedImage.CHUNK;
-        long size = boundary + (64 << 10) + 100;
-        byte[] data = new byte[16 << 10];
-        new SplittableRandom(1).nextBytes(data);
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
-            ch.write(ByteBuffer.wrap(data), boundary - (8 << 10));
-            ch.truncate(size);
+        long size = SIZE;
+        try (FileChannel ch = sparse(f, data)) {
             long allocated = NativeFiles.allocatedBytes(ch);
             MappedImage image = MappedImage.of(ch);
             MappedImage.Reader r = image.reader();
@@ -93,13 +105,10 @@ class MappedImageTest {
     void copiesDataHolesAndThePastTheEndAsTheFileReadsAndSharesOneMapping() throws Exception {
         Path d = dir();
         Path f = d.resolve("copy.img");
+        byte[] data = random(3);
         long boundary = MappedImage.CHUNK;
-        long size = boundary + (64 << 10) + 100;
-        byte[] data = new byte[16 << 10];
-        new SplittableRandom(3).nextBytes(data);
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
-            ch.write(ByteBuffer.wrap(data), boundary - (8 << 10));
-            ch.truncate(size);
+        long size = SIZE;
+        try (FileChannel ch = sparse(f, data)) {
             long allocated = NativeFiles.allocatedBytes(ch);
             MappedImage image = MappedImage.shared("copy-test", ch);
             assertSame(image, MappedImage.shared("copy-test", ch), "one mapping per file");
