@@ -15,11 +15,13 @@ import com.lmax.disruptor.Sequence;
 final class IoHandler implements EventHandler<RequestEvent> {
     static final long SECTOR = 512;
 
+    private final int thread;
     private final UbdDriver.Stats stats;
     /** This handler's progress in the ring, released after each of its requests (see {@link #onEvent}). */
     private Sequence progress;
 
-    IoHandler(UbdDriver.Stats stats) {
+    IoHandler(int thread, UbdDriver.Stats stats) {
+        this.thread = thread;
         this.stats = stats;
     }
 
@@ -35,7 +37,7 @@ final class IoHandler implements EventHandler<RequestEvent> {
         Disk disk = e.disk;
         long tag = e.tag;
         e.clear();
-        stats.completed(status);
+        stats.completed(thread, status);
         // Early release: the slots up to this one are done with here, so submitters may reuse them
         // now rather than at the end of the batch. A completion that submits its disk's next request
         // (a closed loop on this thread) then never waits for the rest of a long batch to finish.

@@ -33,7 +33,7 @@ final class IoRing {
     IoRing(int index, int size, WaitStrategy waitStrategy, UbdDriver.Stats stats) {
         ThreadFactory thread = r -> new IoThread(r, "ubd-io-" + index);
         disruptor = new Disruptor<>(RequestEvent::new, size, thread, ProducerType.MULTI, waitStrategy);
-        disruptor.handleEventsWith(new IoHandler(stats));
+        disruptor.handleEventsWith(new IoHandler(index, stats));
         // a bug in a handler must not stop the ring (every disk of that thread would hang): say it and go on
         disruptor.setDefaultExceptionHandler(new ExceptionHandler<>() {
             @Override
