@@ -154,7 +154,7 @@ public final class BenchRun {
     }
 
     private void qcow2() throws IOException {
-        Optional<Path> qemu = UmlKernel.onPath("qemu-img");
+        Optional<Path> qemu = Processes.onPath("qemu-img");
         if (qemu.isEmpty()) {
             skip("qcow2 skipped: qemu-img not installed (apt-get install -y qemu-utils)");
             return;
@@ -176,7 +176,7 @@ public final class BenchRun {
 
     /** Our driver exported by ubd serve, driven by the same qemu-img bench as the qcow2 row. */
     private void overNbd() throws IOException {
-        Optional<Path> qemu = UmlKernel.onPath("qemu-img");
+        Optional<Path> qemu = Processes.onPath("qemu-img");
         if (qemu.isEmpty()) {
             skip("driver over NBD skipped: qemu-img not installed (apt-get install -y qemu-utils)");
             return;
@@ -206,8 +206,8 @@ public final class BenchRun {
 
     /** qemu-nbd serving a qcow2 overlay of the same backing file over a unix socket: the baseline for ubd serve. */
     private void qemuNbd(QemuImgBench q, Workload w, int depth, int count) throws IOException {
-        Optional<Path> qemuNbd = UmlKernel.onPath("qemu-nbd");
-        Optional<Path> qemuImg = UmlKernel.onPath("qemu-img");
+        Optional<Path> qemuNbd = Processes.onPath("qemu-nbd");
+        Optional<Path> qemuImg = Processes.onPath("qemu-img");
         if (qemuNbd.isEmpty() || qemuImg.isEmpty()) {
             skip("qemu-nbd skipped: not installed (apt-get install -y qemu-utils)");
             return;
@@ -259,7 +259,7 @@ public final class BenchRun {
     }
 
     private void uml() throws IOException {
-        Optional<Path> fio = UmlKernel.onPath("fio");
+        Optional<Path> fio = Processes.onPath("fio");
         if (fio.isEmpty()) {
             skip("real UML driver skipped: fio not installed (apt-get install -y fio)");
             return;

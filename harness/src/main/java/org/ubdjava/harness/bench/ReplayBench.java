@@ -86,7 +86,8 @@ public final class ReplayBench {
         ours(files.get(0), backing, 4);
         List<ReplayBenchReport.Row> rows = new ArrayList<>();
         for (Path trace : files) {
-            if (fio.isPresent() && !isIolog(trace)) {
+            boolean iolog = isIolog(trace);
+            if (fio.isPresent() && !iolog) {
                 err.println("*** " + trace + ": not a fio iolog, so fio cannot replay it: only our rows");
             }
             String name = trace.getFileName().toString();
@@ -95,7 +96,6 @@ public final class ReplayBench {
                 err.flush();
                 ReplayBenchReport.Row ours = ours(trace, backing, vms);
                 rows.add(ours);
-                boolean iolog = isIolog(trace);
                 if (fio.isPresent() && iolog) {
                     rows.add(fio(fio.get(), trace, backing, vms));
                 }

@@ -140,11 +140,11 @@ public final class ReplayCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         stdout.print(json ? Json.write(r) + "\n" : r.summary());
         stdout.flush();
-        for (String line : r.problemLines()) {
+        for (String line : r.problems()) {
             err.println(line);
         }
-        if (r.unprinted() > 0) {
-            err.println("... and " + r.unprinted() + " more problems");
+        if (r.problemsNotPrinted() > 0) {
+            err.println("... and " + r.problemsNotPrinted() + " more problems");
         }
         err.flush();
         if (out != null) {

@@ -12,7 +12,7 @@ import java.util.HexFormat;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.io.Buffers;
-import org.ubdjava.core.nativeio.NativeFiles;
+import org.ubdjava.core.nativeio.DataMap;
 
 /**
  * SHA-256 and mtime of the backing file, taken before and after a replay. The digest is of the
@@ -31,10 +31,10 @@ record BackingFingerprint(String sha256, long mtimeMillis, long size) {
             long size = ch.size();
             ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
             ByteBuffer pos = ByteBuffer.allocate(Long.BYTES);
-            for (long at = NativeFiles.nextData(ch, 0); at >= 0 && at < size; at = NativeFiles.nextData(ch, at)) {
-                at = at / BLOCK * BLOCK; // blocks are counted from the start of the file, whatever the extents
-                long end = Math.min(size, NativeFiles.nextHole(ch, at));
-                while (at < end) {
+            long[] hashedTo = {0}; // blocks are counted from the start of the file, whatever the extents
+            DataMap.of(ch).forEachRun(0, size, (from, end, data) -> {
+                long at = Math.max(hashedTo[0], from / BLOCK * BLOCK);
+                while (data && at < end) {
                     buf.clear().limit((int) Math.min(buf.capacity(), (end - at + BLOCK - 1) / BLOCK * BLOCK));
                     int n = ch.read(buf, at);
                     if (n <= 0) {
@@ -51,10 +51,8 @@ record BackingFingerprint(String sha256, long mtimeMillis, long size) {
                     }
                     at += n;
                 }
-                if (at >= size) {
-                    break;
-                }
-            }
+                hashedTo[0] = Math.max(hashedTo[0], at);
+            });
             md.update(pos.clear().putLong(size).flip());
             return new BackingFingerprint(HexFormat.of().formatHex(md.digest()),
                     Files.getLastModifiedTime(file).toMillis(), size);

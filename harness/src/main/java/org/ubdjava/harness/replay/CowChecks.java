@@ -13,6 +13,7 @@ import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowMerger;
 import org.ubdjava.core.io.Buffers;
+import org.ubdjava.core.nativeio.DataMap;
 import org.ubdjava.core.nativeio.NativeFiles;
 
 import it.unimi.dsi.fastutil.longs.Long2IntMap;
@@ -138,13 +139,12 @@ final class CowChecks {
     /** Data extents as sorted [start, end) sector pairs, widened to whole sectors. */
     private static long[] extents(FileChannel ch, long deviceSectors) throws IOException {
         LongArrayList out = new LongArrayList();
-        long size = Math.min(ch.size(), deviceSectors * SectorData.SECTOR);
-        for (long at = NativeFiles.nextData(ch, 0); at >= 0 && at < size; ) {
-            long end = Math.min(size, NativeFiles.nextHole(ch, at));
-            out.add(at / SectorData.SECTOR);
-            out.add((end + SectorData.SECTOR - 1) / SectorData.SECTOR);
-            at = end >= size ? -1 : NativeFiles.nextData(ch, end);
-        }
+        DataMap.of(ch).forEachRun(0, Math.min(ch.size(), deviceSectors * SectorData.SECTOR), (from, to, data) -> {
+            if (data) {
+                out.add(from / SectorData.SECTOR);
+                out.add((to + SectorData.SECTOR - 1) / SectorData.SECTOR);
+            }
+        });
         return out.toLongArray();
     }
 

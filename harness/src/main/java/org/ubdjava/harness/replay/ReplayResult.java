@@ -116,14 +116,14 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
                 lastDone = Math.max(lastDone, vm.lastDoneNanos);
             }
         }
-        double ioSeconds = lastDone > firstSubmit ? (lastDone - firstSubmit) / 1e9 : seconds(in);
+        double seconds = Math.max(in.elapsedNanos(), 1) / 1e9;
+        double ioSeconds = lastDone > firstSubmit ? (lastDone - firstSubmit) / 1e9 : seconds;
         boolean bitmapsExact = true;
         long usageTotal = 0;
         for (int vm = 0; vm < o.vms(); vm++) {
             bitmapsExact &= fleet.bitmapExact[vm];
             usageTotal += fleet.cowUsage[vm];
         }
-        double seconds = Math.max(in.elapsedNanos(), 1) / 1e9;
         int mergesOk = fleet.mergesOk();
         boolean passed = log.mismatches() == 0 && log.problems() == 0 && in.backingUnchanged() && bitmapsExact
                 && mergesOk == in.merges() && in.oracle().passed();
@@ -188,17 +188,6 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
         }
     }
 
-    /** Problem lines kept for printing (at most a few dozen), and how many more there were. */
-    @JsonIgnore
-    public List<String> problemLines() {
-        return problems;
-    }
-
-    @JsonIgnore
-    public long unprinted() {
-        return problemsNotPrinted;
-    }
-
     /** The terminal summary. */
     public String summary() {
         StringBuilder b = new StringBuilder();
@@ -231,10 +220,6 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
 
     private static double micros(Histogram h, double percentile) {
         return round(h.getValueAtPercentile(percentile) / 1000.0);
-    }
-
-    private static double seconds(Inputs in) {
-        return Math.max(in.elapsedNanos(), 1) / 1e9;
     }
 
     private static double round3(double v) {

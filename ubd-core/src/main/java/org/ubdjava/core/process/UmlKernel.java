@@ -59,7 +59,7 @@ public final class UmlKernel {
     }
 
     private static Optional<UmlKernel> probe() {
-        Optional<Path> k = onPath("linux.uml");
+        Optional<Path> k = Processes.onPath("linux.uml");
         if (k.isEmpty()) {
             unavailable = "linux.uml is not installed (apt-get install -y user-mode-linux)";
             return Optional.empty();
@@ -80,7 +80,7 @@ public final class UmlKernel {
 
     /** Compiles the XSTATE shim once per machine; null when there is no compiler (then the kernel runs bare). */
     private static Path buildShim() {
-        if (onPath("gcc").isEmpty()) {
+        if (Processes.onPath("gcc").isEmpty()) {
             return null;
         }
         try (InputStream src = UmlKernel.class.getResourceAsStream("/uml/uml_xstate_shim.c")) {
@@ -115,11 +115,6 @@ public final class UmlKernel {
      */
     public java.util.Map<String, String> environment() {
         return shim == null ? java.util.Map.of() : java.util.Map.of("LD_PRELOAD", shim.toString());
-    }
-
-    /** An executable on PATH. */
-    public static Optional<Path> onPath(String program) {
-        return Processes.onPath(program);
     }
 
     /**

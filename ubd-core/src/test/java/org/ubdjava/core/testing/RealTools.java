@@ -9,7 +9,7 @@ public final class RealTools {
     }
 
     public static Optional<Path> find(String program) {
-        return org.ubdjava.core.process.UmlKernel.onPath(program);
+        return org.ubdjava.core.process.Processes.onPath(program);
     }
 
     public static String umlMkcow() {
