@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.process.Processes;
 import org.ubdjava.core.process.UmlKernel;
@@ -20,6 +21,7 @@ import org.ubdjava.harness.replay.ReplayOptions;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;
 import org.ubdjava.harness.replay.ReplayResult;
 import org.ubdjava.harness.trace.TraceFormat;
+import org.ubdjava.harness.trace.TraceOp;
 import org.ubdjava.harness.trace.TraceReader;
 import org.ubdjava.harness.trace.TraceReaders;
 import org.ubdjava.harness.trace.TraceRecord;
@@ -46,10 +48,16 @@ public final class ReplayBench {
 
     private final Path dir;
     private final PrintWriter err;
+    private final int rounds;
 
-    public ReplayBench(Path dir, PrintWriter err) {
+    /** @param rounds how many times each system runs each cell (the report gives the median) */
+    public ReplayBench(Path dir, PrintWriter err, int rounds) {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("rounds must be at least 1");
+        }
         this.dir = dir;
         this.err = err;
+        this.rounds = rounds;
     }
 
     /**
@@ -77,13 +85,17 @@ public final class ReplayBench {
         if (kernel.isEmpty()) {
             err.println("*** real UML driver rows skipped: " + UmlKernel.whyUnavailable());
         }
-        // a Java replay runs interpreted, then compiled, for its first hundred thousand requests or
-        // so, where fio is machine code from the start: warm up on the first trace, untimed, as
-        // JMH's warm-up iterations do
+        // a Java replay runs interpreted, then compiled, for its first million requests or so,
+        // where fio is machine code from the start: warm up on every trace, untimed, as JMH's
+        // warm-up iterations do
         err.println("replay bench: warming up (not measured)");
         err.flush();
-        ours(files.get(0), backing, 4);
-        ours(files.get(0), backing, 4);
+        int warmVms = Math.min(16, vmCounts.stream().mapToInt(Integer::intValue).max().orElse(1));
+        for (Path trace : files) {
+            for (int i = 0; i < 2; i++) {
+                ours(trace, backing, warmVms, i == 0 || !writes(trace) ? Preallocation.OFF : Preallocation.FALLOC);
+            }
+        }
         List<ReplayBenchReport.Row> rows = new ArrayList<>();
         for (Path trace : files) {
             boolean iolog = isIolog(trace);
@@ -91,14 +103,18 @@ public final class ReplayBench {
                 err.println("*** " + trace + ": not a fio iolog, so fio cannot replay it: only our rows");
             }
             String name = trace.getFileName().toString();
+            List<Cell> runs = new ArrayList<>();
+            runs.add(vms -> ours(trace, backing, vms, Preallocation.OFF));
+            if (writes(trace)) {
+                runs.add(vms -> ours(trace, backing, vms, Preallocation.FALLOC));
+            }
+            if (fio.isPresent() && iolog) {
+                runs.add(vms -> fio(fio.get(), trace, backing, vms));
+            }
             for (int vms : vmCounts) {
-                err.println("replay bench: " + name + ", " + vms + " VM(s)");
+                err.println("replay bench: " + name + ", " + vms + " VM(s), " + rounds + " round(s)");
                 err.flush();
-                ReplayBenchReport.Row ours = ours(trace, backing, vms);
-                rows.add(ours);
-                if (fio.isPresent() && iolog) {
-                    rows.add(fio(fio.get(), trace, backing, vms));
-                }
+                rows.addAll(rounds(runs, vms));
                 if (vms == 1 && kernel.isPresent() && fio.isPresent() && iolog) {
                     try {
                         rows.add(uml(kernel.get(), fio.get(), trace, backing));
@@ -109,6 +125,34 @@ public final class ReplayBench {
             }
         }
         return new ReplayBenchReport(rows);
+    }
+
+    /** One system's run of a trace at a VM count. */
+    @FunctionalInterface
+    private interface Cell {
+        ReplayBenchReport.Row run(int vms) throws IOException;
+    }
+
+    /**
+     * Every system {@link #rounds} times, each round in another order (the machine's state drifts:
+     * no system always runs first), each system's median round as its row.
+     */
+    private List<ReplayBenchReport.Row> rounds(List<Cell> runs, int vms) throws IOException {
+        List<List<ReplayBenchReport.Row>> per = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            per.add(new ArrayList<>());
+        }
+        for (int round = 0; round < rounds; round++) {
+            for (int k = 0; k < runs.size(); k++) {
+                int i = (k + round) % runs.size();
+                per.get(i).add(runs.get(i).run(vms));
+            }
+        }
+        List<ReplayBenchReport.Row> out = new ArrayList<>();
+        for (List<ReplayBenchReport.Row> r : per) {
+            out.add(ReplayBenchReport.Row.medianOf(r));
+        }
+        return out;
     }
 
     private static boolean isIolog(Path trace) {
@@ -144,17 +188,31 @@ public final class ReplayBench {
         return out;
     }
 
-    private ReplayBenchReport.Row ours(Path trace, Path backing, int vms) throws IOException {
+    /** Whether the trace writes at all (else a preallocated COW file changes nothing). */
+    static boolean writes(Path trace) {
+        try (TraceReader r = TraceReaders.open(trace)) {
+            TraceRecord.Mutable rec = new TraceRecord.Mutable();
+            while (r.next(rec)) {
+                if (rec.op() == TraceOp.WRITE) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private ReplayBenchReport.Row ours(Path trace, Path backing, int vms, Preallocation preallocation) throws IOException {
         Path cows = dir.resolve("cow");
         Cleanup.deleteTree(cows);
         // merge checks are not read verification, and would time the merge: off here; every read,
         // the bitmaps and the backing file are still checked
         ReplayOptions o = new ReplayOptions(List.of(() -> TraceReaders.open(trace)),
                 "ubd0=" + cows.resolve("vm.cow") + "," + backing, vms, 16, 0, 1, Shift.NONE, Shift.NONE, 0, true, 0,
-                Long.MAX_VALUE, null, null, 0);
+                Long.MAX_VALUE, null, null, 0, preallocation);
         try {
             ReplayResult r = Replay.run(o);
-            return new ReplayBenchReport.Row(trace.getFileName().toString(), vms, ReplayBenchReport.System.UBD_REPLAY,
+            return new ReplayBenchReport.Row(trace.getFileName().toString(), vms, preallocation == Preallocation.OFF
+                    ? ReplayBenchReport.System.UBD_REPLAY : ReplayBenchReport.System.UBD_REPLAY_PREALLOCATED,
                     r.requests(), r.ioIops(), r.mbPerS() * r.elapsedS() / r.ioS(), r.latencyUs().p50(), r.latencyUs().p99(), r.passed(), r.mismatches(),
                     r.verification().backingBytesRead());
         } finally {

@@ -58,6 +58,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "With --replay: the VM counts (default: ${DEFAULT-VALUE}).")
     List<Integer> vms;
 
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+            description = "With --replay: runs of each system on each trace and VM count, in a rotating order; the table "
+                    + "gives the median and the range (default: ${DEFAULT-VALUE}; these shared machines drift by 1.5x).")
+    int rounds;
+
     @Option(names = "--cache-policy", paramLabel = "POLICY", defaultValue = "clock",
             description = "Policy of the shared cache in the driver+cache rows: lru, clock, w-tinylfu, arc, sieve, s3-fifo, 2q "
                     + "(default: ${DEFAULT-VALUE}, the cheapest hit; `ubd cache-sim` compares them all on a trace).")
@@ -95,7 +100,10 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--vms: every VM count must be at least 1, not " + n);
             }
         }
-        ReplayBenchReport report = new ReplayBench(dir.resolve("replay"), err).run(traces, vms);
+        if (rounds < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--rounds must be at least 1, not " + rounds);
+        }
+        ReplayBenchReport report = new ReplayBench(dir.resolve("replay"), err, rounds).run(traces, vms);
         String text = Json.write(report);
         if (json) {
             stdout.println(text);

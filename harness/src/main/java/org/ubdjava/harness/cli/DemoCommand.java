@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.process.Processes;
 import org.ubdjava.harness.bench.ReplayBench;
@@ -57,7 +58,8 @@ public final class DemoCommand implements Callable<Integer> {
             DemoImage.create(backing, IMAGE_BYTES, 3, 42); // data in every third MiB, holes between
             // VMs start at different points of the trace, as VMs of one host do
             ReplayOptions o = new ReplayOptions(List.of(DemoCommand::demoTrace), "ubd0=" + dir.resolve("vm.cow") + "," + backing,
-                    VMS, 16, 0, 1, Shift.EVEN, Shift.NONE, 0, false, 2, Long.MAX_VALUE, null, keep ? dir.resolve("report") : null, 0);
+                    VMS, 16, 0, 1, Shift.EVEN, Shift.NONE, 0, false, 2, Long.MAX_VALUE, null, keep ? dir.resolve("report") : null, 0,
+                    Preallocation.OFF);
             ReplayResult result = Replay.run(o);
             int exit = ReplayCommand.report(spec, result, json, o.out());
             if (!json) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
+import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.driver.device.FaultInjectingDevice;
 import org.ubdjava.harness.replay.HtmlReport;
 import org.ubdjava.harness.replay.Replay;
@@ -84,6 +85,12 @@ public final class ReplayCommand implements Callable<Integer> {
                     + "deleted, so disk use stays at K VMs' worth (files the --oracle reads are kept until it has).")
     int atOnce;
 
+    @Option(names = "--preallocate", paramLabel = "HOW", defaultValue = "off",
+            description = "off: sparse COW files, as the kernel makes them (default); falloc: every block of each COW file "
+                    + "reserved (fallocate) when it is made, so a first write costs an overwrite, as in fio's full copies; "
+                    + "disk use is then the whole device per VM.")
+    String preallocateName;
+
     @Option(names = "--force", description = "Replace COW files left by an earlier run.")
     boolean force;
 
@@ -118,6 +125,12 @@ public final class ReplayCommand implements Callable<Integer> {
         if (traces.size() > vms) {
             throw new CommandLine.ParameterException(spec.commandLine(), traces.size() + " traces for " + vms + " VMs: some would not be replayed");
         }
+        Preallocation preallocation;
+        try {
+            preallocation = Preallocation.parse(preallocateName);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--preallocate: " + e.getMessage());
+        }
         FaultInjectingDevice.Fault fault;
         try {
             fault = inject == null ? null : FaultInjectingDevice.Fault.parse(inject);
@@ -130,7 +143,7 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         Shift how = randomShifts ? Shift.RANDOM : Shift.EVEN;
         ReplayOptions o = new ReplayOptions(readers, device, vms, maxInflight, pace, seed, shiftTime ? how : Shift.NONE,
-                shiftSpace ? how : Shift.NONE, atOnce, force, mergeChecks, limit, fault, out, oracle);
+                shiftSpace ? how : Shift.NONE, atOnce, force, mergeChecks, limit, fault, out, oracle, preallocation);
         return report(spec, Replay.run(o), json, out);
     }
 

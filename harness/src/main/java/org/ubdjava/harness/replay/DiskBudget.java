@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
@@ -43,6 +44,12 @@ final class DiskBudget {
         return blocks * BLOCK + Math.min(bitmap, blocks * BLOCK) + 2 * BLOCK;
     }
 
+    /** A preallocated COW file over {@code plan}'s device: all of it, header, bitmap and data area (each rounded to blocks). */
+    static long wholeCowBytes(ReplayPlan plan) {
+        long bitmap = (plan.deviceSectors + 7) / 8;
+        return (plan.deviceSectors * ReplayPlan.SECTOR + BLOCK - 1) / BLOCK * BLOCK + (bitmap + BLOCK - 1) / BLOCK * BLOCK + 2 * BLOCK;
+    }
+
     /**
      * Throws when the VMs running at once (plus the oracle's kept files and a merge check's image)
      * need more than {@code dir}'s file system has free.
@@ -51,7 +58,7 @@ final class DiskBudget {
             throws IOException {
         long perVm = 0;
         for (ReplayPlan p : plans) {
-            perVm = Math.max(perVm, cowBytes(p));
+            perVm = Math.max(perVm, o.preallocation() == Preallocation.OFF ? cowBytes(p) : wholeCowBytes(p));
         }
         long backingBytes;
         try (FileChannel ch = FileChannel.open(backing, StandardOpenOption.READ)) {

@@ -9,10 +9,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.device.DeviceOpener;
+import org.ubdjava.core.format.CowCreator;
+import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.core.nativeio.NativeFiles;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.driver.device.BlockDevice;
@@ -22,8 +25,9 @@ import org.ubdjava.driver.queue.UbdDriver;
 /**
  * The VMs of one run, started on the shared driver as workers have room for them and retired when
  * they have replayed their schedule: the disk is detached (closed without a flush, as the real
- * driver leaves a device when its VM shuts down), its COW file is checked at once, and under {@code --at-once} deleted, so that only the
- * running VMs' COW files are on disk. VMs the kernel oracle reads at the end keep their files.
+ * driver leaves a device when its VM shuts down) and its COW file is checked: at once and then
+ * deleted under {@code --at-once}, so that only the running VMs' COW files are on disk, else once
+ * no VM runs. VMs the kernel oracle reads at the end keep their files.
  *
  * <p>Thread-safe: workers call {@link #startNext} and {@link #retire} concurrently; the per-VM
  * result slots are each written by the one worker that retired that VM and read after every
@@ -44,6 +48,9 @@ final class Fleet {
     private final AtomicLong retiredCowBytes = new AtomicLong();
     private final AtomicInteger mergesOk = new AtomicInteger();
     private final AtomicLong retireNanos = new AtomicLong();
+    /** Disks attached and not yet detached. */
+    private final AtomicInteger attached = new AtomicInteger();
+    private volatile boolean aborted;
     /** Index: I/O thread. The checking state and the tallies of the completions that run there. */
     private final ReadVerifier[] verifiers;
     private final IoTally[] tallies;
@@ -94,7 +101,12 @@ final class Fleet {
         }
         UbdDeviceConfig c = new UbdDeviceConfig(base.unit(), base.name(), cows.get(vm).toString(), base.backing(),
                 base.serial(), base.flags());
+        if (options.preallocation() != Preallocation.OFF) {
+            // the opener would make it sparse: made here, whole, it opens as an existing COW file
+            CowCreator.create(cows.get(vm), base.backing(), false, options.preallocation());
+        }
         Disk disk = driver.attach(c, opener, layer);
+        attached.incrementAndGet();
         runningCows.put(vm, disk.files().image().channel());
         int io = disk.ioThread();
         VmReplayer r = new VmReplayer(schedules.get(vm), disk, driver, options, verifiers[io], tallies[io], log, budget);
@@ -102,25 +114,59 @@ final class Fleet {
         return r;
     }
 
-    /** Called once per VM, after its last request completed: detaches its disk and checks its COW file. */
+    /** Called once per VM, after its last request completed: {@link #detach}, then {@link #check}. */
     void retire(VmReplayer r, CowChecks checks) throws IOException {
+        detach(r);
+        check(r, checks);
+    }
+
+    /**
+     * Whether workers hold a finished VM's checks back until no VM runs: when no COW file has to be
+     * deleted to make room, so that the checks' reads of COW files stay out of the measured run,
+     * as fio's own verification would be after its jobs.
+     */
+    boolean checksAfterRun() {
+        return !options.deletesCows();
+    }
+
+    /** Until no VM is attached, or a worker has failed (then the run ends with its failure). */
+    void awaitIdle() {
+        while (attached.get() > 0 && !aborted) {
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /** A worker failed: no one waits for its VMs any more. */
+    void abort() {
+        aborted = true;
+    }
+
+    /** Detaches a finished VM's disk (every completion has run: no flush, as a real VM shutdown leaves it). */
+    void detach(VmReplayer r) throws IOException {
         long t0 = System.nanoTime();
         try {
-            retireTimed(r, checks);
+            driver.detachIdle(r.disk);
+        } finally {
+            runningCows.remove(r.vm);
+            budget.release(r.bufferBytes());
+            attached.decrementAndGet();
+            retireNanos.addAndGet(System.nanoTime() - t0);
+        }
+    }
+
+    /** Checks a detached VM's COW file (bitmap, a merge when sampled), then deletes it under --at-once. */
+    void check(VmReplayer r, CowChecks checks) throws IOException {
+        long t0 = System.nanoTime();
+        try {
+            checkTimed(r, checks);
         } finally {
             retireNanos.addAndGet(System.nanoTime() - t0);
         }
     }
 
-    private void retireTimed(VmReplayer r, CowChecks checks) throws IOException {
+    private void checkTimed(VmReplayer r, CowChecks checks) throws IOException {
         int vm = r.vm;
         Path cow = cows.get(vm);
-        try {
-            driver.detachIdle(r.disk); // every completion has run: no flush, as a real VM shutdown leaves it
-        } finally {
-            runningCows.remove(vm);
-            budget.release(r.bufferBytes());
-        }
         VmSchedule s = schedules.get(vm);
         CowChecks.BitmapResult b = checks.bitmap(s, cow);
         bitmapExact[vm] = b.exact();

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
@@ -202,10 +203,11 @@ public final class Replay {
             sampler.start();
             List<ReplayWorker> ws = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();
+            CountDownLatch attached = new CountDownLatch(workers);
             for (int w = 0; w < workers; w++) {
                 int slots = o.live() / workers + (w < o.live() % workers ? 1 : 0);
                 ReplayWorker worker = new ReplayWorker(fleet, slots, o.maxInflight(),
-                        new CowChecks(new ReadVerifier(image, data, o.vms(), log), log));
+                        new CowChecks(new ReadVerifier(image, data, o.vms(), log), log), attached);
                 ws.add(worker);
                 Thread t = new Thread(worker, "replay-" + w);
                 threads.add(t);

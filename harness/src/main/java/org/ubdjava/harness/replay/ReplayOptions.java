@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
 
+import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.driver.device.FaultInjectingDevice;
 import org.ubdjava.harness.trace.TraceReader;
 
@@ -27,10 +28,12 @@ import org.ubdjava.harness.trace.TraceReader;
  * @param fault        a fault injected into every disk, or null
  * @param out          where report.json and report.html go, or null
  * @param oracle       VMs whose COW files the real kernel reads back (0: none)
+ * @param preallocation how the replay makes each VM's COW file: sparse, as the kernel does, or with
+ *                     every block reserved first (fallocate), as fio's copies are whole before its clock starts
  */
 public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int vms, int maxInflight, double pace, long seed,
                             Shift shiftTime, Shift shiftSpace, int atOnce, boolean force, int mergeChecks, long limit,
-                            FaultInjectingDevice.Fault fault, Path out, int oracle) {
+                            FaultInjectingDevice.Fault fault, Path out, int oracle, Preallocation preallocation) {
 
     /** How VMs spread over a dimension (trace time or device offsets). */
     public enum Shift {
@@ -44,6 +47,9 @@ public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int
 
     public ReplayOptions {
         traces = List.copyOf(traces);
+        if (preallocation == null) {
+            throw new IllegalArgumentException("no preallocation (Preallocation.OFF for sparse COW files)");
+        }
         if (traces.isEmpty()) {
             throw new IllegalArgumentException("no trace");
         }

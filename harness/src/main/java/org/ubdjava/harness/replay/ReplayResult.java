@@ -64,7 +64,8 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Schedule(int traces, String shiftTime, String shiftSpace, int atOnce, int maxInflight, double pace) {
+    public record Schedule(int traces, String shiftTime, String shiftSpace, int atOnce, int maxInflight, double pace,
+                           String preallocation) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -135,7 +136,7 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
         Arrays.sort(sorted);
         Spread spread = new Spread(round(sorted[0]), round(sorted[sorted.length / 2]), round(sorted[sorted.length - 1]));
         Schedule schedule = new Schedule(in.plans().size(), o.shiftTime().name().toLowerCase(Locale.ROOT),
-                o.shiftSpace().name().toLowerCase(Locale.ROOT), o.live(), o.maxInflight(), o.pace());
+                o.shiftSpace().name().toLowerCase(Locale.ROOT), o.live(), o.maxInflight(), o.pace(), o.preallocation().label());
         TraceTotals t = TraceTotals.of(in.plans(), o.vms());
         return new ReplayResult(passed, o.vms(), requests, readsVerified, log.mismatches(), errors, in.backingUnchanged(),
                 bitmapsExact, in.merges(), mergesOk, oracle, round(seconds), round(fleet.retireNanos() / 1e9),
@@ -209,8 +210,9 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
                 verification.backingBytesRead() >> 20));
         b.append(String.format(Locale.ROOT, "  trace: %s skipped, %s clipped; model %s sectors, %s bytes/sector%n",
                 skipped, clipped, model.writtenSectors(), model.bytesPerWrittenSector()));
-        b.append(String.format(Locale.ROOT, "  COW disk usage %s MiB per VM for %s MiB of distinct sectors%n",
-                diskUsage.cowDiskUsagePerVm() >> 20, diskUsage.distinctBytesPerVm() >> 20));
+        b.append(String.format(Locale.ROOT, "  COW disk usage %s MiB per VM for %s MiB of distinct sectors%s%n",
+                diskUsage.cowDiskUsagePerVm() >> 20, diskUsage.distinctBytesPerVm() >> 20,
+                schedule.preallocation().equals("off") ? "" : " (COW files preallocated: " + schedule.preallocation() + ")"));
         return b.toString();
     }
 

@@ -2,6 +2,7 @@ package org.ubdjava.harness.replay;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
 
 import org.ubdjava.core.UbdException;
@@ -9,7 +10,8 @@ import org.ubdjava.driver.queue.RequestBatch;
 
 /**
  * One thread looking after up to {@code slots} running VMs: it starts each VM (attaches its disk and
- * submits its first requests), retires each VM that has finished (its COW file is checked here)
+ * submits its first requests), retires each VM that has finished (its COW file is checked here:
+ * at once under --at-once, which deletes it after, else once no VM runs any more)
  * and starts the next from the {@link Fleet}. The requests themselves run in closed loops on the
  * driver's I/O threads ({@link VmReplayer}); this thread sleeps until a VM finishes, unless it
  * paces VMs (--pace) or a VM stalled on a full ring.
@@ -22,9 +24,12 @@ final class ReplayWorker implements Runnable {
     private final int slots;
     private final CowChecks checks;
     private final RequestBatch batch;
+    /** Counted down by each worker once its first VMs are attached: no VM starts before all of them are. */
+    private final CountDownLatch attached;
     volatile Throwable failure;
 
-    ReplayWorker(Fleet fleet, int slots, int maxInflight, CowChecks checks) {
+    ReplayWorker(Fleet fleet, int slots, int maxInflight, CowChecks checks, CountDownLatch attached) {
+        this.attached = attached;
         this.fleet = fleet;
         this.slots = slots;
         this.checks = checks;
@@ -35,10 +40,18 @@ final class ReplayWorker implements Runnable {
     public void run() {
         Thread me = Thread.currentThread();
         List<VmReplayer> running = new ArrayList<>(slots);
+        List<VmReplayer> unchecked = new ArrayList<>();
         try {
-            while (running.size() < slots && start(running, me)) {
-                // filled one slot
+            // making and opening a COW file (an fsync) is set-up, as fio's job set-up is: the
+            // first VMs all start together, after every one of them is attached
+            try {
+                while (running.size() < slots && start(running, me)) {
+                    // filled one slot
+                }
+            } finally {
+                attached.countDown();
             }
+            attached.await();
             while (!running.isEmpty()) {
                 long now = System.nanoTime();
                 long wake = now + MAX_PARK_NANOS;
@@ -51,7 +64,12 @@ final class ReplayWorker implements Runnable {
                                 : new UbdException("vm " + vm.vm + ": checking a completed request failed: " + f, f);
                     }
                     if (vm.done()) {
-                        fleet.retire(vm, checks);
+                        if (fleet.checksAfterRun()) {
+                            fleet.detach(vm);
+                            unchecked.add(vm);
+                        } else {
+                            fleet.retire(vm, checks);
+                        }
                         running.remove(i--);
                         start(running, me);
                         again = true;
@@ -64,8 +82,13 @@ final class ReplayWorker implements Runnable {
                     LockSupport.parkNanos(sleep);
                 }
             }
+            fleet.awaitIdle();
+            for (VmReplayer vm : unchecked) {
+                fleet.check(vm, checks);
+            }
         } catch (Throwable t) {
             failure = t;
+            fleet.abort();
         }
     }
 

@@ -183,6 +183,7 @@ class ReplayScheduleTest {
     }
 
     private static ReplayOptions options(int vms, Shift time, Shift space, long seed) {
-        return new ReplayOptions(List.of(() -> null), "ubd0=a,b", vms, 1, 0, seed, time, space, 0, false, 0, Long.MAX_VALUE, null, null, 0);
+        return new ReplayOptions(List.of(() -> null), "ubd0=a,b", vms, 1, 0, seed, time, space, 0, false, 0, Long.MAX_VALUE, null, null, 0,
+                org.ubdjava.core.format.Preallocation.OFF);
     }
 }

@@ -14,12 +14,15 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.io.Cleanup;
+import org.ubdjava.core.nativeio.NativeFiles;
+import org.ubdjava.core.nativeio.NotSupportedException;
 
 /**
  * Creates COW files the way the kernel and uml_mkcow do (v3 header, 512-byte sectors, 4096
  * alignment, a sparse file of length data_offset + size made by writing one zero byte at the end),
  * without their traps: the file appears whole or not at all (it is built under a temporary name and
- * renamed), a failure leaves nothing behind, and replacing gives a clean file.
+ * renamed), a failure leaves nothing behind, and replacing gives a clean file. On request
+ * ({@link Preallocation#FALLOC}) every block is reserved before the file appears.
  */
 public final class CowCreator {
     private CowCreator() {
@@ -32,6 +35,11 @@ public final class CowCreator {
      * @return the header written
      */
     public static CowHeader create(Path cow, String backing, boolean replace) {
+        return create(cow, backing, replace, Preallocation.OFF);
+    }
+
+    /** As {@link #create(Path, String, boolean)}, with the bitmap and data area allocated as {@code preallocation} says. */
+    public static CowHeader create(Path cow, String backing, boolean replace, Preallocation preallocation) {
         CowPaths.encodeField(backing, HeaderV3.BACKING_FILE_LENGTH);
         String absolute = CowPaths.absolutise(backing);
         Path backingPath = Path.of(absolute);
@@ -61,6 +69,9 @@ public final class CowCreator {
                 writeFully(ch, ByteBuffer.wrap(header), 0);
                 // the kernel's way to size the file: bitmap and data stay holes
                 writeFully(ch, ByteBuffer.wrap(new byte[1]), length - 1);
+                if (preallocation == Preallocation.FALLOC) {
+                    preallocate(ch, length);
+                }
                 ch.force(true);
             }
             install(tmp, cow, replace);
@@ -70,6 +81,15 @@ public final class CowCreator {
             Cleanup.deleteQuietly(tmp);
         }
         return written;
+    }
+
+    /** Reserves every block of the file; it still reads as before (a header, then zeros). */
+    private static void preallocate(FileChannel ch, long length) throws IOException {
+        try {
+            NativeFiles.allocate(ch, 0, length);
+        } catch (NotSupportedException e) {
+            throw new IOException("cannot preallocate: the file system does not support fallocate (use preallocation off)", e);
+        }
     }
 
     private static void refuseNonCow(Path cow) {

@@ -14,6 +14,7 @@ final class LibC {
     static final int ENXIO = 6;
     static final int EOPNOTSUPP = 95;
     static final int ENOSYS = 38;
+    static final int ENOSPC = 28;
 
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
     static final int FALLOC_FL_PUNCH_HOLE = 0x02;

@@ -2,7 +2,6 @@ package org.ubdjava.core.nativeio;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,8 +16,6 @@ import java.nio.channels.FileChannel;
  * JVM turns into an InternalError); callers check its size first and map only what it has.
  */
 public final class MappedWindows implements Closeable {
-    private static final sun.misc.Unsafe UNSAFE = unsafe();
-
     private final FileChannel file;
     private final long windowSize;
     private MappedByteBuffer window;
@@ -54,7 +51,7 @@ public final class MappedWindows implements Closeable {
 
     private void unmap() {
         if (window != null) {
-            UNSAFE.invokeCleaner(window);
+            DirectMemory.free(window);
             window = null;
             windowStart = -1;
         }
@@ -63,15 +60,5 @@ public final class MappedWindows implements Closeable {
     @Override
     public void close() {
         unmap();
-    }
-
-    private static sun.misc.Unsafe unsafe() {
-        try {
-            Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-            f.setAccessible(true);
-            return (sun.misc.Unsafe) f.get(null);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
     }
 }

@@ -94,6 +94,15 @@ public final class NativeFiles {
         fallocate(channel, LibC.FALLOC_FL_ZERO_RANGE | LibC.FALLOC_FL_KEEP_SIZE, offset, length);
     }
 
+    /**
+     * Allocates the blocks of a range (fallocate mode 0): what was a hole reads as zeros still, but
+     * a later write there no longer allocates, and cannot fail for want of space. A full file system
+     * is an IOException saying "No space left on device", as a failed write's would.
+     */
+    public static void allocate(FileChannel channel, long offset, long length) throws IOException {
+        fallocate(channel, 0, offset, length);
+    }
+
     private static void fallocate(FileChannel channel, int mode, long offset, long length) throws IOException {
         try {
             LibC.fallocate(descriptor(channel), mode, offset, length);
@@ -101,6 +110,9 @@ public final class NativeFiles {
             int errno = e.getErrorCode();
             if (errno == LibC.EOPNOTSUPP || errno == LibC.ENOSYS) {
                 throw new NotSupportedException("fallocate mode " + mode + " not supported by this file system");
+            }
+            if (errno == LibC.ENOSPC) {
+                throw new IOException("No space left on device");
             }
             throw new IOException("fallocate failed: errno " + errno);
         }

@@ -1,7 +1,8 @@
 package org.ubdjava.driver.cache;
 
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
+
+import org.ubdjava.core.nativeio.DirectMemory;
 
 /**
  * The cache's data: off-heap memory allocated once, carved into 4 KiB slots. Slot s lives in
@@ -52,40 +53,8 @@ final class PageArena implements AutoCloseable {
     public void close() {
         for (int c = 0; c < chunks.length; c++) {
             if (chunks[c] != null) {
-                Cleaner.free(chunks[c]);
+                DirectMemory.free(chunks[c]);
                 chunks[c] = null;
-            }
-        }
-    }
-
-    /** sun.misc.Unsafe.invokeCleaner (jdk.unsupported): the one supported-in-practice way to free a direct buffer. */
-    private static final class Cleaner {
-        private static final Object UNSAFE;
-        private static final java.lang.reflect.Method INVOKE;
-
-        static {
-            Object u = null;
-            java.lang.reflect.Method m = null;
-            try {
-                Class<?> c = Class.forName("sun.misc.Unsafe");
-                Field f = c.getDeclaredField("theUnsafe");
-                f.setAccessible(true);
-                u = f.get(null);
-                m = c.getMethod("invokeCleaner", ByteBuffer.class);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                // left to the GC
-            }
-            UNSAFE = u;
-            INVOKE = m;
-        }
-
-        static void free(ByteBuffer b) {
-            if (INVOKE != null) {
-                try {
-                    INVOKE.invoke(UNSAFE, b);
-                } catch (ReflectiveOperationException | RuntimeException e) {
-                    // left to the GC
-                }
             }
         }
     }

@@ -211,7 +211,11 @@ public final class CowDevice implements BlockDevice {
 
     @Override
     public void close() throws IOException {
-        cowData.close();
-        backing.close();
+        try {
+            cowData.close();
+            backing.close();
+        } finally {
+            cowFile.close();
+        }
     }
 }

@@ -25,6 +25,13 @@ public interface HostIo extends DataMap {
     /** Makes a range read as zeros keeping the size (fallocate ZERO_RANGE, or a hole where unsupported). */
     void zeroRange(long offset, long length) throws IOException;
 
+    /**
+     * Gives back what this view of the file holds (a mapping, say), not the file: that belongs to
+     * the device's HostFile. Later operations fail.
+     */
+    default void close() throws IOException {
+    }
+
     /** Without SEEK_DATA the whole file is data: true, only less precise. */
     @Override
     default long nextData(long from) throws IOException {
