@@ -72,9 +72,9 @@ final class IologRecorder implements AutoCloseable {
         }
         try {
             begin(action);
-            if (op != IoOp.FLUSH) {
-                line.append(' ').append(offset).append(' ').append(length);
-            }
+            // a sync too carries an offset and a length, as fio writes it: fio reads a line of
+            // three fields as a file action, and drops "sync" as a bad one
+            line.append(' ').append(op == IoOp.FLUSH ? 0 : offset).append(' ').append(op == IoOp.FLUSH ? 0 : length);
             emit();
         } catch (IOException e) {
             failed = true;
