@@ -134,7 +134,7 @@ public final class BenchReport {
         }
         if (!study.isEmpty()) {
             out.println();
-            String trace = plan.trace() == null ? "shipped zipf.iolog" : plan.trace().getFileName().toString();
+            String trace = plan.trace() == null ? "shipped guest-scan.iolog" : plan.trace().getFileName().toString();
             out.println("cache study (" + trace + (plan.traceLimit() > 0 ? ", first " + plan.traceLimit() + " records" : "")
                     + "; VM i starts at record i x n / VMs; simulated index, 4 KiB pages; shared sizes searched on a "
                     + (plan.studySteps() == 1 ? "doubling" : plan.studySteps() + "-steps-per-doubling") + " ladder):");

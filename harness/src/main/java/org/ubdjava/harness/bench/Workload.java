@@ -7,7 +7,7 @@ enum Workload {
     RAND_WRITE("4k-randwrite", 4096, true, false, "4 KiB random writes into the COW file"),
     SEQ_READ("1m-seqread", 1 << 20, false, true, "1 MiB sequential reads, empty COW file"),
     SEQ_WRITE("1m-seqwrite", 1 << 20, true, true, "1 MiB sequential writes into the COW file"),
-    TRACE("trace", 0, false, false, "the bench's trace (default: the shipped zipf.iolog), each VM started at a different point, as fast as possible");
+    TRACE("trace", 0, false, false, "the bench's trace (default: the shipped guest-scan.iolog), each VM started at a different point, as fast as possible");
 
     final String id;
     final int blockSize;

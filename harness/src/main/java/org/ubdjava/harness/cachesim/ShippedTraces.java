@@ -10,13 +10,15 @@ import org.ubdjava.harness.trace.TraceReader;
 import org.ubdjava.harness.trace.TraceReaders;
 
 /**
- * The fio traces that ship inside the jar (resources/traces, described in its README): what the
- * cache study runs on when no trace is given, so a fresh clone runs all of it.
+ * The traces that ship inside the jar (resources/traces, described in its README) that the cache
+ * study runs on when no trace is given, so a fresh clone runs all of it: the workloads of real
+ * guests, recorded through ubd-java's vhost-user back-end (find/tar/grep over an ext4 tree first:
+ * the reads many VMs share over one backing file; then a cp -a and a mkfs).
  */
 public final class ShippedTraces {
     /** Resource names under /traces, in the order VMs take them. */
-    public static final List<String> NAMES = List.of("zipf.iolog", "demo.iolog");
-    static final String LIST = "zipf.iolog, demo.iolog";
+    public static final List<String> NAMES = List.of("guest-scan.iolog", "guest-cp.iolog", "guest-mkfs.iolog");
+    static final String LIST = "guest-scan.iolog, guest-cp.iolog, guest-mkfs.iolog";
 
     private ShippedTraces() {
     }

@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
         description = {"Run the same workloads, in one run, on the raw host file, on our driver (without and with the shared",
                 "backing cache), and where installed on qcow2 (qemu-img bench) and the real UML driver (fio in the guest);",
                 "print IOPS, MB/s, latency and ratios to the raw host file, and the shared-vs-private cache study on the",
-                "trace (by default the shipped traces/zipf.iolog; `ubd cache-sim` studies it in depth). Tools that are not",
-                "installed are skipped with a line saying so."},
+                "trace (by default the shipped traces/guest-scan.iolog, a real guest's find/tar/grep; `ubd cache-sim`",
+                "studies it in depth). Tools that are not installed are skipped with a line saying so."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the benchmark ran (targets missed are reported, not failures)", "1:a run failed"})
 public final class BenchCommand implements Callable<Integer> {
@@ -46,7 +46,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--trace", paramLabel = "FILE",
             description = "With --replay: a trace to replay (repeatable; default: the traces that ship with ubd). "
                     + "Otherwise the trace of the trace workload and the cache study, any format ubd reads (default: the shipped "
-                    + "zipf.iolog, a fio recording with reuse).")
+                    + "guest-scan.iolog, recorded from a real guest).")
     List<Path> traces = new ArrayList<>();
 
     @Option(names = "--replay", description = {"The main job side by side instead: `ubd replay` (every read verified) against fio's own",

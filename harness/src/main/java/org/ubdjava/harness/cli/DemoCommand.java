@@ -18,12 +18,11 @@ import org.ubdjava.harness.bench.ReplayBench;
 import org.ubdjava.harness.bench.ReplayBenchReport;
 import org.ubdjava.harness.replay.DemoImage;
 import org.ubdjava.harness.replay.Replay;
+import org.ubdjava.harness.cachesim.ShippedTraces;
 import org.ubdjava.harness.replay.ReplayOptions;
-import org.ubdjava.harness.replay.ReplayResult;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;
-import org.ubdjava.harness.replay.ReplayOptions;
-import org.ubdjava.harness.trace.TraceFormat;
-import org.ubdjava.harness.trace.TraceReaders;
+import org.ubdjava.harness.replay.ReplayResult;
+import org.ubdjava.harness.trace.TraceReader;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,14 +30,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Replay the fio trace shipped with ubd across 16 VMs over a 64 MiB backing image, with full verification;",
-                "VM i starts at i/16 of the trace (--shift-time), so the VMs are at different points of it at once.",
-                "Works in a temporary directory, removed afterwards (unless --keep)."},
+        description = {"Replay real guests' workloads across 16 VMs over one 320 MiB backing image, every read verified:",
+                "the traces that ship with ubd, recorded from User-Mode Linux guests through `ubd serve --record`",
+                "(find/tar/grep, cp -a and mkfs over ext4); VM i replays trace i mod 3 and starts at i/16 of it",
+                "(--shift-time), so the VMs are at different points at once. With fio installed, one line against fio's",
+                "own replay of the same traces. Works in a temporary directory, removed afterwards (unless --keep)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every check passed", "1:a check failed"})
 public final class DemoCommand implements Callable<Integer> {
-    static final String TRACE = "/traces/demo.iolog";
-    static final long IMAGE_BYTES = 64L << 20;
+    /** The disk the guest traces were recorded on. */
+    static final long IMAGE_BYTES = 320L << 20;
     static final int VMS = 16;
 
     @Spec
@@ -57,7 +58,9 @@ public final class DemoCommand implements Callable<Integer> {
             Path backing = dir.resolve("base.img");
             DemoImage.create(backing, IMAGE_BYTES, 3, 42); // data in every third MiB, holes between
             // VMs start at different points of the trace, as VMs of one host do
-            ReplayOptions o = new ReplayOptions(List.of(DemoCommand::demoTrace), "ubd0=" + dir.resolve("vm.cow") + "," + backing,
+            List<java.util.function.Supplier<TraceReader>> traces = ShippedTraces.NAMES.stream()
+                    .<java.util.function.Supplier<TraceReader>>map(name -> () -> ShippedTraces.open(name)).toList();
+            ReplayOptions o = new ReplayOptions(traces, "ubd0=" + dir.resolve("vm.cow") + "," + backing,
                     VMS, 16, 0, 1, Shift.EVEN, Shift.NONE, 0, false, 2, Long.MAX_VALUE, null, keep ? dir.resolve("report") : null, 0,
                     Preallocation.OFF);
             ReplayResult result = Replay.run(o);
@@ -76,7 +79,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** One line: fio's own replay of the same trace, 16 jobs, nothing verified (when fio is installed). */
+    /** One line: fio's own replay of the same traces, 16 jobs, nothing verified (when fio is installed). */
     private void compareWithFio(ReplayResult ours, Path backing, Path dir) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         Optional<Path> fio = Processes.onPath("fio");
@@ -85,25 +88,22 @@ public final class DemoCommand implements Callable<Integer> {
             out.flush();
             return;
         }
-        Path trace = dir.resolve("demo.iolog");
-        try (InputStream in = DemoCommand.class.getResourceAsStream(TRACE)) {
-            Files.copy(in, trace);
+        List<Path> traces = new java.util.ArrayList<>();
+        for (String name : ShippedTraces.NAMES) {
+            Path trace = dir.resolve(name);
+            try (InputStream in = DemoCommand.class.getResourceAsStream("/traces/" + name)) {
+                Files.copy(in, trace);
+            }
+            traces.add(trace);
         }
         try {
-            ReplayBenchReport.Row f = ReplayBench.fioReplay(fio.get(), trace, backing, VMS, dir.resolve("fio"));
-            out.printf(Locale.ROOT, "  fio's own replay of the same trace (%d jobs, a copy of the backing each, nothing verified): "
-                    + "%.0f IOPS; ours %.0f IOPS with every read verified: %.2fx fio%n", VMS, f.iops(), ours.ioIops(), ours.ioIops() / f.iops());
+            ReplayBenchReport.Row f = ReplayBench.fioReplay(fio.get(), traces, backing, VMS, dir.resolve("fio"));
+            out.printf(Locale.ROOT, "  fio's own replay of the same traces (%d jobs, a copy of the backing each, nothing verified, "
+                    + "no trims: fio does not trim a file): %.0f IOPS; ours %.0f IOPS with every read verified: %.2fx fio%n",
+                    VMS, f.iops(), ours.ioIops(), ours.ioIops() / f.iops());
         } catch (UbdException e) {
             out.println("  (fio's replay failed: " + e.getMessage() + ")");
         }
         out.flush();
-    }
-
-    private static org.ubdjava.harness.trace.TraceReader demoTrace() {
-        InputStream in = DemoCommand.class.getResourceAsStream(TRACE);
-        if (in == null) {
-            throw new UbdException(TRACE + ": missing from the jar");
-        }
-        return TraceReaders.open(Path.of("demo.iolog"), in, TraceFormat.FIO_IOLOG);
     }
 }

@@ -35,7 +35,7 @@ class CacheSimCommandTest {
         assertEquals("shared", first.get("mode").asText());
         assertEquals("private", results.get(1).get("mode").asText());
         assertEquals(first.get("hits").asDouble() / first.get("accesses").asLong(), first.get("hit_ratio").asDouble(), 1e-12);
-        assertEquals("[\"zipf.iolog\",\"demo.iolog\"]", j.get("stream").get("traces").toString());
+        assertEquals("[\"guest-scan.iolog\",\"guest-cp.iolog\"]", j.get("stream").get("traces").toString());
         assertEquals(0.5, j.get("sample").get("rate").asDouble());
         assertTrue(j.get("sample").get("mean_abs_error").isNumber());
         assertTrue(Files.size(dir.resolve(CacheSimReport.PNG)) > 10_000);
@@ -49,7 +49,7 @@ class CacheSimCommandTest {
     void theTableNamesEveryRow() {
         ReplayRun r = ubd("cache-sim", "--policy", "s3-fifo", "--size", "1MiB");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("1 VMs on zipf.iolog"), r.out());
+        assertTrue(r.out().contains("1 VMs on guest-scan.iolog"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("s3-fifo    shared          1 MiB")), r.out());
         assertFalse(r.out().contains("private"));
     }
