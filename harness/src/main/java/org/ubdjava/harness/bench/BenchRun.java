@@ -258,6 +258,9 @@ public final class BenchRun {
         }
     }
 
+    /** Rounds of the guest's fio runs (each back-end in turn each round): one run of a few seconds moves by 2x. */
+    static final int GUEST_ROUNDS = 3;
+
     private void uml() throws IOException {
         Optional<Path> fio = Processes.onPath("fio");
         if (fio.isEmpty()) {
@@ -271,23 +274,18 @@ public final class BenchRun {
             return;
         }
         Path half = plan.dir().resolve("uml-half.cow");
-        Path e1 = plan.dir().resolve("uml-empty1.cow");
-        Path e2 = plan.dir().resolve("uml-empty2.cow");
         try {
-            Files.deleteIfExists(e1);
-            Files.deleteIfExists(e2);
             Processes.run(plan.dir(), List.of("cp", "--sparse=always", files.cowHalf.toString(), half.toString()), 120);
             int seconds = (int) Math.max(1, plan.measureMillis() / 1000);
-            progress("uml: fio in the guest, " + seconds + " s per workload");
-            results.addAll(new UmlFioBench(k.get(), fio.get()).run(files.backing, half, e1, e2,
+            progress("uml: fio in one guest on the kernel's ubd, ubd-java's vhost-user and qemu-storage-daemon, " + seconds
+                    + " s per workload each");
+            results.addAll(new GuestFioBench(k.get(), fio.get(), plan.dir().resolve("guest"), this::skip).run(files.backing, half,
                     List.of(Workload.RAND_READ_HALF, Workload.RAND_READ_EMPTY, Workload.RAND_WRITE, Workload.SEQ_READ,
-                            Workload.SEQ_WRITE), seconds));
+                            Workload.SEQ_WRITE), seconds, GUEST_ROUNDS));
         } catch (RuntimeException e) {
-            skip("real UML driver failed: " + e.getMessage());
+            skip("real UML guest rows failed: " + e.getMessage());
         } finally {
             Files.deleteIfExists(half);
-            Files.deleteIfExists(e1);
-            Files.deleteIfExists(e2);
         }
     }
 

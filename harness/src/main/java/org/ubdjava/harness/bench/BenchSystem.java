@@ -16,6 +16,10 @@ enum BenchSystem {
     QEMU_NBD("qemu-nbd"),
     /** The real UML driver, fio in the guest. */
     UML("uml"),
+    /** ubd-java's vhost-user-blk back-end, fio in a UML guest (the same boot as {@link #UML}). */
+    GUEST_VHOST("uml on ubd-java"),
+    /** qemu-storage-daemon's vhost-user-blk export of a qcow2 overlay, fio in the same UML guest. */
+    GUEST_QSD("uml on qsd"),
     /** The O_DIRECT study: the trace replayed with the backing file read buffered (the baseline), */
     BUFFERED("buffered"),
     /** with O_DIRECT and no cache, */
