@@ -91,9 +91,10 @@ public final class ReplayBench {
         err.println("replay bench: warming up (not measured)");
         err.flush();
         int warmVms = Math.min(16, vmCounts.stream().mapToInt(Integer::intValue).max().orElse(1));
+        // (a replay's IOPS still rise over its first five or so runs in one JVM: four per trace)
         for (Path trace : files) {
-            for (int i = 0; i < 2; i++) {
-                ours(trace, backing, warmVms, i == 0 || !writes(trace) ? Preallocation.OFF : Preallocation.FALLOC);
+            for (int i = 0; i < 4; i++) {
+                ours(trace, backing, warmVms, i % 2 == 0 || !writes(trace) ? Preallocation.OFF : Preallocation.FALLOC);
             }
         }
         List<ReplayBenchReport.Row> rows = new ArrayList<>();
