@@ -86,6 +86,13 @@ public final class BenchReport {
                         "both served over a unix socket, both driven by the same qemu-img bench");
             }
         }
+        for (Workload w : new Workload[] {Workload.RAND_READ_EMPTY, Workload.RAND_WRITE, Workload.SEQ_READ, Workload.SEQ_WRITE}) {
+            double ours = iops(BenchSystem.GUEST_VHOST, w, 1, 1);
+            add(t, "UML guest on ubd-java's vhost-user vs on the kernel's ubd, " + w.id, ours / iops(BenchSystem.UML, w, 1, 1), 1,
+                    "fio psync in one guest, each back-end in turn, median of " + BenchRun.GUEST_ROUNDS + " rounds");
+            add(t, "UML guest on ubd-java's vhost-user vs on qemu-storage-daemon (qcow2), " + w.id,
+                    ours / iops(BenchSystem.GUEST_QSD, w, 1, 1), 1, "the same boot");
+        }
         double rawReads = iops(BenchSystem.RAW, Workload.RAND_READ_EMPTY, 1, 1);
         add(t, "reads served from the shared cache (cache layer, one thread) vs raw warm reads",
                 iops(BenchSystem.CACHE_LAYER, Workload.RAND_READ_EMPTY, 1, 1) / rawReads, 0.8, "CachedBackingDevice hits / one-thread pread loop");
