@@ -36,6 +36,7 @@ import org.ubdjava.driver.device.Durability;
 import org.ubdjava.driver.device.ExtentSink;
 import org.ubdjava.driver.device.FaultInjectingDevice;
 import org.ubdjava.driver.device.FileDevice;
+import org.ubdjava.driver.device.ForwardingHostIo;
 import org.ubdjava.driver.device.HostIo;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.device.NoTrimDevice;
@@ -149,28 +150,17 @@ class DeviceCapabilitiesTest {
     }
 
     /** A file system with neither ZERO_RANGE nor PUNCH_HOLE. */
-    static final class NoFallocateIo implements HostIo {
-        final HostIo inner;
+    static final class NoFallocateIo extends ForwardingHostIo {
         final AtomicInteger writes = new AtomicInteger();
 
         NoFallocateIo(HostIo inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return inner.read(dst, position);
+            super(inner);
         }
 
         @Override
         public int write(ByteBuffer src, long position) throws IOException {
             writes.incrementAndGet();
             return inner.write(src, position);
-        }
-
-        @Override
-        public void sync() throws IOException {
-            inner.sync();
         }
 
         @Override

@@ -23,6 +23,7 @@ import org.ubdjava.driver.device.BlockDevice;
 import org.ubdjava.driver.device.ChannelIo;
 import org.ubdjava.driver.device.CowDevice;
 import org.ubdjava.driver.device.FileDevice;
+import org.ubdjava.driver.device.ForwardingHostIo;
 import org.ubdjava.driver.device.HostIo;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
@@ -41,8 +42,7 @@ class HostFaultsTest {
     Path dir;
 
     /** Host I/O with switchable faults. */
-    static final class FaultyIo implements HostIo {
-        final HostIo inner;
+    static final class FaultyIo extends ForwardingHostIo {
         volatile long failReadsFrom = Long.MAX_VALUE;
         volatile long failReadsTo = Long.MAX_VALUE;
         volatile String writeFailure;
@@ -50,7 +50,7 @@ class HostFaultsTest {
         volatile boolean stall;
 
         FaultyIo(HostIo inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
@@ -76,21 +76,6 @@ class HostFaultsTest {
             int n = inner.write(part, position);
             src.position(src.position() + n);
             return n;
-        }
-
-        @Override
-        public void sync() throws IOException {
-            inner.sync();
-        }
-
-        @Override
-        public void punchHole(long offset, long length) throws IOException {
-            inner.punchHole(offset, length);
-        }
-
-        @Override
-        public void zeroRange(long offset, long length) throws IOException {
-            inner.zeroRange(offset, length);
         }
     }
 

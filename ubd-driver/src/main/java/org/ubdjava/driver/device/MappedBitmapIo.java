@@ -11,7 +11,8 @@ import org.ubdjava.core.nativeio.NativeFiles;
 /**
  * A COW file whose bitmap bytes are written through a shared mapping of the bitmap: setting a
  * sector's bit becomes a store into the page cache where it was a one-byte pwrite (about 0.9 us,
- * and a COW device's first write to a block makes one). Every other operation goes to the file.
+ * and a COW device's first write to a block makes one). Every other operation goes to the file
+ * (reads too: the page cache is one, so a read sees the stores).
  *
  * <p>Why this is safe:
  * <ul>
@@ -26,14 +27,13 @@ import org.ubdjava.core.nativeio.NativeFiles;
  *     unmapped memory.</li>
  * </ul>
  */
-final class MappedBitmapIo implements HostIo {
-    private final HostIo file;
+final class MappedBitmapIo extends ForwardingHostIo {
     private final long start;
     private final long end;
     private MappedByteBuffer bitmap;
 
     private MappedBitmapIo(HostIo file, long start, long end, MappedByteBuffer bitmap) {
-        this.file = file;
+        super(file);
         this.start = start;
         this.end = end;
         this.bitmap = bitmap;
@@ -65,50 +65,27 @@ final class MappedBitmapIo implements HostIo {
     public int write(ByteBuffer src, long position) throws IOException {
         int n = src.remaining();
         if (position < start || position + n > end) {
-            return file.write(src, position);
+            return inner.write(src, position);
         }
         synchronized (this) {
             if (bitmap == null) {
                 throw new IOException("COW file closed");
             }
-            bitmap.put((int) (position - start), src, src.position(), n);
+            try {
+                bitmap.put((int) (position - start), src, src.position(), n);
+            } catch (InternalError e) {
+                // the JVM's word for a SIGBUS in a mapped store (the page could not be read in):
+                // an I/O error of this request, not the end of the I/O thread
+                throw new IOException("the COW file's bitmap could not be stored through its mapping: " + e.getMessage(), e);
+            }
         }
         src.position(src.position() + n);
         return n;
     }
 
     @Override
-    public int read(ByteBuffer dst, long position) throws IOException {
-        return file.read(dst, position); // the page cache is one: a read sees the stores
-    }
-
-    @Override
-    public void sync() throws IOException {
-        file.sync();
-    }
-
-    @Override
-    public void punchHole(long offset, long length) throws IOException {
-        file.punchHole(offset, length);
-    }
-
-    @Override
-    public void zeroRange(long offset, long length) throws IOException {
-        file.zeroRange(offset, length);
-    }
-
-    @Override
-    public long nextData(long from) throws IOException {
-        return file.nextData(from);
-    }
-
-    @Override
-    public long nextHole(long from) throws IOException {
-        return file.nextHole(from);
-    }
-
-    @Override
     public synchronized void close() {
+        // the file is not this view's to close (it belongs to the device's HostFile): only the mapping
         DirectMemory.free(bitmap);
         bitmap = null;
     }
