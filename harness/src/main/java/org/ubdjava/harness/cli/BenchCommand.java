@@ -49,9 +49,10 @@ public final class BenchCommand implements Callable<Integer> {
                     + "guest-scan.iolog, recorded from a real guest).")
     List<Path> traces = new ArrayList<>();
 
-    @Option(names = "--replay", description = {"The main job side by side instead: `ubd replay` (every read verified) against fio's own",
-            "replay of the same trace (--read_iolog, --replay_no_stall=1, a copy of the backing per job) for each VM count,",
-            "and at one VM the real UML driver replaying it with fio in the guest; IOPS, MB/s, p50/p99, ratio to fio."})
+    @Option(names = "--replay", description = "The main job side by side instead: `ubd replay` (every read verified; for traces "
+            + "that write, also with --preallocate falloc) against fio's own replay of the same trace (--read_iolog, "
+            + "--replay_no_stall=1, a copy of the backing per job) for each VM count, and at one VM the real UML driver "
+            + "replaying it with fio in the guest; IOPS, MB/s, p50/p99, ratio to fio.")
     boolean replay;
 
     @Option(names = "--vms", paramLabel = "LIST", split = ",", defaultValue = "1,16,64",

@@ -34,10 +34,10 @@ public final class MkcowCommand implements Callable<Integer> {
     boolean force;
 
     @Option(names = "--preallocate", paramLabel = "HOW", defaultValue = "off",
-            description = {"off: a sparse file, as uml_mkcow makes (default).",
-                    "falloc: every block reserved with fallocate, as qemu-img's preallocation=falloc: the file takes the",
-                    "whole device's room at once, a first write to a sector costs an overwrite, and a full disk shows now,",
-                    "not in the middle of a guest's writes. The content is the same."})
+            description = "off: a sparse file, as uml_mkcow makes (default). falloc: every block reserved with fallocate, "
+                    + "as qemu-img's preallocation=falloc: the file takes the whole device's room at once, a first write to "
+                    + "a sector costs an overwrite, and a full disk shows now, not in the middle of a guest's writes. "
+                    + "The content is the same.")
     String preallocate;
 
     @Parameters(index = "0", paramLabel = "COW", description = "The COW file to create.")
