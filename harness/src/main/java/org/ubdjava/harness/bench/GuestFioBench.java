@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -206,7 +207,7 @@ final class GuestFioBench {
                     }
                 }
                 if (!each.isEmpty()) {
-                    each.sort(java.util.Comparator.comparingDouble(Measurement::iops));
+                    each.sort(Comparator.comparingDouble(Measurement::iops));
                     out.add(each.get((each.size() - 1) / 2));
                 }
             }

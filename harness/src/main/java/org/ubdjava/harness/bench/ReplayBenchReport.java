@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -77,8 +79,8 @@ public record ReplayBenchReport(List<Row> rows) {
             if (rounds.isEmpty()) {
                 throw new IllegalArgumentException("no rounds");
             }
-            List<Row> sorted = new java.util.ArrayList<>(rounds);
-            sorted.sort(java.util.Comparator.comparingDouble(Row::iops));
+            List<Row> sorted = new ArrayList<>(rounds);
+            sorted.sort(Comparator.comparingDouble(Row::iops));
             Row m = sorted.get((sorted.size() - 1) / 2);
             boolean verified = rounds.stream().allMatch(Row::verified);
             long mismatches = rounds.stream().mapToLong(Row::mismatches).sum();

@@ -5,10 +5,12 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.Preallocation;
@@ -57,9 +59,9 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             Path backing = dir.resolve("base.img");
             DemoImage.create(backing, IMAGE_BYTES, 3, 42); // data in every third MiB, holes between
-            // VMs start at different points of the trace, as VMs of one host do
-            List<java.util.function.Supplier<TraceReader>> traces = ShippedTraces.NAMES.stream()
-                    .<java.util.function.Supplier<TraceReader>>map(name -> () -> ShippedTraces.open(name)).toList();
+            // VMs start at different points of their traces, as VMs of one host do
+            List<Supplier<TraceReader>> traces = ShippedTraces.NAMES.stream()
+                    .<Supplier<TraceReader>>map(name -> () -> ShippedTraces.open(name)).toList();
             ReplayOptions o = new ReplayOptions(traces, "ubd0=" + dir.resolve("vm.cow") + "," + backing,
                     VMS, 16, 0, 1, Shift.EVEN, Shift.NONE, 0, false, 2, Long.MAX_VALUE, null, keep ? dir.resolve("report") : null, 0,
                     Preallocation.OFF);
@@ -88,7 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
             out.flush();
             return;
         }
-        List<Path> traces = new java.util.ArrayList<>();
+        List<Path> traces = new ArrayList<>();
         for (String name : ShippedTraces.NAMES) {
             Path trace = dir.resolve(name);
             try (InputStream in = DemoCommand.class.getResourceAsStream("/traces/" + name)) {
