@@ -13,12 +13,11 @@ import java.util.regex.Pattern;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.device.KernelLog;
-import org.ubdjava.core.options.ParseOutcome;
-import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.core.process.Processes;
 import org.ubdjava.core.process.UmlKernel;
 import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.harness.frontend.vhost.UmlCommand;
 import org.ubdjava.harness.frontend.vhost.VhostUserServer;
 
 /**
@@ -38,9 +37,9 @@ import org.ubdjava.harness.frontend.vhost.VhostUserServer;
  * for reads / writes.
  */
 final class GuestFioBench {
-    /** Where Debian's user-mode-linux keeps the guest's virtio_blk module, under the guest's own uname -r. */
-    static final String INSMOD = "mount -t sysfs sysfs /sys 2>/dev/null; "
-            + "insmod /usr/lib/uml/modules/$(uname -r)/kernel/drivers/block/virtio_blk.ko || echo 'virtio_blk: not loaded'\n";
+    /** Loads the guest's virtio_blk (its own sysfs first: /sys through hostfs is the host's). */
+    static final String INSMOD = "mount -t sysfs sysfs /sys 2>/dev/null; insmod " + UmlCommand.VIRTIO_BLK_MODULE
+            + " || echo 'virtio_blk: not loaded'\n";
     private static final Pattern JOB = Pattern.compile("\"jobname\" : \"([a-z0-9-]+)\"");
 
     private final UmlKernel kernel;
@@ -95,8 +94,8 @@ final class GuestFioBench {
             // (ours, on the backing file), while its own byte locks leave ours be
             List<String> qsdArgs = new ArrayList<>();
             qsd = startQsd(backing, qsdArgs);
-            ours = new VhostUserServer(new UbdDriver(), List.of(spec("ubd0=" + made.get(2) + "," + backing),
-                    spec("ubd1=" + made.get(3) + "," + backing)), dir.resolve("ours.sock"), null, KernelLog.DISCARD, line -> { })
+            ours = new VhostUserServer(new UbdDriver(), List.of(UbdOptionParser.device("ubd0=" + made.get(2) + "," + backing),
+                    UbdOptionParser.device("ubd1=" + made.get(3) + "," + backing)), dir.resolve("ours.sock"), null, KernelLog.DISCARD, line -> { })
                     .start();
             for (VhostUserServer.Endpoint e : ours.endpoints()) {
                 args.add("virtio_uml.device=" + e.socket() + ":2");
@@ -139,10 +138,6 @@ final class GuestFioBench {
             Files.deleteIfExists(dir.resolve("qsd-r.qcow2"));
             Files.deleteIfExists(dir.resolve("qsd-w.qcow2"));
         }
-    }
-
-    private static UbdDeviceConfig spec(String s) {
-        return ((ParseOutcome.Configured) new UbdOptionParser().parse(s)).device();
     }
 
     /** qemu-storage-daemon with two qcow2 overlays of the backing exported over vhost-user-blk; null (and a line) when not installed. */

@@ -1,13 +1,14 @@
 package org.ubdjava.harness.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.ubdjava.core.UbdException;
@@ -15,6 +16,7 @@ import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.process.Processes;
 import org.ubdjava.core.process.UmlKernel;
+import org.ubdjava.harness.cachesim.ShippedTraces;
 import org.ubdjava.harness.replay.DemoImage;
 import org.ubdjava.harness.replay.Replay;
 import org.ubdjava.harness.replay.ReplayOptions;
@@ -67,10 +69,14 @@ public final class ReplayBench {
     public ReplayBenchReport run(List<Path> traces, List<Integer> vmCounts) throws IOException {
         Files.createDirectories(dir);
         List<Path> files = traces.isEmpty() ? shipped() : traces;
+        Map<Path, TraceFacts> facts = new HashMap<>();
+        for (Path t : files) {
+            facts.put(t, TraceFacts.of(t));
+        }
         Path backing = dir.resolve("backing.img");
         long size = IMAGE_BYTES;
-        for (Path t : files) {
-            size = Math.max(size, extent(t));
+        for (TraceFacts f : facts.values()) {
+            size = Math.max(size, f.extent());
         }
         size = (size + (1 << 20) - 1) & -(1L << 20);
         if (!Files.exists(backing) || Files.size(backing) != size) {
@@ -94,19 +100,19 @@ public final class ReplayBench {
         // (a replay's IOPS still rise over its first five or so runs in one JVM: four per trace)
         for (Path trace : files) {
             for (int i = 0; i < 4; i++) {
-                ours(trace, backing, warmVms, i % 2 == 0 || !writes(trace) ? Preallocation.OFF : Preallocation.FALLOC);
+                ours(trace, backing, warmVms, i % 2 == 0 || !facts.get(trace).writes() ? Preallocation.OFF : Preallocation.FALLOC);
             }
         }
         List<ReplayBenchReport.Row> rows = new ArrayList<>();
         for (Path trace : files) {
-            boolean iolog = isIolog(trace);
+            boolean iolog = facts.get(trace).iolog();
             if (fio.isPresent() && !iolog) {
                 err.println("*** " + trace + ": not a fio iolog, so fio cannot replay it: only our rows");
             }
             String name = trace.getFileName().toString();
             List<Cell> runs = new ArrayList<>();
             runs.add(vms -> ours(trace, backing, vms, Preallocation.OFF));
-            if (writes(trace)) {
+            if (facts.get(trace).writes()) {
                 runs.add(vms -> ours(trace, backing, vms, Preallocation.FALLOC));
             }
             if (fio.isPresent() && iolog) {
@@ -156,50 +162,34 @@ public final class ReplayBench {
         return out;
     }
 
-    private static boolean isIolog(Path trace) {
-        try (TraceReader r = TraceReaders.open(trace)) {
-            return r.format() == TraceFormat.FIO_IOLOG;
-        }
-    }
-
-    /** The end of the highest byte the trace touches: the device it needs. */
-    static long extent(Path trace) {
-        long end = 0;
-        try (TraceReader r = TraceReaders.open(trace)) {
-            TraceRecord.Mutable rec = new TraceRecord.Mutable();
-            while (r.next(rec)) {
-                end = Math.max(end, rec.offset() + rec.length());
+    /**
+     * What the bench needs to know of a trace, from one pass over it.
+     *
+     * @param extent the end of the highest byte it touches: the device it needs
+     * @param iolog  whether it is a fio iolog (else fio cannot replay it)
+     * @param writes whether it writes at all (else a preallocated COW file changes nothing)
+     */
+    private record TraceFacts(long extent, boolean iolog, boolean writes) {
+        static TraceFacts of(Path trace) {
+            long end = 0;
+            boolean writes = false;
+            try (TraceReader r = TraceReaders.open(trace)) {
+                TraceRecord.Mutable rec = new TraceRecord.Mutable();
+                while (r.next(rec)) {
+                    end = Math.max(end, rec.offset() + rec.length());
+                    writes |= rec.op() == TraceOp.WRITE;
+                }
+                return new TraceFacts(end, r.format() == TraceFormat.FIO_IOLOG, writes);
             }
         }
-        return end;
     }
 
     private List<Path> shipped() throws IOException {
         List<Path> out = new ArrayList<>();
         for (String name : SHIPPED) {
-            Path p = dir.resolve(name);
-            try (InputStream in = ReplayBench.class.getResourceAsStream("/traces/" + name)) {
-                if (in == null) {
-                    throw new UbdException("/traces/" + name + ": missing from the jar");
-                }
-                Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
-            }
-            out.add(p);
+            out.add(ShippedTraces.extract(name, dir));
         }
         return out;
-    }
-
-    /** Whether the trace writes at all (else a preallocated COW file changes nothing). */
-    static boolean writes(Path trace) {
-        try (TraceReader r = TraceReaders.open(trace)) {
-            TraceRecord.Mutable rec = new TraceRecord.Mutable();
-            while (r.next(rec)) {
-                if (rec.op() == TraceOp.WRITE) {
-                    return true;
-                }
-            }
-            return false;
-        }
     }
 
     private ReplayBenchReport.Row ours(Path trace, Path backing, int vms, Preallocation preallocation) throws IOException {

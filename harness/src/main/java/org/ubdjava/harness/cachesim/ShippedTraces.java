@@ -1,6 +1,9 @@
 package org.ubdjava.harness.cachesim;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -21,6 +24,18 @@ public final class ShippedTraces {
     static final String LIST = "guest-scan.iolog, guest-cp.iolog, guest-mkfs.iolog";
 
     private ShippedTraces() {
+    }
+
+    /** The shipped trace {@code name} (any under /traces) copied out of the jar into {@code dir}, for a program that wants a file. */
+    public static Path extract(String name, Path dir) throws IOException {
+        Path p = dir.resolve(name);
+        try (InputStream in = ShippedTraces.class.getResourceAsStream("/traces/" + name)) {
+            if (in == null) {
+                throw new UbdException("traces/" + name + ": not in this build's resources");
+            }
+            Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return p;
     }
 
     /** A reader of the shipped trace {@code name}. */

@@ -1,7 +1,6 @@
 package org.ubdjava.harness.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +17,9 @@ import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.process.Processes;
 import org.ubdjava.harness.bench.ReplayBench;
 import org.ubdjava.harness.bench.ReplayBenchReport;
+import org.ubdjava.harness.cachesim.ShippedTraces;
 import org.ubdjava.harness.replay.DemoImage;
 import org.ubdjava.harness.replay.Replay;
-import org.ubdjava.harness.cachesim.ShippedTraces;
 import org.ubdjava.harness.replay.ReplayOptions;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;
 import org.ubdjava.harness.replay.ReplayResult;
@@ -92,11 +91,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         List<Path> traces = new ArrayList<>();
         for (String name : ShippedTraces.NAMES) {
-            Path trace = dir.resolve(name);
-            try (InputStream in = DemoCommand.class.getResourceAsStream("/traces/" + name)) {
-                Files.copy(in, trace);
-            }
-            traces.add(trace);
+            traces.add(ShippedTraces.extract(name, dir));
         }
         try {
             ReplayBenchReport.Row f = ReplayBench.fioReplay(fio.get(), traces, backing, VMS, dir.resolve("fio"));

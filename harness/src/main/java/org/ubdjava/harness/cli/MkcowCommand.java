@@ -6,12 +6,9 @@ import java.util.concurrent.Callable;
 import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.format.Preallocation;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "mkcow", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Create a COW file over BACKING, like uml_mkcow.", "",
@@ -27,18 +24,15 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:created", "1:failed (nothing was written)", "2:wrong command line"})
 public final class MkcowCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
     @Option(names = "-f", description = "Replace an existing COW file with a clean one.")
     boolean force;
 
-    @Option(names = "--preallocate", paramLabel = "HOW", defaultValue = "off",
+    @Option(names = "--preallocate", paramLabel = "HOW", defaultValue = "off", converter = PreallocationConverter.class,
             description = "off: a sparse file, as uml_mkcow makes (default). falloc: every block reserved with fallocate, "
                     + "as qemu-img's preallocation=falloc: the file takes the whole device's room at once, a first write to "
                     + "a sector costs an overwrite, and a full disk shows now, not in the middle of a guest's writes. "
                     + "The content is the same.")
-    String preallocate;
+    Preallocation preallocate;
 
     @Parameters(index = "0", paramLabel = "COW", description = "The COW file to create.")
     Path cow;
@@ -48,13 +42,7 @@ public final class MkcowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Preallocation how;
-        try {
-            how = Preallocation.parse(preallocate);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--preallocate: " + e.getMessage());
-        }
-        CowCreator.create(cow, backing, force, how);
+        CowCreator.create(cow, backing, force, preallocate);
         return ExitCodes.OK;
     }
 }

@@ -85,11 +85,11 @@ public final class ReplayCommand implements Callable<Integer> {
                     + "deleted, so disk use stays at K VMs' worth (files the --oracle reads are kept until it has).")
     int atOnce;
 
-    @Option(names = "--preallocate", paramLabel = "HOW", defaultValue = "off",
+    @Option(names = "--preallocate", paramLabel = "HOW", defaultValue = "off", converter = PreallocationConverter.class,
             description = "off: sparse COW files, as the kernel makes them (default); falloc: every block of each COW file "
                     + "reserved (fallocate) when it is made, so a first write costs an overwrite, as in fio's full copies; "
                     + "disk use is then the whole device per VM.")
-    String preallocateName;
+    Preallocation preallocation;
 
     @Option(names = "--force", description = "Replace COW files left by an earlier run.")
     boolean force;
@@ -124,12 +124,6 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         if (traces.size() > vms) {
             throw new CommandLine.ParameterException(spec.commandLine(), traces.size() + " traces for " + vms + " VMs: some would not be replayed");
-        }
-        Preallocation preallocation;
-        try {
-            preallocation = Preallocation.parse(preallocateName);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--preallocate: " + e.getMessage());
         }
         FaultInjectingDevice.Fault fault;
         try {

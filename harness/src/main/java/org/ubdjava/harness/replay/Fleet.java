@@ -48,8 +48,6 @@ final class Fleet {
     private final AtomicLong retiredCowBytes = new AtomicLong();
     private final AtomicInteger mergesOk = new AtomicInteger();
     private final AtomicLong retireNanos = new AtomicLong();
-    /** Disks attached and not yet detached. */
-    private final AtomicInteger attached = new AtomicInteger();
     private volatile boolean aborted;
     /** Index: I/O thread. The checking state and the tallies of the completions that run there. */
     private final ReadVerifier[] verifiers;
@@ -106,7 +104,6 @@ final class Fleet {
             CowCreator.create(cows.get(vm), base.backing(), false, options.preallocation());
         }
         Disk disk = driver.attach(c, opener, layer);
-        attached.incrementAndGet();
         runningCows.put(vm, disk.files().image().channel());
         int io = disk.ioThread();
         VmReplayer r = new VmReplayer(schedules.get(vm), disk, driver, options, verifiers[io], tallies[io], log, budget);
@@ -131,7 +128,7 @@ final class Fleet {
 
     /** Until no VM is attached, or a worker has failed (then the run ends with its failure). */
     void awaitIdle() {
-        while (attached.get() > 0 && !aborted) {
+        while (!runningCows.isEmpty() && !aborted) {
             LockSupport.parkNanos(1_000_000);
         }
     }
@@ -149,7 +146,6 @@ final class Fleet {
         } finally {
             runningCows.remove(r.vm);
             budget.release(r.bufferBytes());
-            attached.decrementAndGet();
             retireNanos.addAndGet(System.nanoTime() - t0);
         }
     }

@@ -51,25 +51,20 @@ public final class Devices {
 
     private static CowDevice cow(DeviceFiles files, HostIo cowIo, BackingCaches caches, BlockDevice backing) {
         BlockDevice cowData = new FileDevice(cowIo, files.geometry().dataOffset(), files.size(), files.readOnly(), synchronous(files));
-        if (cowIo instanceof ChannelIo) {
+        // the mappings only over the COW file's own descriptor: a recorded or faulty HostIo (tests)
+        // must see every operation
+        boolean own = cowIo instanceof ChannelIo;
+        if (own) {
             cowData = new MappedReadsDevice(cowData, files.image().channel(), files.geometry().dataOffset());
         }
         if (caches != null) {
             backing = caches.wrap(files.backing().key(), files.backing().path().toString(), files.config().name(), backing);
         }
-        return new CowDevice(cowData, backing, bitmapIo(files, cowIo), files.bitmap(), files.geometry().bitmapOffset(),
+        // the bitmap bytes through a mapping of the bitmap when writable; with 's' a write, bitmap
+        // too, must be synchronous, which a store is not
+        HostIo bitmapIo = own && !files.readOnly() && !synchronous(files) ? MappedBitmapIo.over(files.image().channel(), cowIo,
+                files.geometry().bitmapOffset(), files.geometry().bitmapBytes()) : cowIo;
+        return new CowDevice(cowData, backing, bitmapIo, files.bitmap(), files.geometry().bitmapOffset(),
                 files.size(), files.readOnly());
-    }
-
-    /**
-     * Where the COW layer writes its bitmap bytes: through a mapping of the bitmap when the file is
-     * writable and its own ({@link MappedBitmapIo}; with 's' a write is synchronous, bitmap too, so
-     * not there), else the file itself.
-     */
-    private static HostIo bitmapIo(DeviceFiles files, HostIo cowIo) {
-        if (files.readOnly() || synchronous(files) || !(cowIo instanceof ChannelIo)) {
-            return cowIo;
-        }
-        return MappedBitmapIo.over(files.image().channel(), cowIo, files.geometry().bitmapOffset(), files.geometry().bitmapBytes());
     }
 }

@@ -32,6 +32,8 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"N:linux.uml's own exit status", "1:linux.uml is missing, or a device could not be opened",
                 "2:wrong command line or ubdN= argument"})
 public final class UmlCommand implements Callable<Integer> {
+    /** Where Debian's user-mode-linux keeps the guest's virtio_blk module, under the guest's own uname -r (a shell word). */
+    public static final String VIRTIO_BLK_MODULE = "/usr/lib/uml/modules/$(uname -r)/kernel/drivers/block/virtio_blk.ko";
     private static final Pattern UBD_ARG = Pattern.compile("ubd[0-9]+[a-z]*=.*");
 
     @Spec
@@ -68,7 +70,7 @@ public final class UmlCommand implements Callable<Integer> {
                 if (UBD_ARG.matcher(a).matches()) {
                     VhostUserServer.Endpoint e = server.endpoints().get(next);
                     err.println(spec.qualifiedName() + ": " + e.name() + " is /dev/vd" + (char) ('a' + next) + " in the guest, served by ubd-java"
-                            + " (load virtio_blk first: insmod /usr/lib/uml/modules/$(uname -r)/kernel/drivers/block/virtio_blk.ko)");
+                            + " (load virtio_blk first: insmod " + VIRTIO_BLK_MODULE + ")");
                     cmd.add("virtio_uml.device=" + e.socket() + ":" + VirtioBlkConfig.VIRTIO_ID_BLOCK);
                     next++;
                 } else {

@@ -19,7 +19,7 @@ final class VhostFixture implements AutoCloseable {
     static final String MODULE_GLOB = "/usr/lib/uml/modules/*/kernel/drivers/block/virtio_blk.ko";
     /** Loads virtio_blk in the guest; mounts the guest's own sysfs (/sys through hostfs is the host's). */
     static final String INSMOD = "mount -t sysfs sysfs /sys || exit 8\n"
-            + "insmod /usr/lib/uml/modules/$(uname -r)/kernel/drivers/block/virtio_blk.ko || exit 9\n";
+            + "insmod " + UmlCommand.VIRTIO_BLK_MODULE + " || exit 9\n";
 
     final VhostUserServer server;
     final List<String> log = Collections.synchronizedList(new ArrayList<>());
