@@ -5,10 +5,11 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.ubdjava.driver.device.ForwardingHostIo;
 import org.ubdjava.driver.device.HostIo;
 
 /** Host I/O that performs each operation and keeps a copy of it, in order: the record a power cut is cut from. */
-final class RecordingIo implements HostIo {
+final class RecordingIo extends ForwardingHostIo {
     sealed interface Op permits Write, Punch, Sync {
     }
 
@@ -22,16 +23,10 @@ final class RecordingIo implements HostIo {
     record Sync() implements Op {
     }
 
-    private final HostIo inner;
     final List<Op> ops = new ArrayList<>();
 
     RecordingIo(HostIo inner) {
-        this.inner = inner;
-    }
-
-    @Override
-    public int read(ByteBuffer dst, long position) throws IOException {
-        return inner.read(dst, position);
+        super(inner);
     }
 
     @Override
