@@ -3,6 +3,7 @@ package org.ubdjava.core.nativeio;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
 
 /**
  * The few libc calls Java lacks, bound with JNA direct mapping (no per-call reflection).
@@ -64,4 +65,10 @@ final class LibC {
     static native int fcntl(int fd, int cmd, byte[] flock) throws LastErrorException;
 
     static native int fdatasync(int fd) throws LastErrorException;
+
+    static final int MADV_RANDOM = 1;
+
+    static native int madvise(Pointer addr, long length, int advice) throws LastErrorException;
+
+    static native int getpagesize();
 }

@@ -55,7 +55,9 @@ final class MappedBitmapIo extends ForwardingHostIo {
                 return file;
             }
             NativeFiles.allocate(channel, offset, length);
-            return new MappedBitmapIo(file, offset, offset + length, channel.map(FileChannel.MapMode.READ_WRITE, offset, length));
+            MappedByteBuffer bitmap = channel.map(FileChannel.MapMode.READ_WRITE, offset, length);
+            NativeFiles.adviseRandom(bitmap); // the bitmap's first store must not read in the data area after it
+            return new MappedBitmapIo(file, offset, offset + length, bitmap);
         } catch (IOException | RuntimeException e) {
             return file;
         }

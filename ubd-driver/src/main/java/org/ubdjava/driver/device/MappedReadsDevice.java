@@ -6,6 +6,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 
 import org.ubdjava.core.nativeio.DirectMemory;
+import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
  * The COW file's data area with its reads copied out of a read-only shared mapping: a 4 KiB read
@@ -77,6 +78,8 @@ final class MappedReadsDevice extends ForwardingDevice {
         DirectMemory.free(windows[w]);
         windows[w] = null;
         MappedByteBuffer m = file.map(FileChannel.MapMode.READ_ONLY, start, length);
+        // sectors read here were written before, so cached: a fault that misses must not read around
+        NativeFiles.adviseRandom(m);
         windows[w] = m;
         return m;
     }

@@ -13,14 +13,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowGeometry;
+import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.core.nativeio.NativeFiles;
+import org.ubdjava.core.process.Processes;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
@@ -97,6 +102,33 @@ class MappedBitmapIoTest {
             // outside the bitmap, writes still go to the file
             assertEquals(1, io.write(ByteBuffer.wrap(new byte[] {7}), 4096));
             assertEquals(7, read(cow, 4096, 1)[0]);
+        }
+    }
+
+    @Test
+    void aStoreIntoTheBitmapReadsInNoneOfTheDataAreaAfterIt() throws IOException {
+        Optional<Path> fincore = Processes.onPath("fincore");
+        Assumptions.assumeTrue(fincore.isPresent(), "*** skipped: fincore (util-linux) not installed");
+        Path back = dir.resolve("back.img");
+        try (FileChannel ch = FileChannel.open(back, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {1}), (256L << 20) - 1); // a 64 KiB bitmap
+        }
+        Path cow = dir.resolve("cow.img");
+        // fallocated, as --preallocate falloc makes it: its unwritten blocks read as zeros, so a
+        // fault's read-around fills the page cache without touching the disk
+        CowCreator.create(cow, back.toString(), false, Preallocation.FALLOC);
+        try (UbdDriver driver = new UbdDriver()) {
+            Disk d = driver.attach("ubd0=" + cow + "," + back, KernelLog.DISCARD);
+            CowGeometry g = d.files().geometry();
+            assertEquals(IoStatus.OK, driver.submit(d, IoOp.WRITE, 8 * 512, ByteBuffer.wrap(new byte[4096]), 0).join());
+            Processes.Result r = Processes.run(dir, List.of(fincore.get().toString(), "--bytes", "--noheadings", "--output", "RES",
+                    cow.toString()), 30);
+            assertEquals(0, r.exit(), r.err());
+            long resident = Long.parseLong(r.out().strip());
+            // the header and bitmap pages and the one data page written; a read-around would add at
+            // least 128 KiB of zeros (8 MiB here: the disk's read_ahead_kb)
+            long expected = g.dataOffset() + 4096 + 4096;
+            assertTrue(resident <= expected, "the COW file has " + resident + " bytes in the page cache, at most " + expected + " expected");
         }
     }
 
