@@ -16,7 +16,7 @@ import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.core.process.Processes;
 import org.ubdjava.core.process.UmlKernel;
-import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.harness.frontend.Servers;
 import org.ubdjava.harness.frontend.vhost.UmlCommand;
 import org.ubdjava.harness.frontend.vhost.VhostUserServer;
 
@@ -94,7 +94,7 @@ final class GuestFioBench {
             // (ours, on the backing file), while its own byte locks leave ours be
             List<String> qsdArgs = new ArrayList<>();
             qsd = startQsd(backing, qsdArgs);
-            ours = new VhostUserServer(new UbdDriver(), List.of(UbdOptionParser.device("ubd0=" + made.get(2) + "," + backing),
+            ours = new VhostUserServer(Servers.driver(Servers.POLL_MICROS), List.of(UbdOptionParser.device("ubd0=" + made.get(2) + "," + backing),
                     UbdOptionParser.device("ubd1=" + made.get(3) + "," + backing)), dir.resolve("ours.sock"), null, KernelLog.DISCARD, line -> { })
                     .start();
             for (VhostUserServer.Endpoint e : ours.endpoints()) {

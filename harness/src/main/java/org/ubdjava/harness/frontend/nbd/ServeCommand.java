@@ -50,17 +50,26 @@ public final class ServeCommand implements Callable<Integer> {
             description = "With vhost-user: each device's requests as a fio iolog v3, DIR/ubda.iolog, ... (replay them with ubd replay or fio).")
     java.nio.file.Path record;
 
+    @Option(names = "--poll-us", paramLabel = "US", defaultValue = "" + Servers.POLL_MICROS,
+            description = {"After the last request, the I/O thread watches for the next one this long before it sleeps "
+                    + "(default: ${DEFAULT-VALUE}): a client at depth 1 is then answered without a thread wake-up, at the price "
+                    + "of up to US microseconds of one core after each burst (QEMU's IOThread poll-max-ns). 0: sleep at once."})
+    long pollMicros;
+
     @Parameters(paramLabel = "SPEC", arity = "1..*")
     List<String> devices;
 
     @Override
     public Integer call() throws Exception {
+        if (pollMicros < 0 || pollMicros > 1_000_000) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--poll-us must be 0 to 1000000 microseconds, not " + pollMicros);
+        }
         if (listen.startsWith(VhostUserServer.SCHEME)) {
             List<UbdDeviceConfig> configs = new ArrayList<>();
             for (String d : devices) {
                 configs.add(SpecDevice.parse(spec, d));
             }
-            return VhostUserServe.run(spec, listen, configs, record);
+            return VhostUserServe.run(spec, listen, configs, record, pollMicros);
         }
         if (record != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--record needs --listen vhost-user:PATH");
@@ -75,7 +84,7 @@ public final class ServeCommand implements Callable<Integer> {
             configs.add(SpecDevice.parse(spec, d));
         }
         PrintWriter err = spec.commandLine().getErr();
-        UbdDriver driver = new UbdDriver();
+        UbdDriver driver = Servers.driver(pollMicros);
         NbdServer server;
         List<Disk> disks = new ArrayList<>();
         try {

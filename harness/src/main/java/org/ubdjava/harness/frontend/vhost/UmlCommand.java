@@ -13,7 +13,7 @@ import org.ubdjava.harness.cli.ExitCodes;
 import org.ubdjava.core.process.UmlKernel;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.harness.cli.SpecDevice;
-import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.harness.frontend.Servers;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,7 +62,7 @@ public final class UmlCommand implements Callable<Integer> {
         try {
             List<String> cmd = new ArrayList<>(List.of(kernel.get().binary().toString()));
             if (!configs.isEmpty()) {
-                server = new VhostUserServer(new UbdDriver(), configs, dir.resolve("ubd.sock"), null, SpecDevice.stderr(spec),
+                server = new VhostUserServer(Servers.driver(Servers.POLL_MICROS), configs, dir.resolve("ubd.sock"), null, SpecDevice.stderr(spec),
                         VhostUserServe.lines(spec)).start();
             }
             int next = 0;

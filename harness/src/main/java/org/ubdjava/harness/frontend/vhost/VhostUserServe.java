@@ -9,7 +9,6 @@ import org.ubdjava.harness.frontend.Servers;
 import org.ubdjava.harness.cli.ExitCodes;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.harness.cli.SpecDevice;
-import org.ubdjava.driver.queue.UbdDriver;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,12 +29,13 @@ public final class VhostUserServe {
         };
     }
 
-    public static int run(CommandSpec spec, String listen, List<UbdDeviceConfig> configs, Path record) throws Exception {
+    public static int run(CommandSpec spec, String listen, List<UbdDeviceConfig> configs, Path record, long pollMicros)
+            throws Exception {
         String p = listen.substring(VhostUserServer.SCHEME.length());
         if (p.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--listen " + listen + ": expected vhost-user:PATH");
         }
-        VhostUserServer server = new VhostUserServer(new UbdDriver(), configs, Path.of(p), record, SpecDevice.stderr(spec), lines(spec))
+        VhostUserServer server = new VhostUserServer(Servers.driver(pollMicros), configs, Path.of(p), record, SpecDevice.stderr(spec), lines(spec))
                 .start();
         Servers.closeAtExit(spec, server, "vhost-user-shutdown");
         PrintWriter out = spec.commandLine().getOut();

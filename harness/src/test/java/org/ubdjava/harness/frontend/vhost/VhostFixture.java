@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.ubdjava.core.options.ParseOutcome;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
-import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.harness.frontend.Servers;
 
 /** A vhost-user server in this JVM over SPECs, with what it logged. */
 final class VhostFixture implements AutoCloseable {
@@ -30,7 +30,7 @@ final class VhostFixture implements AutoCloseable {
         for (String s : specs) {
             configs.add(((ParseOutcome.Configured) new UbdOptionParser().parse(s)).device());
         }
-        server = new VhostUserServer(new UbdDriver(), configs, socket, record, kernelLog::add, log::add).start();
+        server = new VhostUserServer(Servers.driver(Servers.POLL_MICROS), configs, socket, record, kernelLog::add, log::add).start();
     }
 
     Path socket(int i) {

@@ -50,6 +50,10 @@ class VhostServeCommandTest {
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--record needs --listen vhost-user:PATH"), r.err());
         assertTrue(ubd("serve", "--help").out().contains("vhost-user:PATH"));
+        r = ubd("serve", "--poll-us", "-1", "--listen", "vhost-user:" + dir.resolve("v.sock"), "ubd0=" + dir.resolve("a.img"));
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--poll-us must be 0 to 1000000 microseconds, not -1"), r.err());
+        assertFalse(Files.exists(dir.resolve("v.sock")));
     }
 
     @Test
