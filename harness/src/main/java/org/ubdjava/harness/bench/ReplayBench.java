@@ -204,7 +204,7 @@ public final class ReplayBench {
             ReplayResult r = Replay.run(o);
             return new ReplayBenchReport.Row(trace.getFileName().toString(), vms, preallocation == Preallocation.OFF
                     ? ReplayBenchReport.System.UBD_REPLAY : ReplayBenchReport.System.UBD_REPLAY_PREALLOCATED,
-                    r.requests(), r.ioIops(), r.mbPerS() * r.elapsedS() / r.ioS(), r.latencyUs().p50(), r.latencyUs().p99(), r.passed(), r.mismatches(),
+                    r.requests(), r.ioIops(), r.ioMbPerS(), r.latencyUs().p50(), r.latencyUs().p99(), r.passed(), r.mismatches(),
                     r.verification().backingBytesRead());
         } finally {
             Cleanup.deleteTree(cows);

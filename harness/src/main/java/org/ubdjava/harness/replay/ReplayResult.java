@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param iops         requests over elapsed_s: the whole run, VMs' start and their checks included
  * @param ioS          from the first request submitted to the last completed, all VMs (as fio's runtime)
  * @param ioIops       requests over io_s
+ * @param ioMbPerS     bytes moved over io_s
  * @param verification what checking every read cost the backing file
  * @param oracle        null unless {@code --oracle} asked for the real kernel's reading
  * @param traces        per trace when there are several, else null
@@ -29,12 +30,12 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"passed", "vms", "requests", "reads_verified", "mismatches", "errors", "backing_unchanged", "bitmaps_exact",
-        "merge_checked", "merge_ok", "oracle", "elapsed_s", "retire_worker_s", "iops", "mb_per_s", "io_s", "io_iops", "latency_us", "per_vm_iops",
+        "merge_checked", "merge_ok", "oracle", "elapsed_s", "retire_worker_s", "iops", "mb_per_s", "io_s", "io_iops", "io_mb_per_s", "latency_us", "per_vm_iops",
         "verification", "schedule", "trace", "traces", "skipped", "clipped", "model", "disk_usage", "backing_sha256",
         "faults_injected", "problems", "problems_not_printed"})
 public record ReplayResult(boolean passed, int vms, long requests, long readsVerified, long mismatches, long errors,
                            boolean backingUnchanged, boolean bitmapsExact, int mergeChecked, int mergeOk, Oracle oracle,
-                           double elapsedS, double retireWorkerS, double iops, double mbPerS, double ioS, double ioIops,
+                           double elapsedS, double retireWorkerS, double iops, double mbPerS, double ioS, double ioIops, double ioMbPerS,
                            Latency latencyUs,
                            Spread perVmIops, Verification verification, Schedule schedule, TraceFigures trace,
                            List<PerTrace> traces, long skipped, long clipped, Model model, DiskUsage diskUsage,
@@ -140,7 +141,7 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
         TraceTotals t = TraceTotals.of(in.plans(), o.vms());
         return new ReplayResult(passed, o.vms(), requests, readsVerified, log.mismatches(), errors, in.backingUnchanged(),
                 bitmapsExact, in.merges(), mergesOk, oracle, round(seconds), round(fleet.retireNanos() / 1e9),
-                round(requests / seconds), round(bytes / seconds / 1e6), round3(ioSeconds), round(requests / ioSeconds), latency, spread, in.verification(), schedule,
+                round(requests / seconds), round(bytes / seconds / 1e6), round3(ioSeconds), round(requests / ioSeconds), round(bytes / ioSeconds / 1e6), latency, spread, in.verification(), schedule,
                 t.figures, in.plans().size() > 1 ? t.perTrace : null, t.figures.skippedEmpty() + t.figures.skippedOutsideDevice(),
                 t.figures.clipped(), t.model,
                 new DiskUsage(t.writeBytesPerVm, t.distinctBytesPerVm, usageTotal, usageTotal / o.vms(), !o.deletesCows()),

@@ -63,6 +63,19 @@ class ReplayVerificationCostTest {
     }
 
     @Test
+    void theIoTimesThroughputIsTheBytesOverIt() throws Exception {
+        JsonNode j = replay(randomReads(4), 1);
+        assertEquals(0, j.get("exit").asInt(), j.toString());
+        double ioS = j.get("io_s").asDouble();
+        double bytes = 4.0 * READS * 4096;
+        // io_s is rounded to a millisecond; the throughput must lie within what that allows (ubd
+        // bench --replay once printed 0.0 MB/s at 1 M IOPS, from figures rounded before use)
+        double mb = j.get("io_mb_per_s").asDouble();
+        assertTrue(mb >= bytes / (ioS + 0.0005) / 1e6 - 0.1 && mb <= bytes / Math.max(ioS - 0.0005, 1e-9) / 1e6 + 0.1,
+                "io_mb_per_s " + mb + " for " + bytes + " bytes in " + ioS + " s");
+    }
+
+    @Test
     void holesInTheBackingFileAreCheckedWithoutReadingThem() throws Exception {
         JsonNode j = replay(randomReads(2), 3); // data in every third MiB
         assertEquals(0, j.get("exit").asInt(), j.toString());
