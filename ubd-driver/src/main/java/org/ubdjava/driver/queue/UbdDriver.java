@@ -77,11 +77,11 @@ public final class UbdDriver implements AutoCloseable {
         }
 
         /**
-         * I/O threads that keep watching their ring for {@code poll} after it empties, then sleep
-         * (QEMU's IOThread poll-max-ns). A request submitted within the window is taken without
+         * I/O threads that keep watching their ring after it empties, spinning for {@code poll}
+         * then yielding for as long, before they sleep (QEMU's IOThread poll-max-ns). A request submitted within the window is taken without
          * waking a sleeping thread, which on these virtual machines costs about 25 us a wake-up
          * (a park/unpark round trip measured 50 us): more than the rest of a 4 KiB read served
-         * from the page cache. The price is up to {@code poll} of one core after each burst.
+         * from the page cache. The price is up to twice {@code poll} of a core after each burst.
          * Zero is the default, a thread that sleeps at once.
          */
         public Config withPolling(Duration poll) {

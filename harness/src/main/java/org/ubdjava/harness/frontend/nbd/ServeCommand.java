@@ -51,9 +51,9 @@ public final class ServeCommand implements Callable<Integer> {
     java.nio.file.Path record;
 
     @Option(names = "--poll-us", paramLabel = "US", defaultValue = "" + Servers.POLL_MICROS,
-            description = {"After the last request, the I/O thread watches for the next one this long before it sleeps "
-                    + "(default: ${DEFAULT-VALUE}): a client at depth 1 is then answered without a thread wake-up, at the price "
-                    + "of up to US microseconds of one core after each burst (QEMU's IOThread poll-max-ns). 0: sleep at once."})
+            description = {"After the last request, the I/O thread spins this long for the next one, then yields "
+                    + "as long, then sleeps (default: ${DEFAULT-VALUE}): a client at depth 1 is then answered without a thread "
+                    + "wake-up, at the price of up to twice US microseconds of one core after each burst (QEMU's IOThread poll-max-ns). 0: sleep at once."})
     long pollMicros;
 
     @Parameters(paramLabel = "SPEC", arity = "1..*")
