@@ -191,7 +191,7 @@ public final class BenchRun {
                 progress("driver over NBD " + w.id + " depth " + depth);
                 Path cow = plan.dir().resolve("nbd-" + w.id + "-" + depth + ".cow");
                 Files.deleteIfExists(cow);
-                UbdDriver driver = Servers.driver(Servers.POLL_MICROS); // as ubd serve runs it
+                UbdDriver driver = Servers.driver(); // as ubd serve runs it
                 try (NbdServer server = new NbdServer(driver, List.of(driver.attach("ubd0=" + cow + "," + files.backing, KernelLog.DISCARD)),
                         "unix:" + socket, line -> { }).start()) {
                     results.add(q.bench(BenchSystem.DRIVER_NBD, "raw", server.uri("ubda"), w, depth, count));

@@ -94,7 +94,7 @@ final class GuestFioBench {
             // (ours, on the backing file), while its own byte locks leave ours be
             List<String> qsdArgs = new ArrayList<>();
             qsd = startQsd(backing, qsdArgs);
-            ours = new VhostUserServer(Servers.driver(Servers.POLL_MICROS), List.of(UbdOptionParser.device("ubd0=" + made.get(2) + "," + backing),
+            ours = new VhostUserServer(Servers.driver(), List.of(UbdOptionParser.device("ubd0=" + made.get(2) + "," + backing),
                     UbdOptionParser.device("ubd1=" + made.get(3) + "," + backing)), dir.resolve("ours.sock"), null, KernelLog.DISCARD, line -> { })
                     .start();
             for (VhostUserServer.Endpoint e : ours.endpoints()) {
@@ -110,14 +110,9 @@ final class GuestFioBench {
             // untimed, as JMH's warm-up: our back-end's first second in a fresh JVM is its JIT's
             // (p99 485-725 us against 200-260 warm), and the other two get the same turn
             for (Backend b : backends) {
-                for (String disk : new String[] {b.readDisk, b.writeDisk}) {
-                    // reads only on the read disk: its COW file must stay empty
-                    script.append(fio).append(" --name=warm-up --filename=").append(disk)
-                            .append(disk.equals(b.readDisk) ? " --rw=randread" : " --rw=randwrite").append(" --bs=4096")
-                            .append(" --direct=1 --ioengine=psync --iodepth=1 --invalidate=0 --time_based --runtime=1 --size=")
-                            .append(Files.size(backing)).append(" >/dev/null\n");
-                    jobs++;
-                }
+                fioJob(script, "warm-up", b.readDisk, "randread", 4096, 1, backing).append(" >/dev/null\n"); // reads: its COW file stays empty
+                fioJob(script, "warm-up", b.writeDisk, "randwrite", 4096, 1, backing).append(" >/dev/null\n");
+                jobs += 2;
             }
             for (int round = 0; round < rounds; round++) {
                 for (Workload w : workloads) {
@@ -127,10 +122,7 @@ final class GuestFioBench {
                             continue; // a half-full COW file is the kernel's file only
                         }
                         String disk = w == Workload.RAND_READ_HALF ? "/dev/ubda" : w.write ? b.writeDisk : b.readDisk;
-                        script.append(fio).append(" --name=").append(job(w, b, round)).append(" --filename=").append(disk)
-                                .append(" --rw=").append(rw).append(" --bs=").append(w.blockSize)
-                                .append(" --direct=1 --ioengine=psync --iodepth=1 --invalidate=0 --time_based --runtime=")
-                                .append(seconds).append(" --size=").append(Files.size(backing)).append(" --output-format=json\n");
+                        fioJob(script, job(w, b, round), disk, rw, w.blockSize, seconds, backing).append(" --output-format=json\n");
                         jobs++;
                     }
                 }
@@ -195,6 +187,14 @@ final class GuestFioBench {
         args.add("virtio_uml.device=" + dir.resolve("qsd-r.sock") + ":2");
         args.add("virtio_uml.device=" + dir.resolve("qsd-w.sock") + ":2");
         return p;
+    }
+
+    /** One fio run in the guest: psync, O_DIRECT, depth 1, over the whole device, for {@code seconds}. */
+    private StringBuilder fioJob(StringBuilder script, String name, String disk, String rw, int blockSize, int seconds, Path backing)
+            throws IOException {
+        return script.append(fio).append(" --name=").append(name).append(" --filename=").append(disk).append(" --rw=").append(rw)
+                .append(" --bs=").append(blockSize).append(" --direct=1 --ioengine=psync --iodepth=1 --invalidate=0 --time_based --runtime=")
+                .append(seconds).append(" --size=").append(Files.size(backing));
     }
 
     private static String job(Workload w, Backend b, int round) {

@@ -20,6 +20,11 @@ public final class Servers {
     private Servers() {
     }
 
+    /** The driver a server runs on: the default driver, its I/O threads polling for {@link #POLL_MICROS} after a burst. */
+    public static UbdDriver driver() {
+        return driver(POLL_MICROS);
+    }
+
     /** The driver a server runs on: the default driver, its I/O threads polling for {@code pollMicros} after a burst. */
     public static UbdDriver driver(long pollMicros) {
         return new UbdDriver(UbdDriver.Config.defaults().withPolling(Duration.ofNanos(pollMicros * 1000)));

@@ -65,7 +65,7 @@ public final class NbdThroughputBench {
     private static Result ubd(Path dir, Path backing, Job job, int seconds) throws Exception {
         Path cow = dir.resolve("cow.img");
         Files.deleteIfExists(cow);
-        UbdDriver driver = Servers.driver(Servers.POLL_MICROS); // as ubd serve runs it
+        UbdDriver driver = Servers.driver(); // as ubd serve runs it
         Disk disk = driver.attach("ubd0=" + cow + "," + backing, line -> { });
         try (NbdServer server = new NbdServer(driver, List.of(disk), "unix:" + dir.resolve("ubd.sock"), System.err::println).start()) {
             return fio(dir, server.uri("ubda"), job, seconds);

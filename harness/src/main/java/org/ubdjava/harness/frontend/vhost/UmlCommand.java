@@ -62,7 +62,7 @@ public final class UmlCommand implements Callable<Integer> {
         try {
             List<String> cmd = new ArrayList<>(List.of(kernel.get().binary().toString()));
             if (!configs.isEmpty()) {
-                server = new VhostUserServer(Servers.driver(Servers.POLL_MICROS), configs, dir.resolve("ubd.sock"), null, SpecDevice.stderr(spec),
+                server = new VhostUserServer(Servers.driver(), configs, dir.resolve("ubd.sock"), null, SpecDevice.stderr(spec),
                         VhostUserServe.lines(spec)).start();
             }
             int next = 0;

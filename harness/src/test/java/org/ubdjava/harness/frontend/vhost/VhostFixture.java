@@ -30,7 +30,7 @@ final class VhostFixture implements AutoCloseable {
         for (String s : specs) {
             configs.add(((ParseOutcome.Configured) new UbdOptionParser().parse(s)).device());
         }
-        server = new VhostUserServer(Servers.driver(Servers.POLL_MICROS), configs, socket, record, kernelLog::add, log::add).start();
+        server = new VhostUserServer(Servers.driver(), configs, socket, record, kernelLog::add, log::add).start();
     }
 
     Path socket(int i) {
