@@ -100,7 +100,8 @@ public final class ReplayBench {
         // (a replay's IOPS still rise over its first five or so runs in one JVM: four per trace)
         for (Path trace : files) {
             for (int i = 0; i < 4; i++) {
-                ours(trace, backing, warmVms, i % 2 == 0 || !facts.get(trace).writes() ? Preallocation.OFF : Preallocation.FALLOC);
+                ours(trace, backing, warmVms, i % 2 == 0 || !facts.get(trace).writes() ? ReplayBenchReport.System.UBD_REPLAY
+                        : ReplayBenchReport.System.UBD_REPLAY_BLOCKWISE);
             }
         }
         List<ReplayBenchReport.Row> rows = new ArrayList<>();
@@ -111,9 +112,11 @@ public final class ReplayBench {
             }
             String name = trace.getFileName().toString();
             List<Cell> runs = new ArrayList<>();
-            runs.add(vms -> ours(trace, backing, vms, Preallocation.OFF));
+            runs.add(vms -> ours(trace, backing, vms, ReplayBenchReport.System.UBD_REPLAY));
             if (facts.get(trace).writes()) {
-                runs.add(vms -> ours(trace, backing, vms, Preallocation.FALLOC));
+                // how the COW files grow only matters where something writes
+                runs.add(vms -> ours(trace, backing, vms, ReplayBenchReport.System.UBD_REPLAY_BLOCKWISE));
+                runs.add(vms -> ours(trace, backing, vms, ReplayBenchReport.System.UBD_REPLAY_PREALLOCATED));
             }
             if (fio.isPresent() && iolog) {
                 runs.add(vms -> fio(fio.get(), trace, backing, vms));
@@ -192,18 +195,20 @@ public final class ReplayBench {
         return out;
     }
 
-    private ReplayBenchReport.Row ours(Path trace, Path backing, int vms, Preallocation preallocation) throws IOException {
+    /** One of our rows: {@code system} says how the COW files are allocated (the default, block by block, or whole). */
+    private ReplayBenchReport.Row ours(Path trace, Path backing, int vms, ReplayBenchReport.System system) throws IOException {
+        Preallocation preallocation = system == ReplayBenchReport.System.UBD_REPLAY_PREALLOCATED ? Preallocation.FALLOC : Preallocation.OFF;
+        long unit = system == ReplayBenchReport.System.UBD_REPLAY ? ReplayOptions.DEFAULT_ALLOCATION_UNIT : 0;
         Path cows = dir.resolve("cow");
         Cleanup.deleteTree(cows);
         // merge checks are not read verification, and would time the merge: off here; every read,
         // the bitmaps and the backing file are still checked
         ReplayOptions o = new ReplayOptions(List.of(() -> TraceReaders.open(trace)),
                 "ubd0=" + cows.resolve("vm.cow") + "," + backing, vms, 16, 0, 1, Shift.NONE, Shift.NONE, 0, true, 0,
-                Long.MAX_VALUE, null, null, 0, preallocation);
+                Long.MAX_VALUE, null, null, 0, preallocation, unit);
         try {
             ReplayResult r = Replay.run(o);
-            return new ReplayBenchReport.Row(trace.getFileName().toString(), vms, preallocation == Preallocation.OFF
-                    ? ReplayBenchReport.System.UBD_REPLAY : ReplayBenchReport.System.UBD_REPLAY_PREALLOCATED,
+            return new ReplayBenchReport.Row(trace.getFileName().toString(), vms, system,
                     r.requests(), r.ioIops(), r.ioMbPerS(), r.latencyUs().p50(), r.latencyUs().p99(), r.passed(), r.mismatches(),
                     r.verification().backingBytesRead());
         } finally {

@@ -25,7 +25,10 @@ public record ReplayBenchReport(List<Row> rows) {
 
     /** Who replayed. */
     public enum System {
-        UBD_REPLAY("ubd replay", "ubd replay, every read verified, sparse COW files (as the kernel makes them)"),
+        UBD_REPLAY("ubd replay", "ubd replay, every read verified, sparse COW files (as the kernel makes them) that grow by"
+                + " 1 MiB units while open and give back what no write used at close (the default)"),
+        UBD_REPLAY_BLOCKWISE("ubd 4K-growth", "ubd replay --alloc-unit 0: the same, the COW files growing block by block,"
+                + " as the kernel's do"),
         UBD_REPLAY_PREALLOCATED("ubd prealloc", "ubd replay --preallocate falloc: the same, each COW file's blocks reserved"
                 + " when it is made, before the clock, as fio's copies are whole before its clock starts"),
         FIO_REPLAY("fio replay", "fio --read_iolog --replay_no_stall=1, psync, a copy of the backing per job, nothing verified"),
@@ -36,7 +39,7 @@ public record ReplayBenchReport(List<Row> rows) {
 
         /** One of ours, which checks what it reads. */
         boolean ours() {
-            return this == UBD_REPLAY || this == UBD_REPLAY_PREALLOCATED;
+            return this == UBD_REPLAY || this == UBD_REPLAY_BLOCKWISE || this == UBD_REPLAY_PREALLOCATED;
         }
 
         System(String label, String what) {

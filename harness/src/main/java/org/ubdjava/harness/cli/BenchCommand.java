@@ -50,7 +50,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<Path> traces = new ArrayList<>();
 
     @Option(names = "--replay", description = "The main job side by side instead: `ubd replay` (every read verified; for traces "
-            + "that write, also with --preallocate falloc) against fio's own replay of the same trace (--read_iolog, "
+            + "that write, also with --alloc-unit 0 and with --preallocate falloc) against fio's own replay of the same trace (--read_iolog, "
             + "--replay_no_stall=1, a copy of the backing per job) for each VM count, and at one VM the real UML driver "
             + "replaying it with fio in the guest; IOPS, MB/s, p50/p99, ratio to fio.")
     boolean replay;

@@ -91,6 +91,14 @@ public final class ReplayCommand implements Callable<Integer> {
                     + "disk use is then the whole device per VM.")
     Preallocation preallocation;
 
+    @Option(names = "--alloc-unit", paramLabel = "SIZE", defaultValue = "1M", converter = AllocationUnitConverter.class,
+            description = "How a sparse COW file grows while its VM runs: the first write into each SIZE of the file reserves "
+                    + "all of it (fallocate), so later first writes there skip the file system's block allocation; when the "
+                    + "VM's disk closes, the reserved blocks no write used are given back, so a finished COW file takes the "
+                    + "disk the kernel's would (default ${DEFAULT-VALUE}; 0: block by block, as the kernel's files grow; "
+                    + "a power of two of at least 4K).")
+    long allocationUnit;
+
     @Option(names = "--force", description = "Replace COW files left by an earlier run.")
     boolean force;
 
@@ -137,7 +145,8 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         Shift how = randomShifts ? Shift.RANDOM : Shift.EVEN;
         ReplayOptions o = new ReplayOptions(readers, device, vms, maxInflight, pace, seed, shiftTime ? how : Shift.NONE,
-                shiftSpace ? how : Shift.NONE, atOnce, force, mergeChecks, limit, fault, out, oracle, preallocation);
+                shiftSpace ? how : Shift.NONE, atOnce, force, mergeChecks, limit, fault, out, oracle, preallocation,
+                allocationUnit);
         return report(spec, Replay.run(o), json, out);
     }
 

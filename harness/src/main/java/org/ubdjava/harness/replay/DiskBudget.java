@@ -26,7 +26,33 @@ final class DiskBudget {
     private DiskBudget() {
     }
 
-    /** The most one VM's COW file over {@code plan} can occupy on disk. */
+    /**
+     * The most one VM's COW file over {@code plan} can occupy on disk while it runs, growing by
+     * {@code unit} bytes at a time (0: block by block): a run of k units touched in trace sectors
+     * covers at most k + 1 units of the file whatever the VM's shift, and never more than the
+     * whole file.
+     */
+    static long cowBytes(ReplayPlan plan, long unit) {
+        if (unit == 0) {
+            return cowBytes(plan);
+        }
+        long[] sectors = plan.model.view().keySet().toLongArray();
+        Arrays.sort(sectors);
+        long units = 0;
+        long last = -2;
+        for (long s : sectors) {
+            long u = s * ReplayPlan.SECTOR / unit;
+            if (u == last) {
+                continue;
+            }
+            units += u == last + 1 ? 1 : 2;
+            last = u;
+        }
+        // (+ 1: a run the shift wraps past the device's end is two runs)
+        return Math.min(wholeCowBytes(plan), (units + 1) * unit + (plan.deviceSectors + 7) / 8 + 2 * BLOCK);
+    }
+
+    /** The most one VM's COW file over {@code plan} can occupy on disk, growing block by block. */
     static long cowBytes(ReplayPlan plan) {
         long[] sectors = plan.model.view().keySet().toLongArray();
         Arrays.sort(sectors);
@@ -58,7 +84,7 @@ final class DiskBudget {
             throws IOException {
         long perVm = 0;
         for (ReplayPlan p : plans) {
-            perVm = Math.max(perVm, o.preallocation() == Preallocation.OFF ? cowBytes(p) : wholeCowBytes(p));
+            perVm = Math.max(perVm, o.preallocation() == Preallocation.OFF ? cowBytes(p, o.effectiveAllocationUnit()) : wholeCowBytes(p));
         }
         long backingBytes;
         try (FileChannel ch = FileChannel.open(backing, StandardOpenOption.READ)) {

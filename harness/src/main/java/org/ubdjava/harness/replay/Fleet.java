@@ -49,6 +49,8 @@ final class Fleet {
     private final AtomicInteger mergesOk = new AtomicInteger();
     private final AtomicLong retireNanos = new AtomicLong();
     private volatile boolean aborted;
+    /** VMs whose last request has completed. */
+    private final AtomicInteger finished = new AtomicInteger();
     /** Index: I/O thread. The checking state and the tallies of the completions that run there. */
     private final ReadVerifier[] verifiers;
     private final IoTally[] tallies;
@@ -111,24 +113,32 @@ final class Fleet {
         return r;
     }
 
-    /** Called once per VM, after its last request completed: {@link #detach}, then {@link #check}. */
+    /** Called once per VM, after its last request completed: {@link #finished}, {@link #detach}, then {@link #check}. */
     void retire(VmReplayer r, CowChecks checks) throws IOException {
+        finished(r);
         detach(r);
         check(r, checks);
     }
 
+    /** Called once per VM, after its last request completed: its buffers go back to the budget. */
+    void finished(VmReplayer r) {
+        budget.release(r.bufferBytes());
+        finished.incrementAndGet();
+    }
+
     /**
-     * Whether workers hold a finished VM's checks back until no VM runs: when no COW file has to be
-     * deleted to make room, so that the checks' reads of COW files stay out of the measured run,
-     * as fio's own verification would be after its jobs.
+     * Whether workers hold a finished VM's detach and checks back until no VM runs: when no COW
+     * file has to be deleted to make room, so that closing a disk (the driver gives back the COW
+     * file's unused reserved blocks then: a punch per run of unwritten sectors, 60 us each) and the
+     * checks' reads stay out of the measured run, as fio's own verification would be after its jobs.
      */
     boolean checksAfterRun() {
         return !options.deletesCows();
     }
 
-    /** Until no VM is attached, or a worker has failed (then the run ends with its failure). */
+    /** Until every VM has finished, or a worker has failed (then the run ends with its failure). */
     void awaitIdle() {
-        while (!runningCows.isEmpty() && !aborted) {
+        while (finished.get() < schedules.size() && !aborted) {
             LockSupport.parkNanos(1_000_000);
         }
     }
@@ -145,7 +155,6 @@ final class Fleet {
             driver.detachIdle(r.disk);
         } finally {
             runningCows.remove(r.vm);
-            budget.release(r.bufferBytes());
             retireNanos.addAndGet(System.nanoTime() - t0);
         }
     }

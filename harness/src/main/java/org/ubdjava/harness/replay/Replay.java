@@ -57,7 +57,7 @@ public final class Replay {
         long inflight = 2L * o.live() * o.maxInflight();
         int ring = Integer.highestOneBit((int) Math.min(1 << 20, Math.max(1024, inflight * 2) - 1)) << 1;
         return new UbdDriver.Config(ring, ioThreads,
-                () -> PhasedBackoffWaitStrategy.withLiteLock(20, 200, TimeUnit.MICROSECONDS), CacheConfig.off());
+                () -> PhasedBackoffWaitStrategy.withLiteLock(20, 200, TimeUnit.MICROSECONDS), CacheConfig.off()).withAllocationUnit(o.effectiveAllocationUnit());
     }
 
     private static long sum(IoTally[] tallies, ToLongFunction<IoTally> f) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.Supplier;
 
 import org.ubdjava.core.format.Preallocation;
+import org.ubdjava.driver.device.AllocationUnitDevice;
 import org.ubdjava.driver.device.FaultInjectingDevice;
 import org.ubdjava.harness.trace.TraceReader;
 
@@ -30,10 +31,14 @@ import org.ubdjava.harness.trace.TraceReader;
  * @param oracle       VMs whose COW files the real kernel reads back (0: none)
  * @param preallocation how the replay makes each VM's COW file: sparse, as the kernel does, or with
  *                     every block reserved first (fallocate), as fio's copies are whole before its clock starts
+ * @param allocationUnit bytes by which a sparse COW file grows while its VM runs (the driver's
+ *                     {@code AllocationUnitDevice}: a first write reserves its whole unit, close gives back
+ *                     what no write used); 0: block by block, as the kernel's files grow
  */
 public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int vms, int maxInflight, double pace, long seed,
                             Shift shiftTime, Shift shiftSpace, int atOnce, boolean force, int mergeChecks, long limit,
-                            FaultInjectingDevice.Fault fault, Path out, int oracle, Preallocation preallocation) {
+                            FaultInjectingDevice.Fault fault, Path out, int oracle, Preallocation preallocation,
+                            long allocationUnit) {
 
     /** How VMs spread over a dimension (trace time or device offsets). */
     public enum Shift {
@@ -50,9 +55,18 @@ public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int
         if (preallocation == null) {
             throw new IllegalArgumentException("no preallocation (Preallocation.OFF for sparse COW files)");
         }
+        AllocationUnitDevice.requireUnit(allocationUnit);
         if (traces.isEmpty()) {
             throw new IllegalArgumentException("no trace");
         }
+    }
+
+    /** What a replay uses unless told: 1 MiB (see bench/README.md for the measurement behind it). */
+    public static final long DEFAULT_ALLOCATION_UNIT = 1 << 20;
+
+    /** The unit the driver uses: none over preallocated files, which have no holes to fill. */
+    public long effectiveAllocationUnit() {
+        return preallocation == Preallocation.OFF ? allocationUnit : 0;
     }
 
     /** VMs running at the same time. */

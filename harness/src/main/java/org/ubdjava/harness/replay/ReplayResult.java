@@ -64,9 +64,10 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
     public record Oracle(int requested, int checked, int ok, String unavailable) {
     }
 
+    /** @param allocUnit bytes by which the COW files grew while open (0: block by block; always 0 when preallocated) */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Schedule(int traces, String shiftTime, String shiftSpace, int atOnce, int maxInflight, double pace,
-                           String preallocation) {
+                           String preallocation, long allocUnit) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -137,7 +138,8 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
         Arrays.sort(sorted);
         Spread spread = new Spread(round(sorted[0]), round(sorted[sorted.length / 2]), round(sorted[sorted.length - 1]));
         Schedule schedule = new Schedule(in.plans().size(), o.shiftTime().name().toLowerCase(Locale.ROOT),
-                o.shiftSpace().name().toLowerCase(Locale.ROOT), o.live(), o.maxInflight(), o.pace(), o.preallocation().label());
+                o.shiftSpace().name().toLowerCase(Locale.ROOT), o.live(), o.maxInflight(), o.pace(), o.preallocation().label(),
+                o.effectiveAllocationUnit());
         TraceTotals t = TraceTotals.of(in.plans(), o.vms());
         return new ReplayResult(passed, o.vms(), requests, readsVerified, log.mismatches(), errors, in.backingUnchanged(),
                 bitmapsExact, in.merges(), mergesOk, oracle, round(seconds), round(fleet.retireNanos() / 1e9),
@@ -213,7 +215,9 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
                 skipped, clipped, model.writtenSectors(), model.bytesPerWrittenSector()));
         b.append(String.format(Locale.ROOT, "  COW disk usage %s MiB per VM for %s MiB of distinct sectors%s%n",
                 diskUsage.cowDiskUsagePerVm() >> 20, diskUsage.distinctBytesPerVm() >> 20,
-                schedule.preallocation().equals("off") ? "" : " (COW files preallocated: " + schedule.preallocation() + ")"));
+                !schedule.preallocation().equals("off") ? " (COW files preallocated: " + schedule.preallocation() + ")"
+                        : schedule.allocUnit() > 0 ? " (grown by " + (schedule.allocUnit() >> 10) + " KiB units while open, the unused given back)"
+                        : ""));
         return b.toString();
     }
 

@@ -10,8 +10,8 @@ import org.ubdjava.driver.queue.RequestBatch;
 
 /**
  * One thread looking after up to {@code slots} running VMs: it starts each VM (attaches its disk and
- * submits its first requests), retires each VM that has finished (its COW file is checked here:
- * at once under --at-once, which deletes it after, else once no VM runs any more)
+ * submits its first requests), retires each VM that has finished (its disk is detached and its COW
+ * file checked here: at once under --at-once, which deletes it after, else once no VM runs any more)
  * and starts the next from the {@link Fleet}. The requests themselves run in closed loops on the
  * driver's I/O threads ({@link VmReplayer}); this thread sleeps until a VM finishes, unless it
  * paces VMs (--pace) or a VM stalled on a full ring.
@@ -65,7 +65,7 @@ final class ReplayWorker implements Runnable {
                     }
                     if (vm.done()) {
                         if (fleet.checksAfterRun()) {
-                            fleet.detach(vm);
+                            fleet.finished(vm);
                             unchecked.add(vm);
                         } else {
                             fleet.retire(vm, checks);
@@ -84,6 +84,7 @@ final class ReplayWorker implements Runnable {
             }
             fleet.awaitIdle();
             for (VmReplayer vm : unchecked) {
+                fleet.detach(vm);
                 fleet.check(vm, checks);
             }
         } catch (Throwable t) {

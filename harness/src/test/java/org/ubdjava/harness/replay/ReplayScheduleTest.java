@@ -175,6 +175,17 @@ class ReplayScheduleTest {
         assertTrue(none.getMessage().endsWith("free some space or use another directory"), none.getMessage());
     }
 
+    @Test
+    void growingByUnitsBudgetsTheUnitsTouchedAndNeverMoreThanTheWholeFile() throws Exception {
+        ReplayPlan plan = demoPlan();
+        long unit = 1 << 20;
+        long touched = plan.model.view().keySet().longStream().map(s -> s * ReplayPlan.SECTOR / unit).distinct().count();
+        long perVm = DiskBudget.cowBytes(plan, unit);
+        assertTrue(perVm >= touched * unit, perVm + " for " + touched + " units");
+        assertTrue(perVm <= DiskBudget.wholeCowBytes(plan), perVm + " past the whole file");
+        assertEquals(DiskBudget.cowBytes(plan), DiskBudget.cowBytes(plan, 0));
+    }
+
     private ReplayPlan demoPlan() throws Exception {
         Path trace = ReplayRun.demoTrace(dir);
         try (var reader = org.ubdjava.harness.trace.TraceReaders.open(trace)) {
@@ -184,6 +195,6 @@ class ReplayScheduleTest {
 
     private static ReplayOptions options(int vms, Shift time, Shift space, long seed) {
         return new ReplayOptions(List.of(() -> null), "ubd0=a,b", vms, 1, 0, seed, time, space, 0, false, 0, Long.MAX_VALUE, null, null, 0,
-                org.ubdjava.core.format.Preallocation.OFF);
+                org.ubdjava.core.format.Preallocation.OFF, 0);
     }
 }

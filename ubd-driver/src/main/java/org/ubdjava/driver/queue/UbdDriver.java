@@ -22,6 +22,7 @@ import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.cache.BackingCaches;
 import org.ubdjava.driver.cache.CacheConfig;
+import org.ubdjava.driver.device.AllocationUnitDevice;
 import org.ubdjava.driver.device.BlockDevice;
 import org.ubdjava.driver.device.Devices;
 import org.ubdjava.driver.device.ExtentSink;
@@ -52,16 +53,22 @@ public final class UbdDriver implements AutoCloseable {
      * @param cache the shared backing cache: off by default ({@link CacheConfig#off()})
      * @param directBackingReads read backing files with O_DIRECT, past the host's page cache (off by
      *                           default; for measuring backing files the host cannot keep cached)
+     * @param allocationUnit     bytes by which writable COW files grow ({@link AllocationUnitDevice}); 0, the
+     *                           default, lets the file system allocate block by block, as the kernel's files do
      */
     public record Config(int ringSize, int ioThreads, Supplier<WaitStrategy> waitStrategies, CacheConfig cache,
-                         boolean directBackingReads) {
+                         boolean directBackingReads, long allocationUnit) {
+        public Config {
+            AllocationUnitDevice.requireUnit(allocationUnit);
+        }
+
         /** Every I/O thread's ring waits with the one {@code waitStrategy} (the Disruptor's strategies may be shared). */
         public Config(int ringSize, int ioThreads, WaitStrategy waitStrategy) {
             this(ringSize, ioThreads, () -> waitStrategy, CacheConfig.off());
         }
 
         public Config(int ringSize, int ioThreads, Supplier<WaitStrategy> waitStrategies, CacheConfig cache) {
-            this(ringSize, ioThreads, waitStrategies, cache, false);
+            this(ringSize, ioThreads, waitStrategies, cache, false, 0);
         }
 
         public static Config defaults() {
@@ -69,11 +76,16 @@ public final class UbdDriver implements AutoCloseable {
         }
 
         public Config withCache(CacheConfig c) {
-            return new Config(ringSize, ioThreads, waitStrategies, c, directBackingReads);
+            return new Config(ringSize, ioThreads, waitStrategies, c, directBackingReads, allocationUnit);
         }
 
         public Config withDirectBackingReads(boolean direct) {
-            return new Config(ringSize, ioThreads, waitStrategies, cache, direct);
+            return new Config(ringSize, ioThreads, waitStrategies, cache, direct, allocationUnit);
+        }
+
+        /** COW files that grow by {@code bytes} at a time (0: block by block); see {@link AllocationUnitDevice}. */
+        public Config withAllocationUnit(long bytes) {
+            return new Config(ringSize, ioThreads, waitStrategies, cache, directBackingReads, bytes);
         }
 
         /**
@@ -91,7 +103,7 @@ public final class UbdDriver implements AutoCloseable {
             }
             Supplier<WaitStrategy> w = nanos == 0 ? BlockingWaitStrategy::new
                     : () -> PhasedBackoffWaitStrategy.withLock(nanos, nanos, TimeUnit.NANOSECONDS);
-            return new Config(ringSize, ioThreads, w, cache, directBackingReads);
+            return new Config(ringSize, ioThreads, w, cache, directBackingReads, allocationUnit);
         }
     }
 
@@ -142,6 +154,7 @@ public final class UbdDriver implements AutoCloseable {
     private final Stats stats;
     private final BackingCaches caches;
     private final boolean directBackingReads;
+    private final long allocationUnit;
     private final List<Disk> disks = new ArrayList<>();
     private final AtomicInteger nextId = new AtomicInteger();
     private volatile boolean closed;
@@ -162,6 +175,7 @@ public final class UbdDriver implements AutoCloseable {
         this.ioThreads = config.ioThreads();
         this.caches = new BackingCaches(config.cache() == null ? CacheConfig.off() : config.cache());
         this.directBackingReads = config.directBackingReads();
+        this.allocationUnit = config.allocationUnit();
         this.stats = new Stats(ioThreads);
         rings = new IoRing[ioThreads];
         for (int i = 0; i < ioThreads; i++) {
@@ -205,7 +219,7 @@ public final class UbdDriver implements AutoCloseable {
         BlockDevice stack = null;
         try {
             BackingWatch watch = files.isCow() ? BackingWatch.of(config.name(), files.backing().path(), opener.log()) : null;
-            stack = Devices.of(files, caches, directBackingReads);
+            stack = Devices.of(files, caches, directBackingReads, allocationUnit);
             BlockDevice device = decorator.apply(stack);
             int id = nextId.getAndIncrement();
             Disk disk = new Disk(this, id, id % ioThreads, config, files, device, watch);
