@@ -105,6 +105,10 @@ final class DiskBudget {
         long fits = perVm == 0 ? 0 : (free - extra) / perVm - (o.deletesCows() ? kept : 0);
         String advice = fits < 1 ? "free some space or use another directory"
                 : "run fewer VMs at a time (--at-once " + Math.min(fits, o.vms() - 1) + ") or use another directory";
+        if (o.effectiveAllocationUnit() > 0) {
+            // the units may be what does not fit: block by block the files take only what is written
+            advice += ", or let the COW files grow block by block (--alloc-unit 0)";
+        }
         throw new UbdException(String.format(Locale.ROOT,
                 "%s: the COW files need up to %.1f GiB (%d files of up to %.1f MiB%s), the file system has %.1f GiB free; %s",
                 dir, need / (double) (1L << 30), files, perVm / (double) (1L << 20), mergeCheck ? ", and a merge check's image" : "",

@@ -184,6 +184,15 @@ class ReplayScheduleTest {
         assertTrue(perVm >= touched * unit, perVm + " for " + touched + " units");
         assertTrue(perVm <= DiskBudget.wholeCowBytes(plan), perVm + " past the whole file");
         assertEquals(DiskBudget.cowBytes(plan), DiskBudget.cowBytes(plan, 0));
+        // refused with units, the message offers block by block too; without them it does not
+        ReplayOptions withUnits = new ReplayOptions(List.of(() -> null), "ubd0=a,b", 8, 1, 0, 1, Shift.NONE, Shift.NONE, 0, false, 0,
+                Long.MAX_VALUE, null, null, 0, org.ubdjava.core.format.Preallocation.OFF, unit);
+        UbdException e = assertThrows(UbdException.class, () -> DiskBudget.check(dir, perVm, withUnits, 0, false, 0, perVm * 5));
+        assertTrue(e.getMessage().endsWith("(--at-once 5) or use another directory, or let the COW files grow block by block "
+                + "(--alloc-unit 0)"), e.getMessage());
+        UbdException blockwise = assertThrows(UbdException.class,
+                () -> DiskBudget.check(dir, perVm, options(8, Shift.NONE, Shift.NONE, 1), 0, false, 0, perVm * 5));
+        assertFalse(blockwise.getMessage().contains("--alloc-unit"), blockwise.getMessage());
     }
 
     private ReplayPlan demoPlan() throws Exception {
