@@ -7,10 +7,12 @@ import org.ubdjava.core.io.Buffers;
 /**
  * The bytes a replay writes: every sector is unique to (seed, vm, request, device sector). The
  * first 16 bytes are a readable stamp (vm, request as ints, device sector as a long); the other
- * 496 are a window of a 1 MiB random pad (SplitMix64 from the run's seed), at an offset drawn
- * from the stamp. A change anywhere in the sector is caught (the body is compared whole with its
- * window), and a sector that lands in the wrong place or comes from the wrong write names its
- * origin by its stamp.
+ * 496 are a window of a 1 MiB random pad (SplitMix64 from the run's seed). A request's sectors
+ * take consecutive windows, 512 bytes apart, from an offset drawn from (seed, vm, request), so
+ * that filling or checking a run of them reads the pad in order (random windows cost a cache miss
+ * a sector: the pad fills these cores' L2). A change anywhere in the sector is caught (the body is
+ * compared whole with its window), and a sector that lands in the wrong place or comes from the
+ * wrong write names its origin by its stamp.
  *
  * <p>Why a pad and not a stream per sector: the replay writes tens of gigabytes (the CloudPhysics
  * trace across 64 VMs writes 54 GB) and checks what it reads back; computing a SplitMix64 stream
@@ -24,15 +26,16 @@ final class SectorData {
     static final int SECTOR = 512;
     static final int STAMP = 16;
     static final int BODY = SECTOR - STAMP;
-    /** Window offsets, 8-byte aligned: two sectors share a window with probability 2^-17. */
+    /** Window offsets, 8-byte aligned: sectors of two requests share a window with probability 2^-17. */
     private static final int OFFSETS = 1 << 17;
+    private static final int SPAN = OFFSETS * Long.BYTES;
 
     private final long seed;
     private final ByteBuffer pad;
 
     SectorData(long seed) {
         this.seed = seed;
-        pad = ByteBuffer.allocateDirect(OFFSETS * Long.BYTES + BODY);
+        pad = ByteBuffer.allocateDirect(SPAN + BODY);
         long state = mix(seed ^ 0x5EED5EED5EED5EEDL);
         for (int p = 0; p + Long.BYTES <= pad.capacity(); p += Long.BYTES) {
             state += 0x9E3779B97F4A7C15L;
@@ -81,7 +84,7 @@ final class SectorData {
     }
 
     private int window(int vm, int request, long sector) {
-        return (int) (seedOf(seed, vm, request, sector) & (OFFSETS - 1)) * Long.BYTES;
+        return (int) ((seedOf(seed, vm, request) + sector * SECTOR) & (SPAN - Long.BYTES));
     }
 
     static boolean isZero(ByteBuffer buf, int at) {
@@ -117,8 +120,8 @@ final class SectorData {
         return -1;
     }
 
-    private static long seedOf(long seed, int vm, int request, long sector) {
-        return mix(seed ^ mix(((long) vm << 32 | (request & 0xFFFFFFFFL)) ^ mix(sector)));
+    private static long seedOf(long seed, int vm, int request) {
+        return mix(seed ^ mix((long) vm << 32 | (request & 0xFFFFFFFFL)));
     }
 
     private static long mix(long z) {
