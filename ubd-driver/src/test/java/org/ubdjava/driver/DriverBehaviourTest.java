@@ -151,12 +151,14 @@ class DriverBehaviourTest {
     @Test
     void aFullRingRefusesTryAndWaitsForSubmit() throws Exception {
         Path raw = Files.write(dir.resolve("raw.img"), new byte[64 * 512]);
+        CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger done = new AtomicInteger();
         try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(4, 1, new BlockingWaitStrategy()))) {
             Disk d = driver.attach("ubd0=" + raw, KernelLog.DISCARD);
             // the first completion blocks the I/O thread, so the ring fills behind it
             driver.submit(d, IoOp.READ, 0, ByteBuffer.allocate(512), 0, (tag, s) -> {
+                entered.countDown();
                 try {
                     release.await();
                 } catch (InterruptedException e) {
@@ -164,6 +166,9 @@ class DriverBehaviourTest {
                 }
                 done.incrementAndGet();
             }, 0);
+            // fill only once the thread is held: had it taken the first request after the filling,
+            // the slot it frees would take one more (a race this test lost under load)
+            assertTrue(entered.await(10, TimeUnit.SECONDS));
             int accepted = 0;
             while (driver.trySubmit(d, IoOp.READ, 512, ByteBuffer.allocate(512), 0, (t, s) -> done.incrementAndGet(), 1)) {
                 accepted++;
