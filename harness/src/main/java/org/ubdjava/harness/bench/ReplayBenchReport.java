@@ -26,7 +26,7 @@ public record ReplayBenchReport(List<Row> rows) {
     /** Who replayed. */
     public enum System {
         UBD_REPLAY("ubd replay", "ubd replay, every read verified, sparse COW files (as the kernel makes them) that grow by"
-                + " 1 MiB units while open and give back what no write used at close (the default)"),
+                + " 1 MiB units while open and give back their unused runs of 64 KiB or more at close (the default)"),
         UBD_REPLAY_BLOCKWISE("ubd 4K-growth", "ubd replay --alloc-unit 0: the same, the COW files growing block by block,"
                 + " as the kernel's do"),
         UBD_REPLAY_PREALLOCATED("ubd prealloc", "ubd replay --preallocate falloc: the same, each COW file's blocks reserved"

@@ -94,9 +94,10 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--alloc-unit", paramLabel = "SIZE", defaultValue = "1M", converter = AllocationUnitConverter.class,
             description = "How a sparse COW file grows while its VM runs: the first write into each SIZE of the file reserves "
                     + "all of it (fallocate), so later first writes there skip the file system's block allocation; when the "
-                    + "VM's disk closes, the reserved blocks no write used are given back, so a finished COW file takes the "
-                    + "disk the kernel's would (default ${DEFAULT-VALUE}; 0: block by block, as the kernel's files grow; "
-                    + "a power of two of at least 4K).")
+                    + "VM's disk closes, reserved runs of 64 KiB or more that no write used are given back (shorter gaps "
+                    + "stay: a random 4 KiB writer's file can end at the units it touched, a sequential writer's at what it "
+                    + "wrote). Default ${DEFAULT-VALUE}; 0: block by block, as the kernel's files grow; else a power of two of "
+                    + "at least 4K. Never on tmpfs.")
     long allocationUnit;
 
     @Option(names = "--force", description = "Replace COW files left by an earlier run.")

@@ -33,7 +33,7 @@ import org.ubdjava.harness.trace.TraceReader;
  *                     every block reserved first (fallocate), as fio's copies are whole before its clock starts
  * @param allocationUnit bytes by which a sparse COW file grows while its VM runs (the driver's
  *                     {@code AllocationUnitDevice}: a first write reserves its whole unit, close gives back
- *                     what no write used); 0: block by block, as the kernel's files grow
+ *                     the unused runs of 64 KiB or more); 0: block by block, as the kernel's files grow
  */
 public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int vms, int maxInflight, double pace, long seed,
                             Shift shiftTime, Shift shiftSpace, int atOnce, boolean force, int mergeChecks, long limit,

@@ -64,7 +64,7 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
     public record Oracle(int requested, int checked, int ok, String unavailable) {
     }
 
-    /** @param allocUnit bytes by which the COW files grew while open (0: block by block; always 0 when preallocated) */
+    /** @param allocUnit bytes by which the COW files grow while open (0: block by block; 0 when preallocated; the driver uses none on tmpfs) */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Schedule(int traces, String shiftTime, String shiftSpace, int atOnce, int maxInflight, double pace,
                            String preallocation, long allocUnit) {
@@ -216,7 +216,7 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
         b.append(String.format(Locale.ROOT, "  COW disk usage %s MiB per VM for %s MiB of distinct sectors%s%n",
                 diskUsage.cowDiskUsagePerVm() >> 20, diskUsage.distinctBytesPerVm() >> 20,
                 !schedule.preallocation().equals("off") ? " (COW files preallocated: " + schedule.preallocation() + ")"
-                        : schedule.allocUnit() > 0 ? " (grown by " + (schedule.allocUnit() >> 10) + " KiB units while open, the unused given back)"
+                        : schedule.allocUnit() > 0 ? " (grown by " + (schedule.allocUnit() >> 10) + " KiB units while open, unused runs of 64 KiB or more given back)"
                         : ""));
         return b.toString();
     }
