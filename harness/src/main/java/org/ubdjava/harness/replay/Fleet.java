@@ -129,7 +129,7 @@ final class Fleet {
     /**
      * Whether workers hold a finished VM's detach and checks back until no VM runs: when no COW
      * file has to be deleted to make room, so that closing a disk (the driver gives back the COW
-     * file's unused reserved blocks then: a punch per run of unwritten sectors, 60 us each) and the
+     * file's unused reserved runs then: a punch of 60 us for each of 64 KiB or more) and the
      * checks' reads stay out of the measured run, as fio's own verification would be after its jobs.
      */
     boolean checksAfterRun() {

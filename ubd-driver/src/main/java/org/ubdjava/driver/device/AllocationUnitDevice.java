@@ -29,8 +29,8 @@ import org.ubdjava.core.nativeio.NotSupportedException;
  * Those sectors are read from the backing file, never from here, so what their blocks held does
  * not matter. Shorter gaps between written blocks stay reserved: a punch costs about 60 us on
  * ext4, and a random 4 KiB writer leaves thousands of one-block gaps a file (punching them all took
- * 240 ms a file, more than its whole replay), so the price of the units is at most a unit per unit
- * touched and in practice the short gaps, as a qcow2 cluster's is. A process killed before close
+ * 240 ms a file, more than its whole replay), so a closed file takes at most the units its writes
+ * touched, in practice its writes and their short gaps, as a qcow2 file's clusters do. A process killed before close
  * leaves its reservations: more disk, the same content.
  *
  * <p>A reservation is only a hint. When it fails (a full disk, a file system without fallocate)
@@ -40,14 +40,14 @@ import org.ubdjava.core.nativeio.NotSupportedException;
  * over blocks it already has, which changes nothing.
  */
 public final class AllocationUnitDevice extends ForwardingDevice {
-    private final FileChannel file;
-    private final long base;
-    private final long unit;
     static final int BLOCK = 4096;
     /** The shortest run of unused reserved bytes that close gives back. */
     static final long MIN_GIVE_BACK = 64 * 1024;
     private static final int SECTOR = 512;
 
+    private final FileChannel file;
+    private final long base;
+    private final long unit;
     private final CowBitmap bitmap;
     /** Bit u: unit u of the file (bytes [u unit, (u + 1) unit)) has been reserved or tried in this open. */
     private final BitSet tried;
