@@ -12,6 +12,7 @@ import java.util.Locale;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.core.nativeio.NativeFiles;
+import org.ubdjava.driver.device.AllocationUnitDevice;
 
 /**
  * Refuses, before anything is written, a replay whose COW files cannot fit on their file system,
@@ -82,15 +83,22 @@ final class DiskBudget {
      */
     static void require(Path dir, List<ReplayPlan> plans, ReplayOptions o, Path backing, boolean mergeCheck, int kept)
             throws IOException {
-        long perVm = 0;
-        for (ReplayPlan p : plans) {
-            perVm = Math.max(perVm, o.preallocation() == Preallocation.OFF ? cowBytes(p, o.effectiveAllocationUnit()) : wholeCowBytes(p));
-        }
+        long perVm = perVm(dir, plans, o);
         long backingBytes;
         try (FileChannel ch = FileChannel.open(backing, StandardOpenOption.READ)) {
             backingBytes = NativeFiles.allocatedBytes(ch);
         }
         check(dir, perVm, o, backingBytes, mergeCheck, kept, Files.getFileStore(dir).getUsableSpace());
+    }
+
+    /** The most one VM's COW file in {@code dir} can take: the driver uses no units where they cannot help (tmpfs). */
+    static long perVm(Path dir, List<ReplayPlan> plans, ReplayOptions o) {
+        long unit = AllocationUnitDevice.worksOn(dir) ? o.effectiveAllocationUnit() : 0;
+        long perVm = 0;
+        for (ReplayPlan p : plans) {
+            perVm = Math.max(perVm, o.preallocation() == Preallocation.OFF ? cowBytes(p, unit) : wholeCowBytes(p));
+        }
+        return perVm;
     }
 
     /** {@link #require} on figures: {@code free} bytes available, {@code perVm} the most one COW file takes. */

@@ -190,6 +190,16 @@ class ReplayScheduleTest {
         UbdException e = assertThrows(UbdException.class, () -> DiskBudget.check(dir, perVm, withUnits, 0, false, 0, perVm * 5));
         assertTrue(e.getMessage().endsWith("(--at-once 5) or use another directory, or let the COW files grow block by block "
                 + "(--alloc-unit 0)"), e.getMessage());
+        // the budget of a run in tmpfs counts no units: the driver uses none there
+        Path shm = Path.of("/dev/shm");
+        if (Files.isDirectory(shm) && Files.getFileStore(shm).type().equals("tmpfs")) {
+            assertEquals(DiskBudget.cowBytes(plan), DiskBudget.perVm(shm, List.of(plan), withUnits));
+        } else {
+            System.out.println("*** no tmpfs at /dev/shm: the tmpfs case of the disk budget skipped");
+        }
+        if (!Files.getFileStore(dir).type().equals("tmpfs")) {
+            assertEquals(perVm, DiskBudget.perVm(dir, List.of(plan), withUnits));
+        }
         UbdException blockwise = assertThrows(UbdException.class,
                 () -> DiskBudget.check(dir, perVm, options(8, Shift.NONE, Shift.NONE, 1), 0, false, 0, perVm * 5));
         assertFalse(blockwise.getMessage().contains("--alloc-unit"), blockwise.getMessage());

@@ -3,6 +3,8 @@ package org.ubdjava.driver.device;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.BitSet;
 
 import org.ubdjava.core.bitmap.CowBitmap;
@@ -91,6 +93,20 @@ public final class AllocationUnitDevice extends ForwardingDevice {
             throw new IllegalArgumentException("allocation unit must be 0 or a power of two of at least 4096 bytes, not " + bytes);
         }
         return bytes;
+    }
+
+    /**
+     * Whether units can help a file in {@code path}'s file system: not in memory (tmpfs, ramfs have
+     * no extent tree to spare, and a fallocate there takes and zeroes pages: 323 us a MiB against 7 us
+     * on ext4; 64 VMs of the CloudPhysics trace in /dev/shm took 108 s with 1 MiB units, 63 s without).
+     */
+    public static boolean worksOn(Path path) {
+        try {
+            String type = Files.getFileStore(path).type();
+            return !type.equals("tmpfs") && !type.equals("ramfs");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override

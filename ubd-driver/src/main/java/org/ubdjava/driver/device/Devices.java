@@ -1,7 +1,6 @@
 package org.ubdjava.driver.device;
 
 import java.io.IOException;
-import java.nio.file.Files;
 
 import org.ubdjava.core.device.DeviceFiles;
 import org.ubdjava.core.nativeio.NativeFiles;
@@ -48,17 +47,12 @@ public final class Devices {
 
     /**
      * Whether growing by units can help this COW file: not when it has no holes (preallocated: its
-     * unused blocks were asked for), nor in memory (tmpfs has no extent tree to spare, and a
-     * fallocate there takes and zeroes pages of memory: 64 VMs of the CloudPhysics trace in
-     * /dev/shm took 108 s with 1 MiB units against 60-78 s without).
+     * unused blocks were asked for), nor in memory ({@link AllocationUnitDevice#worksOn}).
      */
     private static boolean gainsFromUnits(DeviceFiles files) {
         try {
-            String type = Files.getFileStore(files.image().path()).type();
-            if (type.equals("tmpfs") || type.equals("ramfs")) {
-                return false;
-            }
-            return NativeFiles.allocatedBytes(files.image().channel()) < files.image().channel().size();
+            return AllocationUnitDevice.worksOn(files.image().path())
+                    && NativeFiles.allocatedBytes(files.image().channel()) < files.image().channel().size();
         } catch (IOException | UnsupportedOperationException e) {
             return false;
         }
