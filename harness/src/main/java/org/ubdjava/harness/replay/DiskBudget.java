@@ -12,7 +12,6 @@ import java.util.Locale;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.core.nativeio.NativeFiles;
-import org.ubdjava.driver.device.AllocationUnitDevice;
 
 /**
  * Refuses, before anything is written, a replay whose COW files cannot fit on their file system,
@@ -93,7 +92,7 @@ final class DiskBudget {
 
     /** The most one VM's COW file in {@code dir} can take: the driver uses no units where they cannot help (tmpfs). */
     static long perVm(Path dir, List<ReplayPlan> plans, ReplayOptions o) {
-        long unit = AllocationUnitDevice.worksOn(dir) ? o.effectiveAllocationUnit() : 0;
+        long unit = o.allocationUnitIn(dir);
         long perVm = 0;
         for (ReplayPlan p : plans) {
             perVm = Math.max(perVm, o.preallocation() == Preallocation.OFF ? cowBytes(p, unit) : wholeCowBytes(p));
@@ -113,7 +112,7 @@ final class DiskBudget {
         long fits = perVm == 0 ? 0 : (free - extra) / perVm - (o.deletesCows() ? kept : 0);
         String advice = fits < 1 ? "free some space or use another directory"
                 : "run fewer VMs at a time (--at-once " + Math.min(fits, o.vms() - 1) + ") or use another directory";
-        if (o.effectiveAllocationUnit() > 0) {
+        if (o.allocationUnitIn(dir) > 0) {
             // the units may be what does not fit: block by block the files take only what is written
             advice += ", or let the COW files grow block by block (--alloc-unit 0)";
         }

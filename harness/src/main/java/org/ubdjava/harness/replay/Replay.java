@@ -53,11 +53,11 @@ public final class Replay {
      * million slots a ring; past that a VM that finds no room is resumed by its worker). The I/O
      * threads spin briefly, then yield, then sleep, so a closed loop never parks a thread per request.
      */
-    private static UbdDriver.Config driverConfig(ReplayOptions o, int ioThreads) {
+    private static UbdDriver.Config driverConfig(ReplayOptions o, int ioThreads, long allocationUnit) {
         long inflight = 2L * o.live() * o.maxInflight();
         int ring = Integer.highestOneBit((int) Math.min(1 << 20, Math.max(1024, inflight * 2) - 1)) << 1;
         return new UbdDriver.Config(ring, ioThreads,
-                () -> PhasedBackoffWaitStrategy.withLiteLock(20, 200, TimeUnit.MICROSECONDS), CacheConfig.off()).withAllocationUnit(o.effectiveAllocationUnit());
+                () -> PhasedBackoffWaitStrategy.withLiteLock(20, 200, TimeUnit.MICROSECONDS), CacheConfig.off()).withAllocationUnit(allocationUnit);
     }
 
     private static long sum(IoTally[] tallies, ToLongFunction<IoTally> f) {
@@ -105,7 +105,8 @@ public final class Replay {
             Long faultsInjected = o.fault() == null ? null : faults.stream().mapToLong(FaultInjectingDevice::injected).sum();
             return ReplayResult.of(new ReplayResult.Inputs(o, setup.plans, run.fleet, run.latency, run.elapsedNanos, log,
                     backingUnchanged, setup.mergeChecked.length, run.samples, before, oracle,
-                    new ReplayResult.Verification(run.verifierBackingBytes, image.extents()), faultsInjected));
+                    new ReplayResult.Verification(run.verifierBackingBytes, image.extents()), faultsInjected,
+                    o.allocationUnitIn(setup.cowDir)));
         }
     }
 
@@ -191,7 +192,7 @@ public final class Replay {
         }
         Histogram latency = new Histogram(3_600_000_000_000L, 3);
         try (Progress progress = Progress.of("replay", totalBytes);
-             UbdDriver driver = new UbdDriver(driverConfig(o, ioThreads))) {
+             UbdDriver driver = new UbdDriver(driverConfig(o, ioThreads, o.allocationUnitIn(setup.cowDir)))) {
             Fleet fleet = new Fleet(setup.schedules, setup.cows, o, setup.base, driver, opener, layer, setup.mergeChecked,
                     setup.oracleRead, verifiers, tallies, log, new BufferBudget(BUFFER_BUDGET));
             int workers = Math.max(1, Math.min(o.live(), Runtime.getRuntime().availableProcessors()));

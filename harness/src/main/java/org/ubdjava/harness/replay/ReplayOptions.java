@@ -64,9 +64,12 @@ public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int
     /** What a replay uses unless told: 1 MiB (see bench/README.md for the measurement behind it). */
     public static final long DEFAULT_ALLOCATION_UNIT = 1 << 20;
 
-    /** The unit the driver uses: none over preallocated files, which have no holes to fill. */
-    public long effectiveAllocationUnit() {
-        return preallocation == Preallocation.OFF ? allocationUnit : 0;
+    /**
+     * The unit the driver uses for COW files in {@code dir}: none over preallocated files, which
+     * have no holes to fill, nor where units cannot help ({@link AllocationUnitDevice#worksOn}).
+     */
+    public long allocationUnitIn(Path dir) {
+        return preallocation == Preallocation.OFF && AllocationUnitDevice.worksOn(dir) ? allocationUnit : 0;
     }
 
     /** VMs running at the same time. */

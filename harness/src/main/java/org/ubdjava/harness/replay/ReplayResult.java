@@ -64,7 +64,7 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
     public record Oracle(int requested, int checked, int ok, String unavailable) {
     }
 
-    /** @param allocUnit bytes by which the COW files grow while open (0: block by block; 0 when preallocated; the driver uses none on tmpfs) */
+    /** @param allocUnit bytes by which the COW files grew while open (0: block by block, as preallocated files and files in tmpfs always do) */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Schedule(int traces, String shiftTime, String shiftSpace, int atOnce, int maxInflight, double pace,
                            String preallocation, long allocUnit) {
@@ -91,7 +91,8 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
     /** What a finished run hands over to make the result: the figures are derived here. */
     record Inputs(ReplayOptions options, List<ReplayPlan> plans, Fleet fleet, Histogram latency, long elapsedNanos,
                   MismatchLog log, boolean backingUnchanged, int merges, List<Timeline.Sample> samples,
-                  BackingFingerprint backing, KernelOracle.Result oracle, Verification verification, Long faultsInjected) {
+                  BackingFingerprint backing, KernelOracle.Result oracle, Verification verification, Long faultsInjected,
+                  long allocationUnit) {
     }
 
     static ReplayResult of(Inputs in) {
@@ -139,7 +140,7 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
         Spread spread = new Spread(round(sorted[0]), round(sorted[sorted.length / 2]), round(sorted[sorted.length - 1]));
         Schedule schedule = new Schedule(in.plans().size(), o.shiftTime().name().toLowerCase(Locale.ROOT),
                 o.shiftSpace().name().toLowerCase(Locale.ROOT), o.live(), o.maxInflight(), o.pace(), o.preallocation().label(),
-                o.effectiveAllocationUnit());
+                in.allocationUnit());
         TraceTotals t = TraceTotals.of(in.plans(), o.vms());
         return new ReplayResult(passed, o.vms(), requests, readsVerified, log.mismatches(), errors, in.backingUnchanged(),
                 bitmapsExact, in.merges(), mergesOk, oracle, round(seconds), round(fleet.retireNanos() / 1e9),

@@ -144,11 +144,12 @@ public final class AllocationUnitDevice extends ForwardingDevice {
                 NativeFiles.allocate(file, start, stop - start);
                 reserved.set(i);
                 reservedUnits++;
-            } catch (NotSupportedException e) {
+            } catch (NotSupportedException | UnsupportedOperationException e) {
+                // no fallocate in this file system, or no LibC on this platform: not worth asking again
                 unsupported = true;
                 return;
-            } catch (IOException | UnsupportedOperationException e) {
-                // no room for the whole unit (or no fallocate here): the write alone decides
+            } catch (IOException e) {
+                // no room for the whole unit: the write alone decides
             }
         }
     }
@@ -169,7 +170,7 @@ public final class AllocationUnitDevice extends ForwardingDevice {
     private void giveBack() {
         try {
             punchUnused();
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (IOException e) {
             // the file keeps some reserved blocks: the same content, more disk
         }
         reserved.clear();

@@ -54,6 +54,7 @@ public final class Devices {
             return AllocationUnitDevice.worksOn(files.image().path())
                     && NativeFiles.allocatedBytes(files.image().channel()) < files.image().channel().size();
         } catch (IOException | UnsupportedOperationException e) {
+            // no fstat here (no LibC on this platform: no fallocate either): nothing to gain
             return false;
         }
     }
