@@ -46,6 +46,8 @@ public final class ReplayBench {
     public static final List<String> SHIPPED = List.of("randread-4k.iolog", "randrw-4k.iolog");
     /** The device the shipped traces were recorded on. */
     static final long IMAGE_BYTES = 64L << 20;
+    /** Requests each VM of our replay keeps in flight (replay's default). */
+    public static final int MAX_INFLIGHT = 16;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
@@ -204,7 +206,7 @@ public final class ReplayBench {
         // merge checks are not read verification, and would time the merge: off here; every read,
         // the bitmaps and the backing file are still checked
         ReplayOptions o = new ReplayOptions(List.of(() -> TraceReaders.open(trace)),
-                "ubd0=" + cows.resolve("vm.cow") + "," + backing, vms, 16, 0, 1, Shift.NONE, Shift.NONE, 0, true, 0,
+                "ubd0=" + cows.resolve("vm.cow") + "," + backing, vms, MAX_INFLIGHT, 0, 1, Shift.NONE, Shift.NONE, 0, true, 0,
                 Long.MAX_VALUE, null, null, 0, preallocation, unit);
         try {
             ReplayResult r = Replay.run(o);

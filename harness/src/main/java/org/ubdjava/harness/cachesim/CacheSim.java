@@ -45,6 +45,29 @@ public final class CacheSim {
     private CacheSim() {
     }
 
+    /** Heap each VM's own stack-distance tracker takes from the start: its Fenwick tree, live flags and histogram. */
+    public static final long HEAP_PER_VM = ((1 << 16) + 1) * 4L + (1 << 16) + 1024 * 8;
+
+    /**
+     * Heap each page of each simulated cache takes at least, allocated when the cache is made: its
+     * slot's page number and free-list entry (12 bytes) and the index's hash slots at load 0.5 (24).
+     */
+    public static final long HEAP_PER_PAGE = 36;
+
+    /**
+     * The least heap a simulation of {@code vms} VMs and {@code policies} policies takes, with
+     * {@code sizes} (null: derived from the footprint later, counted as none here). A double: it must not overflow.
+     */
+    public static double heapFloor(int vms, int policies, long[] sizes) {
+        double pages = 0;
+        if (sizes != null) {
+            for (long s : sizes) {
+                pages += (double) s / PageTrace.PAGE * (vms > 1 ? 2 : 1); // the shared cache, and N private ones of 1/N
+            }
+        }
+        return (double) vms * HEAP_PER_VM + pages * policies * HEAP_PER_PAGE;
+    }
+
     public static CacheSimResult run(Config c) {
         long device = 0;
         for (PageTrace t : c.traces()) {

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.harness.cli.ExitCodes;
+import org.ubdjava.harness.cli.HeapBudget;
+import org.ubdjava.harness.cli.Numbers;
 import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.harness.cli.ReplayCommand;
 import org.ubdjava.harness.cli.SizeConverter;
@@ -52,7 +54,7 @@ public final class CacheSimCommand implements Callable<Integer> {
                     + "(default: 1/64, 1/32 ... all of the stream's footprint).")
     List<Long> sizes;
 
-    @Option(names = "--vms", paramLabel = "N", defaultValue = "1", description = "Number of VMs (default ${DEFAULT-VALUE}).")
+    @Option(names = "--vms", paramLabel = "N", defaultValue = "1", converter = Numbers.Count.class, description = "Number of VMs (default ${DEFAULT-VALUE}).")
     int vms;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seeds the random shifts (default ${DEFAULT-VALUE}).")
@@ -68,10 +70,10 @@ public final class CacheSimCommand implements Callable<Integer> {
     @Option(names = "--random-shifts", description = "Draw each VM's shifts (those asked for) from its own seed instead of spacing them evenly.")
     boolean randomShifts;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Simulate only the first N I/O records of each trace.")
+    @Option(names = "--limit", paramLabel = "N", converter = Numbers.Records.class, description = "Simulate only the first N I/O records of each trace.")
     long limit = Long.MAX_VALUE;
 
-    @Option(names = "--sample", paramLabel = "R", defaultValue = "0",
+    @Option(names = "--sample", paramLabel = "R", defaultValue = "0", converter = Numbers.Rate.class,
             description = "Also estimate LRU's curve by SHARDS at rate R (0 < R <= 1, e.g. 0.01) and report its error.")
     double sample;
 
@@ -88,9 +90,6 @@ public final class CacheSimCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         CommandLine cl = spec.commandLine();
-        if (vms < 1 || limit < 0 || sample < 0 || sample > 1) {
-            throw new CommandLine.ParameterException(cl, "--vms must be at least 1, --limit not negative, --sample in [0, 1]");
-        }
         if (randomShifts && !shiftTime && !shiftSpace) {
             throw new CommandLine.ParameterException(cl, "--random-shifts needs --shift-time or --shift-space (what to draw)");
         }
@@ -121,6 +120,11 @@ public final class CacheSimCommand implements Callable<Integer> {
                 }
             }
         }
+        // before any trace is read: the caches and the VMs' trackers are made up front
+        HeapBudget.require(spec, "--vms " + vms + (total == null ? "" : " with --size " + String.join(",", sizeArgs()))
+                        + " and " + chosen.size() + " policies", CacheSim.heapFloor(vms, chosen.size(), total),
+                String.format(java.util.Locale.ROOT, "each VM takes at least %,d KiB, each MiB of cache size %,d KiB",
+                        CacheSim.HEAP_PER_VM >> 10, CacheSim.HEAP_PER_PAGE * 256 * (vms > 1 ? 2 : 1) * chosen.size() >> 10));
         List<PageTrace> loaded = new ArrayList<>();
         if (traces.isEmpty()) {
             for (String name : ShippedTraces.NAMES) {
@@ -150,6 +154,10 @@ public final class CacheSimCommand implements Callable<Integer> {
             cl.getErr().flush();
         }
         return ExitCodes.OK;
+    }
+
+    private List<String> sizeArgs() {
+        return sizes.stream().map(b -> b % (1 << 30) == 0 ? (b >> 30) + "GiB" : b % (1 << 20) == 0 ? (b >> 20) + "MiB" : Long.toString(b)).toList();
     }
 
     private PageTrace read(TraceReader reader) {

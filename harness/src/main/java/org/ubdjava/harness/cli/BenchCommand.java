@@ -55,11 +55,11 @@ public final class BenchCommand implements Callable<Integer> {
             + "replaying it with fio in the guest; IOPS, MB/s, p50/p99, ratio to fio.")
     boolean replay;
 
-    @Option(names = "--vms", paramLabel = "LIST", split = ",", defaultValue = "1,16,64",
+    @Option(names = "--vms", paramLabel = "LIST", split = ",", defaultValue = "1,16,64", converter = Numbers.Count.class,
             description = "With --replay: the VM counts (default: ${DEFAULT-VALUE}).")
     List<Integer> vms;
 
-    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3", converter = Numbers.Count.class,
             description = "With --replay: runs of each system on each trace and VM count, in a rotating order; the table "
                     + "gives the median and the range (default: ${DEFAULT-VALUE}; these shared machines drift by 1.5x).")
     int rounds;
@@ -96,14 +96,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int replay(PrintWriter stdout, PrintWriter err) throws java.io.IOException {
-        for (int n : vms) {
-            if (n < 1) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--vms: every VM count must be at least 1, not " + n);
-            }
-        }
-        if (rounds < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--rounds must be at least 1, not " + rounds);
-        }
+        ReplayCommand.requireHeap(spec, vms.stream().mapToInt(Integer::intValue).max().orElse(1), ReplayBench.MAX_INFLIGHT);
         ReplayBenchReport report = new ReplayBench(dir.resolve("replay"), err, rounds).run(traces, vms);
         String text = Json.write(report);
         if (json) {

@@ -34,10 +34,10 @@ public final class CatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--offset", paramLabel = "N", description = "First byte (a multiple of 512). Default 0.")
+    @Option(names = "--offset", paramLabel = "N", converter = Numbers.Sectors.class, description = "First byte (a multiple of 512). Default 0.")
     long offset;
 
-    @Option(names = "--length", paramLabel = "L", description = "Bytes to read (a multiple of 512). Default: to the end.")
+    @Option(names = "--length", paramLabel = "L", converter = Numbers.Sectors.class, description = "Bytes to read (a multiple of 512). Default: to the end.")
     Long length;
 
     @Mixin
@@ -54,11 +54,13 @@ public final class CatCommand implements Callable<Integer> {
         var config = SpecDevice.parse(spec, device);
         try (UbdDriver driver = new UbdDriver()) {
             Disk disk = SpecDevice.attach(driver, spec, config, backingDirs);
-            long end = length == null ? disk.size() : offset + length;
-            if (offset < 0 || offset % 512 != 0 || end % 512 != 0 || end > disk.size() || end < offset) {
-                throw new UbdException(disk.name() + ": range [" + offset + ", " + end + ") is not whole sectors within the device ("
-                        + disk.size() + " bytes)");
+            // offset and length are whole sectors, not negative (Numbers.Sectors); compared by
+            // subtraction, as their sum may pass Long.MAX_VALUE
+            if (offset > disk.size() || (length != null && length > disk.size() - offset)) {
+                throw new UbdException(disk.name() + ": " + (length == null ? "offset " + offset : offset + " + " + length + " bytes")
+                        + " runs past the end of the device (" + disk.size() + " bytes)");
             }
+            long end = length == null ? disk.size() : offset + length;
             WritableByteChannel sink = Channels.newChannel(out != null ? out : new FileOutputStream(FileDescriptor.out));
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
             for (long pos = offset; pos < end; pos += buf.capacity()) {

@@ -49,7 +49,7 @@ public final class ReplayCommand implements Callable<Integer> {
             converter = FormatConverter.class)
     TraceFormat format;
 
-    @Option(names = "--vms", paramLabel = "N", defaultValue = "1", description = "Number of VMs (default ${DEFAULT-VALUE}).")
+    @Option(names = "--vms", paramLabel = "N", defaultValue = "1", converter = Numbers.Count.class, description = "Number of VMs (default ${DEFAULT-VALUE}).")
     int vms;
 
     @Option(names = "--json", description = "Print the report as JSON.")
@@ -58,10 +58,10 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Write report.json, report.html and charts here.")
     Path out;
 
-    @Option(names = "--max-inflight", paramLabel = "K", defaultValue = "16", description = "Requests each VM keeps outstanding (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-inflight", paramLabel = "K", defaultValue = "16", converter = Numbers.Count.class, description = "Requests each VM keeps outstanding (default ${DEFAULT-VALUE}).")
     int maxInflight;
 
-    @Option(names = "--pace", paramLabel = "X", defaultValue = "0",
+    @Option(names = "--pace", paramLabel = "X", defaultValue = "0", converter = Numbers.Pace.class,
             description = "0: as fast as possible (default); X > 0: follow the trace's timestamps, X times faster than recorded.")
     double pace;
 
@@ -80,7 +80,7 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "Draw each VM's shifts (those asked for) from its own seed, derived from --seed and its index, instead of spacing them evenly.")
     boolean randomShifts;
 
-    @Option(names = "--at-once", paramLabel = "K", defaultValue = "0",
+    @Option(names = "--at-once", paramLabel = "K", defaultValue = "0", converter = Numbers.CountOrZero.class,
             description = "Run at most K VMs at a time (default: all). A finished VM's COW file is checked at once and then "
                     + "deleted, so disk use stays at K VMs' worth (files the --oracle reads are kept until it has).")
     int atOnce;
@@ -103,13 +103,13 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace COW files left by an earlier run.")
     boolean force;
 
-    @Option(names = "--merge-check", paramLabel = "N", defaultValue = "2", description = "VMs whose COW file is merged and compared in full (default ${DEFAULT-VALUE}).")
+    @Option(names = "--merge-check", paramLabel = "N", defaultValue = "2", converter = Numbers.CountOrZero.class, description = "VMs whose COW file is merged and compared in full (default ${DEFAULT-VALUE}).")
     int mergeChecks;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Replay only the first N I/O records of each trace.")
+    @Option(names = "--limit", paramLabel = "N", converter = Numbers.Records.class, description = "Replay only the first N I/O records of each trace.")
     long limit = Long.MAX_VALUE;
 
-    @Option(names = "--oracle", paramLabel = "N", defaultValue = "0",
+    @Option(names = "--oracle", paramLabel = "N", defaultValue = "0", converter = Numbers.CountOrZero.class,
             description = "Also have the real UML kernel (linux.uml) read N sampled VMs' COW files, every page they wrote, "
                     + "and check its reading against the model (default ${DEFAULT-VALUE}: off). Fails when the kernel cannot run.")
     int oracle;
@@ -124,10 +124,7 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (vms < 1 || maxInflight < 1 || pace < 0 || mergeChecks < 0 || limit < 0 || atOnce < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--vms and --max-inflight must be at least 1, --pace, --merge-check, --limit and --at-once not negative");
-        }
+        requireHeap(spec, vms, maxInflight);
         if (randomShifts && !shiftTime && !shiftSpace) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--random-shifts needs --shift-time or --shift-space (what to draw)");
         }
@@ -149,6 +146,19 @@ public final class ReplayCommand implements Callable<Integer> {
                 shiftSpace ? how : Shift.NONE, atOnce, force, mergeChecks, limit, fault, out, oracle, preallocation,
                 allocationUnit);
         return report(spec, Replay.run(o), json, out);
+    }
+
+    /**
+     * Refuses {@code vms} VMs of {@code maxInflight} requests each when even their floor
+     * ({@link ReplayOptions#heapFloor}) cannot fit in the heap: before any file is looked at.
+     */
+    static void requireHeap(CommandSpec spec, int vms, int maxInflight) {
+        long heap = HeapBudget.heap();
+        long vmsFit = (long) (heap / ReplayOptions.heapFloor(1, maxInflight));
+        long slotsFit = Math.max(0, (heap / vms - ReplayOptions.HEAP_PER_VM) / ReplayOptions.HEAP_PER_SLOT);
+        HeapBudget.require(spec, "--vms " + vms + " with --max-inflight " + maxInflight, ReplayOptions.heapFloor(vms, maxInflight),
+                String.format(java.util.Locale.ROOT, "room for at most %,d VMs of %d requests in flight", vmsFit, maxInflight)
+                        + (slotsFit < 1 ? "" : String.format(java.util.Locale.ROOT, ", or %,d requests in flight for %d VMs", slotsFit, vms)));
     }
 
     /** Prints the result (summary or JSON on stdout, problems on stderr), writes --out, and gives the exit code. */

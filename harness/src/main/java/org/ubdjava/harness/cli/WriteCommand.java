@@ -36,7 +36,7 @@ public final class WriteCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--offset", required = true, paramLabel = "N", description = "Byte offset, a multiple of 512.")
+    @Option(names = "--offset", required = true, paramLabel = "N", converter = Numbers.Sectors.class, description = "Byte offset, a multiple of 512.")
     long offset;
 
     @Option(names = "--input", paramLabel = "FILE", description = "The data. Default: stdin.")
@@ -54,9 +54,6 @@ public final class WriteCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         var config = SpecDevice.parse(spec, device);
-        if (offset < 0 || offset % 512 != 0) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--offset must be a multiple of 512, got " + offset);
-        }
         try (UbdDriver driver = new UbdDriver();
              ReadableByteChannel src = input != null ? Files.newByteChannel(input) : Channels.newChannel(in != null ? in : System.in)) {
             Disk disk = SpecDevice.attach(driver, spec, config, backingDirs);
@@ -75,7 +72,7 @@ public final class WriteCommand implements Callable<Integer> {
                     throw new UbdException(disk.name() + ": the data ends " + (buf.remaining() % 512)
                             + " bytes into a sector (its length must be a multiple of 512); " + (pos - offset) + " bytes were written");
                 }
-                if (pos + buf.remaining() > disk.size()) {
+                if (buf.remaining() > disk.size() - pos) { // pos + remaining may pass Long.MAX_VALUE
                     throw new UbdException(disk.name() + ": the data runs past the end of the device (" + disk.size()
                             + " bytes); " + (pos - offset) + " bytes were written");
                 }

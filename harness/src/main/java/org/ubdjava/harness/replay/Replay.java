@@ -207,7 +207,7 @@ public final class Replay {
             CountDownLatch attached = new CountDownLatch(workers);
             for (int w = 0; w < workers; w++) {
                 int slots = o.live() / workers + (w < o.live() % workers ? 1 : 0);
-                ReplayWorker worker = new ReplayWorker(fleet, slots, o.maxInflight(),
+                ReplayWorker worker = new ReplayWorker(fleet, slots, batchInflight(o, setup.plans),
                         new CowChecks(new ReadVerifier(image, data, o.vms(), log), log), attached);
                 ws.add(worker);
                 Thread t = new Thread(worker, "replay-" + w);
@@ -239,6 +239,15 @@ public final class Replay {
             Thread.currentThread().interrupt();
             throw new UbdException("interrupted");
         }
+    }
+
+    /** The most requests any VM keeps in flight: the size of a worker's batch. */
+    private static int batchInflight(ReplayOptions o, List<ReplayPlan> plans) {
+        int k = 1;
+        for (ReplayPlan p : plans) {
+            k = Math.max(k, VmReplayer.inflight(o, p));
+        }
+        return k;
     }
 
     /** The real kernel reads the sampled VMs' COW files (their files are deleted after, under --at-once). */

@@ -82,7 +82,7 @@ final class VmReplayer implements Completion {
         this.schedule = schedule;
         this.plan = schedule.plan;
         this.driver = driver;
-        this.k = o.maxInflight();
+        this.k = inflight(o, plan);
         this.pace = o.pace();
         this.verifier = verifier;
         this.tally = tally;
@@ -93,6 +93,11 @@ final class VmReplayer implements Completion {
         slotSubmitNanos = new long[k];
         slotBuffer = new ByteBuffer[k];
         slotStatus = new IoStatus[k];
+    }
+
+    /** Requests a VM keeps in flight: never more slots than its plan has requests. */
+    static int inflight(ReplayOptions o, ReplayPlan plan) {
+        return Math.min(o.maxInflight(), Math.max(1, plan.count));
     }
 
     /** Room for {@code maxInflight} requests, each of which may take two parts (a wrap). */
@@ -154,6 +159,9 @@ final class VmReplayer implements Completion {
                 long ts = schedule.elapsedMicros(pos);
                 if (ts >= 0) {
                     long at = startNanos + (long) (ts * 1000.0 / pace);
+                    if (at < startNanos) {
+                        at = Long.MAX_VALUE; // a pace so slow that the time is past the clock's range: never due
+                    }
                     if (now < at) {
                         due = at;
                         break;

@@ -62,9 +62,12 @@ class DeviceCommandsIT {
         Exec.Result spec = ubd(dir, "cat", "ubdz=cow.img");
         assertEquals(2, spec.exit());
         assertTrue(spec.err().startsWith("ubd cat: Failed to initialize device with \"z=cow.img\" : Device number out of range"), spec.err());
-        Exec.Result range = ubd(dir, "cat", "--offset", "100", "ubd0r=back.img");
+        Exec.Result unaligned = ubd(dir, "cat", "--offset", "100", "ubd0r=back.img");
+        assertEquals(2, unaligned.exit());
+        assertTrue(unaligned.err().startsWith("ubd cat: Invalid value for option '--offset': '100' is not a multiple of 512 bytes"), unaligned.err());
+        Exec.Result range = ubd(dir, "cat", "--offset", "51712", "ubd0r=back.img");
         assertEquals(1, range.exit());
-        assertEquals("ubd cat: ubda: range [100, 51200) is not whole sectors within the device (51200 bytes)\n", range.err());
+        assertEquals("ubd cat: ubda: offset 51712 runs past the end of the device (51200 bytes)\n", range.err());
         Files.write(dir.resolve("odd.bin"), new byte[700]);
         Exec.Result odd = ubd(dir, "write", "--offset", "0", "--input", "odd.bin", "ubd0=cow.img,back.img");
         assertEquals(1, odd.exit());
