@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.ubdjava.harness.cli.CommandLines;
 import org.ubdjava.harness.cli.ExitCodes;
 import org.ubdjava.harness.cli.HeapBudget;
 import org.ubdjava.harness.cli.Numbers;
@@ -42,7 +43,8 @@ public final class CacheSimCommand implements Callable<Integer> {
     List<Path> traces = new ArrayList<>();
 
     @Option(names = "--format", paramLabel = "F", description = "Trace format: ${COMPLETION-CANDIDATES}; detected when absent.",
-            converter = ReplayCommand.FormatConverter.class)
+            converter = ReplayCommand.FormatConverter.class,
+            completionCandidates = ReplayCommand.FormatConverter.Names.class)
     TraceFormat format;
 
     @Option(names = "--policy", paramLabel = "LIST", split = ",", defaultValue = "lru,clock,w-tinylfu,arc,sieve,s3-fifo,2q",
@@ -120,6 +122,7 @@ public final class CacheSimCommand implements Callable<Integer> {
                 }
             }
         }
+        CommandLines.requireOutDirectory(out, "--out");
         // before any trace is read: the caches and the VMs' trackers are made up front
         HeapBudget.require(spec, "--vms " + vms + (total == null ? "" : " with --size " + String.join(",", sizeArgs()))
                         + " and " + chosen.size() + " policies", CacheSim.heapFloor(vms, chosen.size(), total),

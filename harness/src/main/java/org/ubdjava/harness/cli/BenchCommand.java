@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
                 "trace (by default the shipped traces/guest-scan.iolog, a real guest's find/tar/grep; `ubd cache-sim`",
                 "studies it in depth). Tools that are not installed are skipped with a line saying so."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:the benchmark ran (targets missed are reported, not failures)", "1:a run failed"})
+        exitCodeList = {"0:the benchmark ran (targets missed are reported, not failures)", "1:a run failed (stderr says why)",
+                "2:wrong command line"})
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -73,6 +74,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
+        CommandLines.requireOutDirectory(out, "--out");
         if (replay) {
             return replay(stdout, err);
         }

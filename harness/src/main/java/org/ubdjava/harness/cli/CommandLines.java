@@ -1,15 +1,22 @@
 package org.ubdjava.harness.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.format.CowPaths;
 
 import picocli.CommandLine;
 
 /**
  * Builds a picocli {@link CommandLine} with the project's error conventions: a wrong command line
  * exits {@link ExitCodes#USAGE} with the usage, a {@link UbdException} exits {@link ExitCodes#FAILED}
- * with its one-line message, and no stack trace reaches the user unless {@code --debug} was given.
+ * with its one-line message (as does an I/O error, naming the file when there is one: the paths a
+ * command opens are the user's), and no stack trace reaches the user unless {@code --debug} was given.
  */
 public final class CommandLines {
     /** Wide enough that the help texts, written for it, are never re-wrapped. */
@@ -29,10 +36,17 @@ public final class CommandLines {
             bad.usage(err);
             return ExitCodes.USAGE;
         });
-        cl.setExecutionExceptionHandler((ex, bad, parseResult) -> {
+        cl.setExecutionExceptionHandler((thrown, bad, parseResult) -> {
             PrintWriter err = bad.getErr();
+            Exception ex = thrown instanceof UncheckedIOException u ? u.getCause() : thrown;
             if (ex instanceof UbdException) {
                 err.println(commandName(bad) + ": " + ex.getMessage());
+            } else if (ex instanceof FileSystemException f && f.getFile() != null) {
+                // a path the user gave (an input, an output, a directory) that the system refused
+                err.println(commandName(bad) + ": " + f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile())
+                        + ": " + CowPaths.describe(f));
+            } else if (ex instanceof IOException) {
+                err.println(commandName(bad) + ": I/O error: " + CowPaths.describe((IOException) ex));
             } else {
                 err.println(commandName(bad) + ": internal error: " + ex);
             }
@@ -43,6 +57,16 @@ public final class CommandLines {
             return ExitCodes.FAILED;
         });
         return cl;
+    }
+
+    /**
+     * Refuses an output directory option that names something other than a directory, before the
+     * work whose results it is to take (it may not exist yet: it is then made).
+     */
+    public static void requireOutDirectory(Path out, String option) {
+        if (out != null && Files.exists(out) && !Files.isDirectory(out)) {
+            throw new UbdException(out + ": " + option + " names a file, not a directory");
+        }
     }
 
     private static String commandName(CommandLine cl) {

@@ -2,13 +2,17 @@ package org.ubdjava.harness.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
+import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.Preallocation;
+import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.device.FaultInjectingDevice;
 import org.ubdjava.harness.replay.HtmlReport;
 import org.ubdjava.harness.replay.Replay;
@@ -35,7 +39,9 @@ import picocli.CommandLine.Spec;
                 "exactly the sectors written or discarded, and sample COW files are merged and compared.",
                 "Before writing anything, the replay refuses to start when the COW files cannot fit on their file system."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:every check passed", "1:a mismatch, an I/O error or a failed check (stderr lists them)",
+        exitCodeList = {"0:every check passed (replay PASSED, verdict \"passed\")",
+                "1:a mismatch, an I/O error or a failed check (FAILED), or records not replayed (INCOMPLETE, see --allow-skipped); "
+                        + "stderr says which, one line each",
                 "2:wrong command line"})
 public final class ReplayCommand implements Callable<Integer> {
     @Spec
@@ -46,7 +52,7 @@ public final class ReplayCommand implements Callable<Integer> {
     List<Path> traces;
 
     @Option(names = "--format", paramLabel = "F", description = "Trace format: ${COMPLETION-CANDIDATES}; detected when absent.",
-            converter = FormatConverter.class)
+            converter = FormatConverter.class, completionCandidates = FormatConverter.Names.class)
     TraceFormat format;
 
     @Option(names = "--vms", paramLabel = "N", defaultValue = "1", converter = Numbers.Count.class, description = "Number of VMs (default ${DEFAULT-VALUE}).")
@@ -100,6 +106,13 @@ public final class ReplayCommand implements Callable<Integer> {
                     + "at least 4K. Never on tmpfs.")
     long allocationUnit;
 
+    @Option(names = "--allow-skipped",
+            description = "Pass a run that left out records of its traces lying wholly or partly outside the device (its "
+                    + "backing file is smaller than the disk the trace was recorded on). Without it such a run is INCOMPLETE "
+                    + "and exits 1 whatever the share left out: even one such record means the trace's I/O was not replayed "
+                    + "as recorded. A trace with no record on the device is INCOMPLETE either way: nothing was verified.")
+    boolean allowSkipped;
+
     @Option(names = "--force", description = "Replace COW files left by an earlier run.")
     boolean force;
 
@@ -137,6 +150,8 @@ public final class ReplayCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        CommandLines.requireOutDirectory(out, "--out");
+        requireCowDirectory(device);
         List<Supplier<TraceReader>> readers = new ArrayList<>();
         for (Path trace : traces) {
             readers.add(() -> format == null ? TraceReaders.open(trace) : TraceReaders.open(trace, format));
@@ -144,8 +159,21 @@ public final class ReplayCommand implements Callable<Integer> {
         Shift how = randomShifts ? Shift.RANDOM : Shift.EVEN;
         ReplayOptions o = new ReplayOptions(readers, device, vms, maxInflight, pace, seed, shiftTime ? how : Shift.NONE,
                 shiftSpace ? how : Shift.NONE, atOnce, force, mergeChecks, limit, fault, out, oracle, preallocation,
-                allocationUnit);
+                allocationUnit, allowSkipped);
         return report(spec, Replay.run(o), json, out);
+    }
+
+    /**
+     * Refuses COW files in a directory that does not exist: a replay makes no directory the user
+     * did not name (--out is one it was asked to make), and a mistyped path must not leave one.
+     */
+    private static void requireCowDirectory(String device) {
+        UbdDeviceConfig base = UbdOptionParser.device(device);
+        Path dir = Path.of(base.file()).toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new UbdException(dir + (Files.exists(dir) ? ": not a directory, so no place for the COW files"
+                    : ": no such directory for the COW files (a replay makes no directory but --out)"));
+        }
     }
 
     /**
@@ -182,6 +210,14 @@ public final class ReplayCommand implements Callable<Integer> {
 
     /** {@code --format}: a trace format by name, a wrong one a command-line error. */
     public static final class FormatConverter implements CommandLine.ITypeConverter<TraceFormat> {
+        /** The names --help lists: the ones the converter takes (in any case). */
+        public static final class Names implements Iterable<String> {
+            @Override
+            public java.util.Iterator<String> iterator() {
+                return java.util.Arrays.stream(TraceFormat.values()).map(TraceFormat::cliName).iterator();
+            }
+        }
+
         @Override
         public TraceFormat convert(String value) {
             try {

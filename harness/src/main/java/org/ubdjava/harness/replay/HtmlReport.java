@@ -76,7 +76,7 @@ public final class HtmlReport {
 
         StringBuilder h = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>ubd replay report</title>"
                 + "<style>body{font-family:sans-serif;max-width:900px;margin:auto}td{padding:2px 8px}</style></head><body>");
-        h.append("<h1>ubd replay: ").append(r.passed() ? "passed" : "FAILED").append("</h1><pre>")
+        h.append("<h1>ubd replay: ").append(r.passed() ? r.verdict() : r.verdict().toUpperCase(java.util.Locale.ROOT)).append("</h1><pre>")
                 .append(escape(r.summary())).append("</pre><table>");
         for (var e : (Iterable<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>>) Json.mapper().valueToTree(r)::fields) {
             h.append("<tr><td>").append(escape(e.getKey())).append("</td><td>").append(escape(e.getValue().toString())).append("</td></tr>");

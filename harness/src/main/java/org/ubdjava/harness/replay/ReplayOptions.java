@@ -34,11 +34,13 @@ import org.ubdjava.harness.trace.TraceReader;
  * @param allocationUnit bytes by which a sparse COW file grows while its VM runs (the driver's
  *                     {@code AllocationUnitDevice}: a first write reserves its whole unit, close gives back
  *                     the unused runs of 64 KiB or more); 0: block by block, as the kernel's files grow
+ * @param allowSkipped the run may pass although records of its traces lie outside the device and
+ *                     were not replayed as recorded (a run that replayed nothing never passes)
  */
 public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int vms, int maxInflight, double pace, long seed,
                             Shift shiftTime, Shift shiftSpace, int atOnce, boolean force, int mergeChecks, long limit,
                             FaultInjectingDevice.Fault fault, Path out, int oracle, Preallocation preallocation,
-                            long allocationUnit) {
+                            long allocationUnit, boolean allowSkipped) {
 
     /** How VMs spread over a dimension (trace time or device offsets). */
     public enum Shift {
@@ -59,6 +61,14 @@ public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int
         if (traces.isEmpty()) {
             throw new IllegalArgumentException("no trace");
         }
+    }
+
+    /** Options of a run that must replay its traces whole to pass. */
+    public ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int vms, int maxInflight, double pace, long seed,
+                         Shift shiftTime, Shift shiftSpace, int atOnce, boolean force, int mergeChecks, long limit,
+                         FaultInjectingDevice.Fault fault, Path out, int oracle, Preallocation preallocation, long allocationUnit) {
+        this(traces, spec, vms, maxInflight, pace, seed, shiftTime, shiftSpace, atOnce, force, mergeChecks, limit, fault, out, oracle,
+                preallocation, allocationUnit, false);
     }
 
     /** What a replay uses unless told: 1 MiB (see bench/README.md for the measurement behind it). */

@@ -56,6 +56,8 @@ final class ReplayPlan implements VmPlacement.Shape {
     final long widened;
     /** Every record has a timestamp and they never go backwards: time shifts can follow trace time. */
     final boolean timeOrdered;
+    /** The trace, as messages name it. */
+    final String trace;
 
     private ReplayPlan(Builder b, PlanFile file, TraceReader reader, DeviceClipper clipper) {
         count = b.count;
@@ -72,6 +74,12 @@ final class ReplayPlan implements VmPlacement.Shape {
         clipped = clipper.clipped();
         widened = clipper.widened();
         timeOrdered = b.timeOrdered;
+        trace = String.valueOf(reader.path());
+    }
+
+    /** I/O records not replayed as recorded: wholly outside the device (skipped) or partly (clipped to it). */
+    long notReplayed() {
+        return skippedOutside + clipped;
     }
 
     /**

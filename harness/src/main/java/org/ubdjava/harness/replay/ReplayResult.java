@@ -15,7 +15,10 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * The outcome of a replay: figures, checks, and the problems found. {@link #passed()} decides the
- * exit code. The JSON report is this type as it stands (snake_case keys); fields that are only for
+ * exit code; {@link #verdict} says which way it went: {@value #PASSED}, {@value #FAILED} (a check
+ * found a problem) or {@value #INCOMPLETE} (every check held, but records of a trace lie outside
+ * the device and were not replayed as recorded, unless {@code --allow-skipped}, or a trace had
+ * nothing to replay at all: a verdict over what was not replayed would vouch for what was not checked). The JSON report is this type as it stands (snake_case keys); fields that are only for
  * the charts are left out of it.
  *
  * @param iops         requests over elapsed_s: the whole run, VMs' start and their checks included
@@ -26,22 +29,28 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param oracle        null unless {@code --oracle} asked for the real kernel's reading
  * @param traces        per trace when there are several, else null
  * @param faultsInjected null unless {@code --inject} was given
+ * @param notReplayed  I/O records, summed over the traces, that lie outside the device, wholly
+ *                     (skipped) or partly (clipped): not replayed as recorded
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"passed", "vms", "requests", "reads_verified", "mismatches", "errors", "backing_unchanged", "bitmaps_exact",
+@JsonPropertyOrder({"verdict", "passed", "vms", "requests", "reads_verified", "mismatches", "errors", "backing_unchanged", "bitmaps_exact",
         "merge_checked", "merge_ok", "oracle", "elapsed_s", "retire_worker_s", "iops", "mb_per_s", "io_s", "io_iops", "io_mb_per_s", "latency_us", "per_vm_iops",
-        "verification", "schedule", "trace", "traces", "skipped", "clipped", "model", "disk_usage", "backing_sha256",
+        "verification", "schedule", "trace", "traces", "skipped", "clipped", "not_replayed", "model", "disk_usage", "backing_sha256",
         "faults_injected", "problems", "problems_not_printed"})
-public record ReplayResult(boolean passed, int vms, long requests, long readsVerified, long mismatches, long errors,
+public record ReplayResult(String verdict, boolean passed, int vms, long requests, long readsVerified, long mismatches, long errors,
                            boolean backingUnchanged, boolean bitmapsExact, int mergeChecked, int mergeOk, Oracle oracle,
                            double elapsedS, double retireWorkerS, double iops, double mbPerS, double ioS, double ioIops, double ioMbPerS,
                            Latency latencyUs,
                            Spread perVmIops, Verification verification, Schedule schedule, TraceFigures trace,
-                           List<PerTrace> traces, long skipped, long clipped, Model model, DiskUsage diskUsage,
+                           List<PerTrace> traces, long skipped, long clipped, long notReplayed, Model model, DiskUsage diskUsage,
                            String backingSha256, Long faultsInjected, List<String> problems, long problemsNotPrinted,
                            @JsonIgnore Histogram latencyNanos, @JsonIgnore List<Timeline.Sample> samples,
-                           @JsonIgnore double[] vmIops, @JsonIgnore long[] cowUsage) {
+                           @JsonIgnore double[] vmIops, @JsonIgnore long[] cowUsage, @JsonIgnore boolean allowSkipped) {
+
+    public static final String PASSED = "passed";
+    public static final String FAILED = "failed";
+    public static final String INCOMPLETE = "incomplete";
 
     /** Device latency, submit to completion, in microseconds. */
     public record Latency(double p50, double p99, double p999, double max) {
@@ -129,8 +138,12 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
             usageTotal += fleet.cowUsage[vm];
         }
         int mergesOk = fleet.mergesOk();
-        boolean passed = log.mismatches() == 0 && log.problems() == 0 && in.backingUnchanged() && bitmapsExact
+        boolean checksHeld = log.mismatches() == 0 && log.problems() == 0 && in.backingUnchanged() && bitmapsExact
                 && mergesOk == in.merges() && in.oracle().passed();
+        List<String> incomplete = incomplete(in.plans(), o.allowSkipped());
+        String verdict = !checksHeld ? FAILED : incomplete.isEmpty() ? PASSED : INCOMPLETE;
+        List<String> problems = new ArrayList<>(incomplete);
+        problems.addAll(log.lines());
         KernelOracle.Result k = in.oracle();
         Oracle oracle = k.requested() > 0 ? new Oracle(k.requested(), k.checked(), k.ok(), k.unavailable()) : null;
         Histogram h = in.latency();
@@ -142,25 +155,47 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
                 o.shiftSpace().name().toLowerCase(Locale.ROOT), o.live(), o.maxInflight(), o.pace(), o.preallocation().label(),
                 in.allocationUnit());
         TraceTotals t = TraceTotals.of(in.plans(), o.vms());
-        return new ReplayResult(passed, o.vms(), requests, readsVerified, log.mismatches(), errors, in.backingUnchanged(),
+        return new ReplayResult(verdict, verdict.equals(PASSED), o.vms(), requests, readsVerified, log.mismatches(), errors, in.backingUnchanged(),
                 bitmapsExact, in.merges(), mergesOk, oracle, round(seconds), round(fleet.retireNanos() / 1e9),
                 round(requests / seconds), round(bytes / seconds / 1e6), round3(ioSeconds), round(requests / ioSeconds), round(bytes / ioSeconds / 1e6), latency, spread, in.verification(), schedule,
                 t.figures, in.plans().size() > 1 ? t.perTrace : null, t.figures.skippedEmpty() + t.figures.skippedOutsideDevice(),
-                t.figures.clipped(), t.model,
+                t.figures.clipped(), t.notReplayed, t.model,
                 new DiskUsage(t.writeBytesPerVm, t.distinctBytesPerVm, usageTotal, usageTotal / o.vms(), !o.deletesCows()),
-                in.backing().sha256(), in.faultsInjected(), log.lines(), log.unprinted(), h, in.samples(), vmIops,
-                fleet.cowUsage.clone());
+                in.backing().sha256(), in.faultsInjected(), problems, log.unprinted(), h, in.samples(), vmIops,
+                fleet.cowUsage.clone(), o.allowSkipped());
+    }
+
+    /**
+     * Why the run cannot pass although every check held, one line a trace: nothing to replay (never
+     * accepted: nothing was verified), or records outside the device (accepted with --allow-skipped).
+     * Any one record counts, not a share: a record outside the device means the backing file is not
+     * the device the trace was recorded on, and what the trace did there was not replayed.
+     */
+    private static List<String> incomplete(List<ReplayPlan> plans, boolean allowSkipped) {
+        List<String> out = new ArrayList<>();
+        for (ReplayPlan p : plans) {
+            long deviceBytes = p.deviceSectors * SectorData.SECTOR;
+            if (p.count == 0) {
+                out.add("nothing was replayed: " + p.trace + " has no I/O record on the device, so nothing was verified");
+            } else if (p.notReplayed() > 0 && !allowSkipped) {
+                out.add(p.notReplayed() + " of " + p.traceRecords + " I/O records of " + p.trace + " lie "
+                        + (p.clipped > 0 ? "wholly or partly " : "") + "outside the " + deviceBytes
+                        + "-byte device and were not replayed as recorded (--allow-skipped accepts that)");
+            }
+        }
+        return out;
     }
 
     /** The per-trace figures added up; per VM figures average over the VMs when they replay different traces. */
     private record TraceTotals(TraceFigures figures, List<PerTrace> perTrace, Model model, long writeBytesPerVm,
-                               long distinctBytesPerVm) {
+                               long distinctBytesPerVm, long notReplayed) {
         static TraceTotals of(List<ReplayPlan> plans, int allVms) {
             long records = 0;
             long skippedNonIo = 0;
             long skippedEmpty = 0;
             long skippedOutside = 0;
             long clipped = 0;
+            long notReplayed = 0;
             long widened = 0;
             long modelSectors = 0;
             long modelBytes = 0;
@@ -177,6 +212,7 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
                 skippedEmpty += p.skippedEmpty;
                 skippedOutside += p.skippedOutside;
                 clipped += p.clipped;
+                notReplayed += p.notReplayed();
                 widened += p.widened;
                 modelSectors += p.model.sectors();
                 modelBytes += p.model.tableBytes();
@@ -189,15 +225,17 @@ public record ReplayResult(boolean passed, int vms, long requests, long readsVer
             return new TraceTotals(
                     new TraceFigures(records, vmRecords / allVms, skippedNonIo, skippedEmpty, skippedOutside, clipped, widened),
                     perTrace, new Model(modelSectors, modelBytes, round((double) modelBytes / Math.max(1, modelSectors)), planBytes),
-                    vmWriteBytes / allVms, vmDistinct / allVms);
+                    vmWriteBytes / allVms, vmDistinct / allVms, notReplayed);
         }
     }
 
     /** The terminal summary. */
     public String summary() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "replay %s: %s VMs, %s requests in %s s (%s s of worker time shutting down and checking VMs)%n",
-                passed ? "PASSED" : "FAILED", vms, requests, elapsedS, retireWorkerS));
+        b.append(String.format(Locale.ROOT, "replay %s: %s VMs, %s requests in %s s (%s s of worker time shutting down and checking VMs)%s%n",
+                verdict.toUpperCase(Locale.ROOT), vms, requests, elapsedS, retireWorkerS,
+                notReplayed == 0 ? "" : "; " + notReplayed + " I/O records outside the device not replayed"
+                        + (allowSkipped ? " (--allow-skipped)" : "")));
         b.append(String.format(Locale.ROOT, "  %s trace(s); VMs shifted in time: %s, in space: %s; %s at once%n",
                 schedule.traces(), schedule.shiftTime(), schedule.shiftSpace(), schedule.atOnce()));
         b.append(String.format(Locale.ROOT, "  reads verified %s, mismatched sectors %s, I/O errors %s%n", readsVerified, mismatches, errors));

@@ -38,13 +38,13 @@ public enum TraceFormat {
     }
 
     /**
-     * The format named {@code name} ({@link #cliName()}, case-insensitive).
+     * The format named {@code name} ({@link #cliName()}, or the constant's name, case-insensitive).
      *
      * @throws UbdException naming the known formats if none is called so
      */
     public static TraceFormat fromName(String name) {
         for (TraceFormat f : values()) {
-            if (f.cliName.equalsIgnoreCase(name.trim())) {
+            if (f.cliName.equalsIgnoreCase(name.trim()) || f.name().equalsIgnoreCase(name.trim())) {
                 return f;
             }
         }

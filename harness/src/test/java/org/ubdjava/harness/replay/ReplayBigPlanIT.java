@@ -49,7 +49,7 @@ class ReplayBigPlanIT {
         try (RandomAccessFile f = new RandomAccessFile(backing.toFile(), "rw")) {
             f.setLength(64L << 20);
         }
-        Path run = dir.resolve("run");
+        Path run = Files.createDirectories(dir.resolve("run"));
         long t0 = System.nanoTime();
         Exec.Result r = Exec.run(dir, List.of("env", "JAVA_OPTS=-Xmx" + (HEAP >> 20) + "m", launcher(),
                 "replay", "--trace", trace.toString(), "--vms", "1", "--json", "--merge-check", "0",

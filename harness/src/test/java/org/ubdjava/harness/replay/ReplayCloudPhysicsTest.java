@@ -75,6 +75,7 @@ class ReplayCloudPhysicsTest {
         List<String> args = new ArrayList<>(List.of("replay", "--trace", trace.toString(), "--vms", "64", "--json",
                 "--limit", Long.toString(limit), "--merge-check", "2"));
         args.addAll(List.of(extra));
+        Files.createDirectories(work.resolve("run"));
         args.add("ubd0=" + work.resolve("run/vm.cow") + "," + backing);
         long t0 = System.nanoTime();
         ReplayRun r = ReplayRun.of(args.toArray(String[]::new));

@@ -32,13 +32,14 @@ public record ReplayRun(int exit, String out, String err) {
 
     /**
      * {@code ubd replay} of the demo trace on {@code vms} VMs over a demo image in {@code dir}
-     * (made once, from {@code imageSeed}), with {@code --json} and {@code extra} options.
+     * (made once, from {@code imageSeed}), COW files in {@code dir/run}, with {@code --json} and {@code extra} options.
      */
     static String[] demoArgs(Path dir, long imageSeed, int vms, String... extra) throws Exception {
         Path backing = dir.resolve("base.img");
         if (!Files.exists(backing)) {
             DemoImage.create(backing, 64L << 20, 3, imageSeed);
         }
+        Files.createDirectories(dir.resolve("run")); // a replay makes no directory for its COW files
         Path trace = Files.exists(dir.resolve("demo.iolog")) ? dir.resolve("demo.iolog") : demoTrace(dir);
         String[] base = {"replay", "--trace", trace.toString(), "--vms", Integer.toString(vms), "--json"};
         String[] all = new String[base.length + extra.length + 1];

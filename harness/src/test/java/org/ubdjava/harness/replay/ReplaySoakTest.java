@@ -44,6 +44,7 @@ class ReplaySoakTest {
         long detected = 0;
         int dropRounds = 0;
         int cleanRounds = 0;
+        Files.createDirectories(dir.resolve("run"));
         while (System.nanoTime() < deadline || rounds == 0) {
             String fault = switch (rnd.nextInt(3)) {
                 case 0 -> null;

@@ -41,7 +41,7 @@ class ReplayVerificationCostTest {
     private JsonNode replay(Path trace, long every, String... extra) throws Exception {
         Path backing = dir.resolve("base-" + every + ".img");
         DemoImage.create(backing, DEVICE, every, 3);
-        Path cows = dir.resolve("run-" + every);
+        Path cows = Files.createDirectories(dir.resolve("run-" + every));
         String[] base = {"replay", "--trace", trace.toString(), "--vms", "4", "--json", "--merge-check", "0"};
         String[] args = new String[base.length + extra.length + 1];
         System.arraycopy(base, 0, args, 0, base.length);
