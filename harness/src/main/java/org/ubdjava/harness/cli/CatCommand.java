@@ -10,6 +10,7 @@ import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.format.CowPaths;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
@@ -27,7 +28,9 @@ import picocli.CommandLine.Spec;
                 "kernel's rules: a missing COW file is created when a backing file is given, the COW",
                 "file is write-locked unless 'c' or 'r' is given. Use 'r' (ubd0r=...) to only read."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:all bytes written", "1:the device could not be opened or read", "2:wrong command line or SPEC"})
+        exitCodeList = {"0:all bytes written, or the reader closed stdout first (as `ubd cat ... | head -c 8` does: what it "
+                + "asked for was written; the command stops quietly)",
+                "1:the device could not be opened or read, or stdout could not be written", "2:wrong command line or SPEC"})
 public final class CatCommand implements Callable<Integer> {
     static final int CHUNK = 1 << 20;
 
@@ -66,14 +69,23 @@ public final class CatCommand implements Callable<Integer> {
             for (long pos = offset; pos < end; pos += buf.capacity()) {
                 buf.clear().limit((int) Math.min(CHUNK, end - pos));
                 SpecDevice.io(driver, disk, IoOp.READ, pos, buf, "read at " + pos);
-                while (buf.hasRemaining()) {
-                    sink.write(buf);
+                try {
+                    while (buf.hasRemaining()) {
+                        sink.write(buf);
+                    }
+                } catch (IOException e) {
+                    if (isBrokenPipe(e)) {
+                        return ExitCodes.OK; // the reader took what it wanted (| head): see the exit codes
+                    }
+                    throw new UbdException("stdout: " + CowPaths.describe(e), e);
                 }
-            }
-            if (out == null) {
-                System.out.flush();
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** The reader of a pipe closed it (EPIPE): the JVM ignores SIGPIPE, so a write fails with this instead. */
+    static boolean isBrokenPipe(IOException e) {
+        return "Broken pipe".equals(e.getMessage());
     }
 }
