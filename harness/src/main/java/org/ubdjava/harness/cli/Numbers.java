@@ -81,15 +81,26 @@ public final class Numbers {
         }
     }
 
-    /** A speed-up factor where 0 means "as fast as possible": finite and not negative. */
+    /**
+     * A speed-up factor where 0 means "as fast as possible". Bounded both ways: a factor of 1e-300
+     * would stretch a one-second trace past the age of the universe (a run that never ends), and one
+     * of 1e300 is "as fast as possible" said obscurely.
+     */
     public static final class Pace implements ITypeConverter<Double> {
+        static final double MIN = 1e-6;
+        static final double MAX = 1e6;
+
         @Override
         public Double convert(String value) {
             double d = decimal(value);
-            if (d < 0) {
-                throw new TypeConversionException("'" + value + "' is negative (0: as fast as possible, X > 0: X times the trace's speed)");
+            if (d == 0) {
+                return 0.0; // -0.0 is 0
             }
-            return d == 0 ? 0.0 : d; // -0.0 is 0
+            if (d < MIN || d > MAX) {
+                throw new TypeConversionException("'" + value + "' is not 0 (as fast as possible) nor a factor from "
+                        + MIN + " to " + (long) MAX + " (X times the trace's speed)");
+            }
+            return d;
         }
     }
 

@@ -68,7 +68,7 @@ public final class ReplayCommand implements Callable<Integer> {
     int maxInflight;
 
     @Option(names = "--pace", paramLabel = "X", defaultValue = "0", converter = Numbers.Pace.class,
-            description = "0: as fast as possible (default); X > 0: follow the trace's timestamps, X times faster than recorded.")
+            description = "0: as fast as possible (default); X from 0.000001 to 1000000: follow the trace's timestamps, X times faster than recorded.")
     double pace;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seeds the data written and the random shifts (default ${DEFAULT-VALUE}).")

@@ -29,7 +29,7 @@ class NumericOptionsTest {
 
     static Stream<List<String>> wrongNumbers() {
         return Stream.of(
-                replay("--pace", "NaN"), replay("--pace", "Infinity"), replay("--pace", "-1"),
+                replay("--pace", "NaN"), replay("--pace", "Infinity"), replay("--pace", "-1"), replay("--pace", "1e-300"), replay("--pace", "1e300"),
                 replay("--vms", "0"), replay("--vms", "100000000"),
                 replay("--max-inflight", "0"), replay("--max-inflight", "100000000"),
                 replay("--oracle", "-1"), replay("--merge-check", "-1"), replay("--at-once", "-1"),
