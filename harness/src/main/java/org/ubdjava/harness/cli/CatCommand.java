@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "cat", mixinStandardHelpOptions = true,
         description = {"Write a device's bytes, as the guest sees them, to stdout.", "",
                 "SPEC is the kernel's own syntax (ubd0=cow.img,root_fs). The device is opened with the",
-                "kernel's rules: a missing COW file is created when a backing file is given, the COW",
-                "file is write-locked unless 'c' or 'r' is given. Use 'r' (ubd0r=...) to only read."},
+                "kernel's rules (the COW file is write-locked unless 'c' or 'r' is given; use 'r', ubd0r=...,",
+                "to only read), except one: a missing COW file is an error, not created (ubd mkcow makes one)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:all bytes written, or the reader closed stdout first (as `ubd cat ... | head -c 8` does: what it "
                 + "asked for was written; the command stops quietly)",
@@ -56,7 +56,7 @@ public final class CatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         var config = SpecDevice.parse(spec, device);
         try (UbdDriver driver = new UbdDriver()) {
-            Disk disk = SpecDevice.attach(driver, spec, config, backingDirs);
+            Disk disk = SpecDevice.attachExisting(driver, spec, config, backingDirs);
             // offset and length are whole sectors, not negative (Numbers.Sectors); compared by
             // subtraction, as their sum may pass Long.MAX_VALUE
             if (offset > disk.size() || (length != null && length > disk.size() - offset)) {

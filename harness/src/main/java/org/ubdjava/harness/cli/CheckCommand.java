@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowInspector;
+import org.ubdjava.core.io.Printable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,12 +47,13 @@ public final class CheckCommand implements Callable<Integer> {
             throw new UbdException(cow + ": " + e.getMessage(), e);
         }
         if (problems.isEmpty()) {
-            spec.commandLine().getOut().println(cow + ": OK");
+            spec.commandLine().getOut().println(Printable.escape(cow + ": OK"));
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         }
         PrintWriter err = spec.commandLine().getErr();
-        problems.forEach(err::println);
+        // problems quote the header's backing path: escaped like every message
+        problems.forEach(p -> err.println(Printable.escape(p)));
         err.flush();
         return ExitCodes.FAILED;
     }

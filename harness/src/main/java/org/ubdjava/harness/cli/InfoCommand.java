@@ -9,6 +9,7 @@ import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowInfo;
 import org.ubdjava.core.format.CowInspector;
+import org.ubdjava.core.io.Printable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,12 +49,13 @@ public final class InfoCommand implements Callable<Integer> {
         if (json) {
             out.println(Json.write(info));
         } else {
-            Json.fields(info).forEach((k, v) -> out.printf("%-18s %s%n", k + ":", v == null ? "-" : v));
+            // the backing path is the header author's text: escaped, it can neither forge a line nor drive the terminal
+            Json.fields(info).forEach((k, v) -> out.printf("%-18s %s%n", k + ":", v == null ? "-" : Printable.escape(String.valueOf(v))));
         }
         out.flush();
         if (Boolean.FALSE.equals(info.backingAllowed())) {
             // shown, so the user sees where it points; refused all the same
-            spec.commandLine().getErr().println(info.backingProblem());
+            spec.commandLine().getErr().println(Printable.escape(info.backingProblem()));
             spec.commandLine().getErr().flush();
             return ExitCodes.FAILED;
         }

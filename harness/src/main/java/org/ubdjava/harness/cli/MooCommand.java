@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 
 import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowMerger;
+import org.ubdjava.core.io.Printable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Spec;
                 "  * options in any order;",
                 "  * NEWFILE is written under a temporary name and renamed: it appears whole or not at all;",
                 "  * refuses to write NEWFILE over the backing file or the COW file (uml_moo destroys the",
-                "    backing file then);",
+                "    backing file then), over a file that is not a regular file (a FIFO, /dev/null), or",
+                "    over one another process holds (locked, or open where leases tell);",
                 "  * -d refuses while another process (a running UML) holds a lock on the backing file, and",
                 "    warns that every COW file on that backing file becomes invalid (its mtime changes);",
                 "  * a corrupt header (alignment or sector size 0, ...) is an error, not a crash;",
@@ -65,8 +67,8 @@ public final class MooCommand implements Callable<Integer> {
         try (Progress progress = Progress.of("merge", total)) {
             if (inPlace) {
                 CowMerger.Result r = CowMerger.mergeInPlace(cow, backing, progress, backingDirs.policy());
-                spec.commandLine().getErr().println("ubd moo: merged " + r.sectorsFromCow() + " sectors into \"" + r.output()
-                        + "\" in place: its mtime changed, so every COW file made on it (this one too) is now invalid");
+                spec.commandLine().getErr().println(Printable.escape("ubd moo: merged " + r.sectorsFromCow() + " sectors into \""
+                        + r.output() + "\" in place: its mtime changed, so every COW file made on it (this one too) is now invalid"));
             } else {
                 CowMerger.mergeInto(cow, backing, files.get(1), progress, backingDirs.policy());
             }

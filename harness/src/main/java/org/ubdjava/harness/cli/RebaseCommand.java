@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.format.CowRebaser;
+import org.ubdjava.core.io.Printable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,7 +32,7 @@ public final class RebaseCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String stored = CowRebaser.rebase(cow, newBacking);
-        spec.commandLine().getOut().println(cow + ": backing file is now \"" + stored + "\"");
+        spec.commandLine().getOut().println(Printable.escape(cow + ": backing file is now \"" + stored + "\""));
         spec.commandLine().getOut().flush();
         return ExitCodes.OK;
     }

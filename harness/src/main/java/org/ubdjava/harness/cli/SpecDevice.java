@@ -35,6 +35,11 @@ public final class SpecDevice {
         return driver.attach(config, new DeviceOpener(HostFileTable.PROCESS, stderr(spec), backingDirs.policy()));
     }
 
+    /** The same, for a command that only reads: a missing COW file is an error naming it, never created. */
+    static Disk attachExisting(UbdDriver driver, CommandSpec spec, UbdDeviceConfig config, BackingDirsOption backingDirs) {
+        return driver.attach(config, new DeviceOpener(HostFileTable.PROCESS, stderr(spec), backingDirs.policy()).neverCreating());
+    }
+
     /** One request, waited for: anything but OK is a one-line error naming the device and what failed. */
     static void io(UbdDriver driver, Disk disk, IoOp op, long pos, ByteBuffer buf, String what) {
         IoStatus s = driver.submit(disk, op, pos, buf, 0).join();

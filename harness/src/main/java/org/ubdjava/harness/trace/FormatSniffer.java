@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.regex.Pattern;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.io.RegularFiles;
 
 /**
  * Tells a trace's format from its first bytes: fio's header line; vscsi's version fields (bytes
@@ -75,6 +76,7 @@ final class FormatSniffer {
     }
 
     private static byte[] readHead(Path path) {
+        RegularFiles.require(path, "a trace"); // a FIFO would block the open, and a trace is read more than once
         try (InputStream in = Files.newInputStream(path)) {
             return in.readNBytes(HEAD);
         } catch (NoSuchFileException e) {

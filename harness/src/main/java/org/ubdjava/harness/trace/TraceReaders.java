@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.io.RegularFiles;
 
 /** Opens trace readers. */
 public final class TraceReaders {
@@ -54,6 +55,7 @@ public final class TraceReaders {
     }
 
     private static InputStream openStream(Path path) {
+        RegularFiles.require(path, "a trace"); // a FIFO would block the open, and a trace is read more than once
         try {
             // unbuffered: every reader reads in large blocks into its own buffer
             return Files.newInputStream(path);

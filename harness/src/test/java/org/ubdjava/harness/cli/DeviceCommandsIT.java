@@ -74,7 +74,8 @@ class DeviceCommandsIT {
         assertTrue(odd.err().contains("the data ends 188 bytes into a sector"), odd.err());
         Exec.Result missing = ubd(dir, "cat", "ubd0=nothing.img");
         assertEquals(1, missing.exit());
-        assertEquals("ubd cat: Failed to initialize ubd device 0 :Couldn't determine size of device's file\n", missing.err());
+        assertEquals("Failed to initialize ubd device 0 :Couldn't determine size of device's file\n"
+                + "ubd cat: nothing.img: No such file or directory\n", missing.err());
         Exec.Result parse = ubd(dir, "parse", "--json", "ubd0=cow.img,back.img", "ubd1rc=x.img");
         assertEquals(0, parse.exit(), parse.err());
         assertTrue(parse.out().contains("\"flags\" : \"rc\""), parse.out());

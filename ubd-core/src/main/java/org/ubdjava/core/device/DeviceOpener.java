@@ -17,6 +17,7 @@ import org.ubdjava.core.format.CowHeader;
 import org.ubdjava.core.format.CowHeaderReader;
 import org.ubdjava.core.format.CowPaths;
 import org.ubdjava.core.format.HeaderLayout;
+import org.ubdjava.core.io.RegularFiles;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdFlags;
 
@@ -34,15 +35,22 @@ import org.ubdjava.core.options.UbdFlags;
  *     session without rewriting;</li>
  * <li>a COW file is created whole or not at all (the kernel leaves a 0-byte file on failure), and
  *     not for a read-only device (the kernel creates an empty file and then fails);</li>
- * <li>backing files must be regular files; a COW header whose sector size is not 512 is refused
+ * <li>the device's file and backing files must be regular files, checked before any open (an open
+ *     of a FIFO blocks: the kernel hangs); a COW file naming itself as its backing file is refused
+ *     (the kernel would lock against itself, or read its own header as the disk); a COW header
+ *     whose sector size is not 512 is refused
  *     (the kernel and uml_moo disagree on what such a file means);</li>
  * <li>an empty backing file gives an empty device (the kernel fails to allocate a 0-byte bitmap).</li>
  * </ul>
  */
 public final class DeviceOpener {
+    /** What {@link RegularFiles#require} calls a device's file. */
+    static final String IMAGE_ROLE = "a disk image or COW file";
+
     private final HostFileTable files;
     private final KernelLog log;
     private final BackingPolicy policy;
+    private final boolean createMissing;
 
     public DeviceOpener(HostFileTable files, KernelLog log) {
         this(files, log, BackingPolicy.ANY);
@@ -54,9 +62,22 @@ public final class DeviceOpener {
      *               rewrites the header
      */
     public DeviceOpener(HostFileTable files, KernelLog log, BackingPolicy policy) {
+        this(files, log, policy, true);
+    }
+
+    private DeviceOpener(HostFileTable files, KernelLog log, BackingPolicy policy, boolean createMissing) {
         this.files = files;
         this.log = KernelLog.oneLine(log);
         this.policy = policy;
+        this.createMissing = createMissing;
+    }
+
+    /**
+     * This opener, except that a missing COW file is an error naming it, where the kernel creates
+     * one: for a command that only reads a device, a typo in a file name must not leave a new file.
+     */
+    public DeviceOpener neverCreating() {
+        return new DeviceOpener(files, log, policy, false);
     }
 
     /** Where this opener's kernel messages go; the driver logs a disk's later events there too. */
@@ -68,12 +89,31 @@ public final class DeviceOpener {
         this(HostFileTable.PROCESS, log);
     }
 
+    /**
+     * Opens the device's files. A failure prints the kernel's lines to the log, its last the kernel's
+     * "Can't open" (or "Failed to initialize"), and throws what a user needs: which file, what is
+     * wrong, and what to do when there is something to do.
+     */
     public DeviceFiles open(UbdDeviceConfig config) {
-        long size = DeviceSize.of(config, files);
+        // before the size: reading a header opens the file, and an open of a FIFO blocks
+        Optional<String> irregular = RegularFiles.irregularKind(Path.of(config.file()));
+        if (irregular.isPresent()) {
+            throw new DeviceOpenException(config.file() + ": is " + irregular.get() + "; " + IMAGE_ROLE + " must be a regular file",
+                    Errno.EINVAL);
+        }
+        long size;
+        try {
+            size = DeviceSize.of(config, files);
+        } catch (DeviceOpenException e) {
+            log.print(DeviceSize.kernelFailure(config));
+            throw e;
+        }
         try {
             return openFiles(config, size);
         } catch (HostFileTable.OpenFailure f) {
-            throw new DeviceOpenException(config.name() + ": Can't open \"" + config.file() + "\": errno = " + f.errno, f.errno);
+            String kernel = config.name() + ": Can't open \"" + config.file() + "\": errno = " + f.errno;
+            log.print(kernel);
+            throw new DeviceOpenException(f.problem != null ? f.problem : kernel, f.errno);
         }
     }
 
@@ -88,8 +128,15 @@ public final class DeviceOpener {
         try {
             image = files.open(file, OpenMode.image(flags), log);
         } catch (HostFileTable.OpenFailure f) {
-            if (f.errno != Errno.ENOENT || config.backing() == null || flags.readOnly()) {
-                throw f;
+            if (f.errno == Errno.ENOENT && config.backing() != null && flags.readOnly()) {
+                throw new HostFileTable.OpenFailure(f.errno, file + ": No such file or directory (a read-only device creates no COW file)");
+            }
+            if (f.errno != Errno.ENOENT || config.backing() == null) {
+                throw f.about(file.toString());
+            }
+            if (!createMissing) {
+                throw new HostFileTable.OpenFailure(Errno.ENOENT, file + ": No such file or directory; this command does not create"
+                        + " COW files (make one with: ubd mkcow " + file + " " + config.backing() + ")");
             }
             image = create(config, file);
         }
@@ -104,7 +151,8 @@ public final class DeviceOpener {
             } catch (CowFormatException e) {
                 if (config.backing() != null) {
                     log.print("Failed to read COW header from COW file \"" + file + "\", errno = " + Errno.EINVAL);
-                    throw new HostFileTable.OpenFailure(Errno.EINVAL);
+                    throw new HostFileTable.OpenFailure(Errno.EINVAL, e.getMessage()
+                            + "; with a backing file it must be a COW file (alone it is used as a raw image)");
                 }
                 if (!e.notCow()) {
                     // the kernel too uses it as a raw image, but only a file without the magic silently
@@ -112,14 +160,15 @@ public final class DeviceOpener {
                 }
                 return new DeviceFiles(config, image, null, null, null, readOnly, size);
             } catch (IOException e) {
-                throw new HostFileTable.OpenFailure(Errno.of(e));
+                throw new HostFileTable.OpenFailure(Errno.of(e), file + ": cannot read the COW header: " + CowPaths.describe(e));
             }
             if (header.sectorSize() != DeviceSize.SECTOR) {
-                log.print("COW file \"" + file + "\" has " + header.sectorSize()
-                        + "-byte sectors: only 512 is supported (the kernel and uml_moo disagree on such files)");
-                throw new HostFileTable.OpenFailure(Errno.EINVAL);
+                String line = "COW file \"" + file + "\" has " + header.sectorSize()
+                        + "-byte sectors: only 512 is supported (the kernel and uml_moo disagree on such files)";
+                log.print(line);
+                throw new HostFileTable.OpenFailure(Errno.EINVAL, line);
             }
-            Path backingPath = chooseBacking(config, header, image, readOnly);
+            Path backingPath = chooseBacking(config, file, header, image, readOnly);
             refuseOutsidePolicy(file, backingPath);
             CowGeometry g = header.geometry();
             g.requireBitmapFitsHeap(file.toString());
@@ -128,9 +177,14 @@ public final class DeviceOpener {
                 // a short read leaves zeros, as the kernel ignores short bitmap reads
                 bitmap = CowBitmap.read(image.channel(), g.bitmapOffset(), g.bitmapBytes(), g.coveredSectors());
             } catch (IOException e) {
-                throw new HostFileTable.OpenFailure(Errno.of(e));
+                throw new HostFileTable.OpenFailure(Errno.of(e), file + ": cannot read the bitmap: " + CowPaths.describe(e));
             }
-            HostFile backing = files.open(backingPath, OpenMode.backing(flags), log);
+            HostFile backing;
+            try {
+                backing = files.open(backingPath, OpenMode.backing(flags), log);
+            } catch (HostFileTable.OpenFailure f) {
+                throw f.about(file + ": backing file \"" + backingPath + "\"");
+            }
             return new DeviceFiles(config, image, backing, header, bitmap, readOnly, size);
         } catch (HostFileTable.OpenFailure | RuntimeException e) {
             image.close();
@@ -154,20 +208,28 @@ public final class DeviceOpener {
         } catch (UbdException e) {
             log.print("Open of COW file '" + file + "' failed: " + e.getMessage());
             throw new HostFileTable.OpenFailure(e instanceof DeviceOpenException d ? d.errno()
-                    : Files.exists(Path.of(config.backing())) ? Errno.EINVAL : Errno.ENOENT);
+                    : Files.exists(Path.of(config.backing())) ? Errno.EINVAL : Errno.ENOENT, e.getMessage());
         }
         log.print("Creating \"" + file + "\" as COW file for \"" + config.backing() + "\"");
-        return files.open(file, OpenMode.created(config.flags()), log);
+        try {
+            return files.open(file, OpenMode.created(config.flags()), log);
+        } catch (HostFileTable.OpenFailure f) {
+            throw f.about(file.toString());
+        }
     }
 
     /**
      * path_requires_switch, then backing_file_mismatch: the command line's backing file replaces the
      * header's when it is a different file whose size and mtime match the header.
      */
-    private Path chooseBacking(UbdDeviceConfig config, CowHeader header, HostFile image, boolean readOnly)
+    private Path chooseBacking(UbdDeviceConfig config, Path file, CowHeader header, HostFile image, boolean readOnly)
             throws HostFileTable.OpenFailure {
         String requested = config.backing();
         Path headerPath = CowPaths.resolve(header.backingFile());
+        // not a kernel rule: the kernel would lock against itself, or with 'r' read its own header as the disk
+        if (requested != null && BackingFile.isSelf(file, Path.of(requested))) {
+            throw new HostFileTable.OpenFailure(Errno.EINVAL, file + ": is its own backing file (" + requested + ")");
+        }
         if (requiresSwitch(requested, header.backingFile(), config.file())) {
             Optional<String> mismatch = kernelMismatch(Path.of(requested), header);
             if (mismatch.isEmpty()) {
@@ -179,10 +241,13 @@ public final class DeviceOpener {
             }
             mismatch.ifPresent(log::print);
         }
+        if (BackingFile.isSelf(file, headerPath)) {
+            throw new HostFileTable.OpenFailure(Errno.EINVAL, file + ": " + BackingFile.SELF);
+        }
         Optional<String> mismatch = kernelMismatch(headerPath, header);
         if (mismatch.isPresent()) {
             log.print(mismatch.get());
-            throw new HostFileTable.OpenFailure(Errno.EINVAL);
+            throw new HostFileTable.OpenFailure(Errno.EINVAL, explainMismatch(file, headerPath, header));
         }
         return headerPath;
     }
@@ -213,6 +278,15 @@ public final class DeviceOpener {
         return true;
     }
 
+    /** The user's line for a backing file that does not match: which one, how, and what to do. */
+    private static String explainMismatch(Path cow, Path backing, CowHeader header) {
+        try {
+            return BackingFile.stat(backing).explainedMismatch(header, cow).orElse(cow + ": backing file \"" + backing + "\" changed");
+        } catch (UbdException e) {
+            return cow + ": " + e.getMessage();
+        }
+    }
+
     private Optional<String> kernelMismatch(Path backing, CowHeader header) {
         try {
             return BackingFile.stat(backing).kernelMismatch(header);
@@ -233,10 +307,11 @@ public final class DeviceOpener {
             }
         } catch (UbdException e) {
             log.print("Switch failed: " + e.getMessage());
-            throw new HostFileTable.OpenFailure(Errno.EINVAL);
+            throw new HostFileTable.OpenFailure(Errno.EINVAL, image.path() + ": cannot point the header at \"" + requested + "\": " + e.getMessage());
         } catch (IOException e) {
             log.print("Switch failed, errno = " + Errno.of(e));
-            throw new HostFileTable.OpenFailure(Errno.of(e));
+            throw new HostFileTable.OpenFailure(Errno.of(e), image.path() + ": cannot point the header at \"" + requested + "\": "
+                    + CowPaths.describe(e));
         }
     }
 }

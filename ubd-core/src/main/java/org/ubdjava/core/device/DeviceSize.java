@@ -2,8 +2,10 @@ package org.ubdjava.core.device;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
+import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.CowFormatException;
 import org.ubdjava.core.format.CowHeader;
 import org.ubdjava.core.format.CowHeaderReader;
@@ -29,34 +31,54 @@ public final class DeviceSize {
         return of(config, HostFileTable.PROCESS);
     }
 
-    /** Reads headers through {@code files}, so probing a file this process has locked never drops the lock. */
+    /**
+     * Reads headers through {@code files}, so probing a file this process has locked never drops the lock.
+     *
+     * @throws DeviceOpenException saying which file has no size and why; the kernel's own line for
+     *                             it is {@link #kernelFailure}
+     */
     public static long of(UbdDeviceConfig config, HostFileTable files) {
-        try {
-            long bytes;
-            if (config.backing() != null) {
-                bytes = Files.size(Path.of(config.backing()));
-            } else if (config.flags().noCow()) {
-                bytes = Files.size(Path.of(config.file()));
-            } else {
-                bytes = sizeFromHeader(Path.of(config.file()), files);
-            }
-            return (bytes + SECTOR - 1) / SECTOR * SECTOR;
-        } catch (IOException | CowFormatException e) {
-            throw new DeviceOpenException("Failed to initialize ubd device " + config.unit()
-                    + " :Couldn't determine size of device's file", Errno.ENOENT);
+        long bytes;
+        if (config.backing() != null) {
+            Path backing = Path.of(config.backing());
+            bytes = size(backing, "backing file \"" + backing + "\"", "");
+        } else if (config.flags().noCow()) {
+            bytes = size(Path.of(config.file()), config.file(), "");
+        } else {
+            bytes = sizeFromHeader(Path.of(config.file()), files);
         }
+        return (bytes + SECTOR - 1) / SECTOR * SECTOR;
+    }
+
+    /** What the kernel prints when {@link #of} fails, naming no file. */
+    public static String kernelFailure(UbdDeviceConfig config) {
+        return "Failed to initialize ubd device " + config.unit() + " :Couldn't determine size of device's file";
     }
 
     /** Any header the kernel cannot parse (EINVAL) makes the file its own size: it is a raw image. */
-    private static long sizeFromHeader(Path file, HostFileTable files) throws IOException {
+    private static long sizeFromHeader(Path file, HostFileTable files) {
         CowHeader h;
         try {
             h = files.read(file, ch -> CowHeaderReader.read(ch, file.toString()));
         } catch (CowFormatException e) {
-            return Files.size(file);
-        } catch (org.ubdjava.core.UbdException e) {
-            throw new IOException(e.getMessage(), e);
+            return size(file, file.toString(), "");
+        } catch (IOException e) {
+            throw new DeviceOpenException(file + ": " + CowPaths.describe(e), Errno.of(e));
+        } catch (UbdException e) {
+            throw new DeviceOpenException(e.getMessage(), Errno.EINVAL);
         }
-        return Files.size(CowPaths.resolve(h.backingFile()));
+        Path backing = CowPaths.resolve(h.backingFile());
+        return size(backing, file + ": backing file \"" + backing + "\" named in its header",
+                " (moved? ubd rebase " + file + " NEWPATH)");
+    }
+
+    /** @param hintIfMissing what to do when the file does not exist, appended to the message */
+    private static long size(Path p, String named, String hintIfMissing) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            throw new DeviceOpenException(named + ": " + CowPaths.describe(e)
+                    + (e instanceof NoSuchFileException ? hintIfMissing : ""), Errno.of(e));
+        }
     }
 }

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
+import org.ubdjava.core.format.CowPaths;
 import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.nativeio.PosixLocks;
 
@@ -51,7 +52,7 @@ public final class HostFileTable {
         try {
             key = FileKey.of(path);
         } catch (IOException e) {
-            throw new OpenFailure(Errno.of(e));
+            throw new OpenFailure(Errno.of(e), CowPaths.describe(e));
         }
         // decided before any open: opening and closing a second descriptor would drop our own lock
         Entry existing = shared ? null : open.get(key);
@@ -69,13 +70,13 @@ public final class HostFileTable {
         } catch (IOException e) {
             int errno = Errno.of(e);
             if (!(writable && mode.readOnlyFallback() && (errno == Errno.EROFS || errno == Errno.EACCES))) {
-                throw new OpenFailure(errno);
+                throw new OpenFailure(errno, CowPaths.describe(e));
             }
             writable = false;
             try {
                 ch = FileChannel.open(path, options(false, sync));
             } catch (IOException e2) {
-                throw new OpenFailure(Errno.of(e2));
+                throw new OpenFailure(Errno.of(e2), CowPaths.describe(e2));
             }
         }
         if (shared) {
@@ -112,7 +113,8 @@ public final class HostFileTable {
     private static void refuse(Path path, long owner, int errno, KernelLog log) throws OpenFailure {
         log.print("F_SETLK failed, file already locked by pid " + owner);
         log.print("Failed to lock '" + path + "', err = " + errno);
-        throw new OpenFailure(errno);
+        throw new OpenFailure(errno, owner == ProcessHandle.current().pid() ? "in use by another device of this process"
+                : owner > 0 ? "locked by pid " + owner + " (a running UML or ubd serve?)" : "locked by another process");
     }
 
     private static Set<OpenOption> options(boolean write, boolean sync) {
@@ -180,14 +182,25 @@ public final class HostFileTable {
         }
     }
 
-    /** An open failed with this errno; the kernel's messages were printed already. */
+    /**
+     * An open failed with this errno; the kernel's messages were printed already. {@link #problem}
+     * says what is wrong for the user: from this table it names no file (the opener knows whether
+     * it is the image or the backing file, see {@link #about}); from the opener it is the whole line.
+     */
     static final class OpenFailure extends Exception {
         private static final long serialVersionUID = 1L;
         final int errno;
+        final String problem;
 
-        OpenFailure(int errno) {
+        OpenFailure(int errno, String problem) {
             super(null, null, false, false);
             this.errno = errno;
+            this.problem = problem;
+        }
+
+        /** The same failure, its problem preceded by what failed: "cow.img: locked by pid 12 (...)". */
+        OpenFailure about(String what) {
+            return new OpenFailure(errno, what + ": " + problem);
         }
     }
 }

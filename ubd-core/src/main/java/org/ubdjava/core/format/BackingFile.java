@@ -10,6 +10,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.io.RegularFiles;
 
 /**
  * What a COW header records of its backing file, and the kernel's check of it: size first, then
@@ -32,7 +33,7 @@ public record BackingFile(Path path, long size, long mtimeSeconds) {
             throw new UbdException("backing file \"" + path + "\": " + CowPaths.describe(e), e);
         }
         if (!a.isRegularFile()) {
-            String kind = a.isDirectory() ? "a directory" : a.isOther() ? "a device, FIFO or socket" : "not a regular file";
+            String kind = RegularFiles.irregularKind(path).orElse("not a regular file");
             throw new UbdException("backing file \"" + path + "\" is " + kind + "; only regular files can back a COW file");
         }
         return new BackingFile(path, a.size(), a.lastModifiedTime().toInstant().getEpochSecond());
@@ -81,6 +82,25 @@ public record BackingFile(Path path, long size, long mtimeSeconds) {
         return Optional.empty();
     }
 
+    /**
+     * The same check, told as a user needs it: the COW file, the backing file, what differs, and
+     * what to do. A size that differs means another file; an mtime alone, often the same content
+     * copied without its times (or touched), which restoring the time fixes if nothing was written.
+     */
+    public Optional<String> explainedMismatch(CowHeader header, Path cow) {
+        String which = cow + ": backing file \"" + path + "\"";
+        if (header.size() != size) {
+            return Optional.of(which + " is " + size + " bytes, the COW header expects " + header.size()
+                    + ": not the file this COW file was made on");
+        }
+        if (header.mtime() != mtimeSeconds) {
+            return Optional.of(which + " has mtime " + mtimeSeconds + ", the COW header expects " + header.mtime()
+                    + " (changed, or copied without cp -p?); if its content is unchanged: touch -d @" + header.mtime()
+                    + " \"" + path + "\" (or touch -r the original), or ubd rebase " + cow + " onto a copy with that mtime");
+        }
+        return Optional.empty();
+    }
+
     /** Stats and checks, failing with the mismatch message. */
     public static BackingFile verified(CowHeader header, Path path) {
         BackingFile b = stat(path);
@@ -88,6 +108,26 @@ public record BackingFile(Path path, long size, long mtimeSeconds) {
             throw new UbdException(m);
         });
         return b;
+    }
+
+    /** What {@link #isSelf} finds, as a problem of the COW file. */
+    public static final String SELF = "the header names the COW file itself as its backing file";
+
+    /**
+     * Whether {@code backing} is the COW file itself (device and inode, through any symlink): a
+     * header may say so by mistake or by malice, and every size-and-mtime check then finds a match
+     * whenever the header records the file's own, while the device would read its own header and
+     * bitmap as the guest's disk.
+     */
+    public static boolean isSelf(Path cow, Path backing) {
+        return sameFile(cow, backing);
+    }
+
+    /** Refuses a backing file that is the COW file itself: "COW: the header names the COW file itself...". */
+    public static void refuseSelf(Path cow, Path backing) {
+        if (isSelf(cow, backing)) {
+            throw new UbdException(cow + ": " + SELF);
+        }
     }
 
     /** Whether two paths name the same file (device and inode), as the kernel's path switch tests. */

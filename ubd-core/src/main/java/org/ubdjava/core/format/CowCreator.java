@@ -14,6 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.io.Cleanup;
+import org.ubdjava.core.io.RegularFiles;
+import org.ubdjava.core.nativeio.FileUse;
 import org.ubdjava.core.nativeio.NativeFiles;
 import org.ubdjava.core.nativeio.NotSupportedException;
 
@@ -21,7 +23,9 @@ import org.ubdjava.core.nativeio.NotSupportedException;
  * Creates COW files the way the kernel and uml_mkcow do (v3 header, 512-byte sectors, 4096
  * alignment, a sparse file of length data_offset + size made by writing one zero byte at the end),
  * without their traps: the file appears whole or not at all (it is built under a temporary name and
- * renamed), a failure leaves nothing behind, and replacing gives a clean file. On request
+ * renamed), a failure leaves nothing behind, and replacing gives a clean file, refused when the
+ * file is not a regular file or another process holds it (a running UML would go on writing to
+ * the replaced file, and lose it). On request
  * ({@link Preallocation#FALLOC}) every block is reserved before the file appears.
  */
 public final class CowCreator {
@@ -48,6 +52,7 @@ public final class CowCreator {
             throw new UbdException("backing file \"" + absolute + "\" has mtime " + b.mtimeSeconds()
                     + ", which a COW header cannot hold (32 bits): the kernel would refuse the COW file (mtime mismatch)");
         }
+        RegularFiles.require(cow, CowFile.ROLE);
         if (Files.exists(cow) && BackingFile.sameFile(cow, backingPath) || cow.toAbsolutePath().normalize().equals(backingPath)) {
             throw new UbdException(cow + ": is the backing file itself; refusing to overwrite it with a COW header");
         }
@@ -56,6 +61,7 @@ public final class CowCreator {
                 throw new UbdException(cow + ": File exists (use -f to replace a COW file)");
             }
             refuseNonCow(cow);
+            FileUse.refuseReplacingHeld(cow);
         }
         byte[] header = HeaderV3.encode(absolute, b.storedMtime(), b.size(), HeaderV3.DEFAULT_SECTOR_SIZE,
                 HeaderV3.DEFAULT_ALIGNMENT);
@@ -92,6 +98,7 @@ public final class CowCreator {
         }
     }
 
+    /** A regular file (see {@link RegularFiles}) that is a COW file, or empty: what the kernel leaves of a failed creation. */
     private static void refuseNonCow(Path cow) {
         try {
             if (Files.size(cow) == 0) {
@@ -109,6 +116,7 @@ public final class CowCreator {
     /** Renames into place; without replace, a hard link makes "create unless it exists" atomic. */
     private static void install(Path tmp, Path target, boolean replace) throws IOException {
         if (replace) {
+            FileUse.refuseReplacingHeld(target); // again: the file is built, and time passed
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return;
         }

@@ -9,12 +9,16 @@ import java.nio.file.StandardOpenOption;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.io.Cleanup;
+import org.ubdjava.core.io.RegularFiles;
 
 /**
  * An open COW file: its header, geometry and bitmap, read once. Read-only: the tools that change
  * a COW file (the driver, rebase) open their own channel with the locks they need.
  */
 public final class CowFile implements Closeable {
+    /** What {@link RegularFiles#require} calls a COW file in its refusal. */
+    public static final String ROLE = "a COW file";
+
     private final Path path;
     private final FileChannel channel;
     private final CowHeader header;
@@ -29,7 +33,9 @@ public final class CowFile implements Closeable {
         this.bitmap = bitmap;
     }
 
+    /** Opens and reads a COW file; anything but a regular file is refused before the open (a FIFO would block it). */
     public static CowFile open(Path path) {
+        RegularFiles.require(path, ROLE);
         FileChannel ch;
         try {
             ch = FileChannel.open(path, StandardOpenOption.READ);

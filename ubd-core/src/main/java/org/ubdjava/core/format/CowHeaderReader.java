@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.io.RegularFiles;
 
 /**
  * The kernel's read_cow_header: recognise the magic, pick the layout by version, decode. Then the
@@ -28,6 +29,7 @@ public final class CowHeaderReader {
     }
 
     public static CowHeader read(Path file) {
+        RegularFiles.require(file, CowFile.ROLE);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return read(ch, file.toString());
         } catch (IOException e) {

@@ -46,6 +46,9 @@ public final class CowInspector {
     }
 
     static Optional<String> backingProblem(CowFile cow) {
+        if (BackingFile.isSelf(cow.path(), cow.headerBackingPath())) {
+            return Optional.of(BackingFile.SELF);
+        }
         try {
             return BackingFile.stat(cow.headerBackingPath()).mismatch(cow.header());
         } catch (UbdException e) {
@@ -151,6 +154,7 @@ public final class CowInspector {
         long deviceEnd = cow.header().size();
         // stat first: the header's path is the file's author's choice, and opening a FIFO would
         // block for ever; a missing file is the user's problem, told in one line (found by FuzzCowFileTest)
+        BackingFile.refuseSelf(cow.path(), cow.headerBackingPath());
         try (FileChannel backing = BackingFile.openForReading(cow.headerBackingPath())) {
             DataMap cowData = DataMap.of(cow.channel());
             DataMap backingData = DataMap.of(backing);

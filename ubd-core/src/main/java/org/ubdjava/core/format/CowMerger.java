@@ -18,8 +18,11 @@ import org.ubdjava.core.bitmap.BitmapRuns;
 import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.io.Buffers;
 import org.ubdjava.core.io.Cleanup;
+import org.ubdjava.core.io.RegularFiles;
+import org.ubdjava.core.nativeio.FileUse;
 import org.ubdjava.core.nativeio.MappedWindows;
 import org.ubdjava.core.nativeio.NativeFiles;
+import org.ubdjava.core.nativeio.PosixLocks;
 
 /**
  * uml_moo's merge, with its output to the byte and to the hole, but without its per-sector walk.
@@ -40,6 +43,9 @@ public final class CowMerger {
     static final int CHUNK = 1 << 20;
     /** Address space a merge maps of the backing file at once. */
     static final long WINDOW = 1L << 28;
+
+    /** What {@link RegularFiles#require} calls NEWFILE: a FIFO or a device there is never replaced. */
+    static final String OUTPUT_ROLE = "a merged image";
 
     private final CowFile cow;
     private final Path backingPath;
@@ -82,9 +88,12 @@ public final class CowMerger {
         try (CowFile cow = CowFile.open(cowPath)) {
             Path backing = backingOverride != null ? backingOverride : cow.headerBackingPath();
             policy.check(cowPath.toString(), backing);
+            BackingFile.refuseSelf(cowPath, backing);
             BackingFile.verified(cow.header(), backing);
             refuseOverwrite(output, backing, "the backing file");
             refuseOverwrite(output, cowPath, "the COW file");
+            RegularFiles.require(output, OUTPUT_ROLE);
+            FileUse.refuseReplacingHeld(output);
             return new CowMerger(cow, backing, progress).toNewFile(output);
         } catch (IOException e) {
             throw new UbdException(cowPath + ": " + CowPaths.describe(e), e);
@@ -101,10 +110,8 @@ public final class CowMerger {
         try (CowFile cow = CowFile.open(cowPath)) {
             Path backing = backingOverride != null ? backingOverride : cow.headerBackingPath();
             policy.check(cowPath.toString(), backing);
+            BackingFile.refuseSelf(cowPath, backing);
             BackingFile.verified(cow.header(), backing);
-            if (BackingFile.sameFile(backing, cowPath)) {
-                throw new UbdException(cowPath + ": the header names the COW file itself as its backing file");
-            }
             return new CowMerger(cow, backing, progress).inPlace();
         } catch (IOException e) {
             throw new UbdException(cowPath + ": " + CowPaths.describe(e), e);
@@ -175,6 +182,14 @@ public final class CowMerger {
             // the output is what failed (a full disk, say): name it, not the COW file
             throw new UbdException(output + ": cannot write the merge: " + CowPaths.describe(e), e);
         } catch (RuntimeException e) {
+            Cleanup.deleteQuietly(tmp);
+            throw e;
+        }
+        try {
+            // again: the merge took time, and a file taken into use meanwhile must not be lost either
+            RegularFiles.require(output, OUTPUT_ROLE);
+            FileUse.refuseReplacingHeld(output);
+        } catch (UbdException e) {
             Cleanup.deleteQuietly(tmp);
             throw e;
         }
@@ -249,7 +264,9 @@ public final class CowMerger {
                 lock = null;
             }
             if (lock == null) {
-                throw new UbdException("backing file \"" + backingPath + "\" is locked by another process (a running UML?); not merging into it");
+                int pid = PosixLocks.conflictingOwner(backing, true);
+                throw new UbdException("backing file \"" + backingPath + "\" is locked by " + (pid > 0 ? "pid " + pid : "another process")
+                        + " (a running UML?); not merging into it");
             }
             long end = sectors * ss;
             BitmapRuns runs = this.runs.over(0, sectors);

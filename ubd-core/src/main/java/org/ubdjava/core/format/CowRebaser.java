@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.nativeio.PosixLocks;
 
 /**
  * Points a COW header at a moved backing file: the kernel's switch, checked the same way (size,
@@ -43,7 +44,9 @@ public final class CowRebaser {
                 lock = null;
             }
             if (lock == null) {
-                throw new UbdException(cowPath + ": locked by another process (a running UML?); not rewriting its header");
+                int pid = PosixLocks.conflictingOwner(ch, true);
+                throw new UbdException(cowPath + ": locked by " + (pid > 0 ? "pid " + pid : "another process")
+                        + " (a running UML or ubd serve?); not rewriting its header");
             }
             CowCreator.writeFully(ch, ByteBuffer.wrap(field), layout.pathOffset());
             ch.force(false);

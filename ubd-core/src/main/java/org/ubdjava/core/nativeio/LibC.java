@@ -64,6 +64,26 @@ final class LibC {
 
     static native int fcntl(int fd, int cmd, byte[] flock) throws LastErrorException;
 
+    static final int F_SETSIG = 10;
+    static final int F_SETLEASE = 1024;
+    static final int EAGAIN = 11;
+    static final int EACCES = 13;
+    static final int EINVAL = 22;
+    static final int ENOLCK = 37;
+    /** Ignored unless handled: what a lease break signals instead of SIGIO, which would end the JVM. */
+    static final int SIGURG = 23;
+
+    static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
+    static final int O_RDONLY = 0;
+    static final int O_NOCTTY = 0400;
+    static final int O_NONBLOCK = 04000;
+    static final int O_CLOEXEC = 02000000;
+
+    static native int open(String path, int flags) throws LastErrorException;
+
+    static native int close(int fd) throws LastErrorException;
+
     static native int fdatasync(int fd) throws LastErrorException;
 
     static final int MADV_RANDOM = 1;

@@ -73,8 +73,10 @@ class DeviceOpenerTest {
     void aRawImageWithABackingFileIsAnError() throws IOException {
         Path raw = Files.write(dir.resolve("raw.img"), new byte[4096]);
         DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.open(cfg(0, "", raw, back)));
-        assertEquals("ubda: Can't open \"" + raw + "\": errno = 22", e.getMessage());
-        assertEquals(List.of("Failed to read COW header from COW file \"" + raw + "\", errno = 22"), log);
+        assertEquals(raw + ": not a COW file (no COW magic); with a backing file it must be a COW file (alone it is used as a raw image)",
+                e.getMessage());
+        assertEquals(List.of("Failed to read COW header from COW file \"" + raw + "\", errno = 22",
+                "ubda: Can't open \"" + raw + "\": errno = 22"), log);
     }
 
     @Test
@@ -94,7 +96,8 @@ class DeviceOpenerTest {
     @Test
     void aMissingFileAloneHasNoSize() {
         DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.open(cfg(2, "", dir.resolve("none.img"), null)));
-        assertEquals("Failed to initialize ubd device 2 :Couldn't determine size of device's file", e.getMessage());
+        assertEquals(dir.resolve("none.img") + ": No such file or directory", e.getMessage());
+        assertEquals(List.of("Failed to initialize ubd device 2 :Couldn't determine size of device's file"), log);
     }
 
     @Test
@@ -206,8 +209,11 @@ class DeviceOpenerTest {
         CowCreator.create(cow, back.toString(), false);
         Files.setLastModifiedTime(back, FileTime.fromMillis(1600000000L * 1000));
         DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.open(cfg(0, "", cow, null)));
-        assertEquals("ubda: Can't open \"" + cow + "\": errno = 22", e.getMessage());
-        assertEquals(List.of("mtime mismatch (1614834367 vs 1600000000) of COW header vs backing file"), log);
+        assertEquals(cow + ": backing file \"" + back.toRealPath() + "\" has mtime 1600000000, the COW header expects 1614834367"
+                + " (changed, or copied without cp -p?); if its content is unchanged: touch -d @1614834367 \"" + back.toRealPath()
+                + "\" (or touch -r the original), or ubd rebase " + cow + " onto a copy with that mtime", e.getMessage());
+        assertEquals(List.of("mtime mismatch (1614834367 vs 1600000000) of COW header vs backing file",
+                "ubda: Can't open \"" + cow + "\": errno = 22"), log);
         assertEquals(22, e.errno());
     }
 
@@ -229,7 +235,9 @@ class DeviceOpenerTest {
     void readOnlyDeviceDoesNotCreateACowFile() {
         Path cow = dir.resolve("cow.img");
         DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.open(cfg(0, "r", cow, back)));
-        assertEquals("ubda: Can't open \"" + cow + "\": errno = 2", e.getMessage());
+        assertEquals(cow + ": No such file or directory (a read-only device creates no COW file)", e.getMessage());
+        assertEquals(List.of("ubda: Can't open \"" + cow + "\": errno = 2"), log);
+        assertEquals(2, e.errno());
         assertFalse(Files.exists(cow), "the kernel leaves an empty file here");
     }
 
@@ -250,9 +258,9 @@ class DeviceOpenerTest {
         try (ForeignLock other = ForeignLock.take(cow, false)) {
             assertTrue(other.acquired);
             DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.open(cfg(0, "", cow, null)));
-            assertEquals("ubda: Can't open \"" + cow + "\": errno = 11", e.getMessage());
+            assertEquals(cow + ": locked by pid " + other.pid() + " (a running UML or ubd serve?)", e.getMessage());
             assertEquals(List.of("F_SETLK failed, file already locked by pid " + other.pid(),
-                    "Failed to lock '" + cow + "', err = 11"), log);
+                    "Failed to lock '" + cow + "', err = 11", "ubda: Can't open \"" + cow + "\": errno = 11"), log);
         }
     }
 
@@ -281,8 +289,9 @@ class DeviceOpenerTest {
         try (DeviceFiles first = opener.open(cfg(0, "", cow, back))) {
             log.clear();
             DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.open(cfg(1, "", cow, null)));
-            assertEquals("ubdb: Can't open \"" + cow + "\": errno = 11", e.getMessage());
+            assertEquals(cow + ": in use by another device of this process", e.getMessage());
             assertEquals("F_SETLK failed, file already locked by pid " + ProcessHandle.current().pid(), log.get(0));
+            assertEquals("ubdb: Can't open \"" + cow + "\": errno = 11", log.get(2));
             try (ForeignLock other = ForeignLock.take(cow, false)) {
                 assertFalse(other.acquired, "the refused open did not drop the first device's lock");
             } catch (InterruptedException ie) {
@@ -335,6 +344,55 @@ class DeviceOpenerTest {
         DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.open(cfg(0, "", dir.resolve("cow.img"), d)));
         assertFalse(Files.exists(dir.resolve("cow.img")));
         assertTrue(log.get(0).contains("is a directory"), log.toString());
-        assertEquals("ubda: Can't open \"" + dir.resolve("cow.img") + "\": errno = 22", e.getMessage());
+        assertEquals("ubda: Can't open \"" + dir.resolve("cow.img") + "\": errno = 22", log.get(1));
+        assertEquals("backing file \"" + d + "\" is a directory; only regular files can back a COW file", e.getMessage());
+    }
+
+    @Test
+    void anOpenerThatNeverCreatesRefusesAMissingCowFileAndLeavesNothing() {
+        Path typo = dir.resolve("typo.cow");
+        DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.neverCreating().open(cfg(0, "", typo, back)));
+        assertEquals(typo + ": No such file or directory; this command does not create COW files (make one with: ubd mkcow "
+                + typo + " " + back + ")", e.getMessage());
+        assertEquals(2, e.errno());
+        assertEquals(List.of("ubda: Can't open \"" + typo + "\": errno = 2"), log);
+        assertFalse(Files.exists(typo));
+    }
+
+    @Test
+    void aCowFileNamingItselfIsRefusedInOneLine() throws IOException {
+        // the header records the file's own size and mtime: only its identity tells it from a backing file
+        Path self = dir.resolve("self.cow");
+        Path link = Files.createSymbolicLink(dir.resolve("link.cow"), self);
+        for (Path named : List.of(self, link)) {
+            CowFixtures.cowFile(self, CowFixtures.v3Header(named.toString(), CowFixtures.MTIME, 1 << 20, 512, 4096));
+            try (var ch = java.nio.channels.FileChannel.open(self, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(1 << 20);
+            }
+            Files.setLastModifiedTime(self, FileTime.fromMillis(CowFixtures.MTIME * 1000));
+            for (String flags : List.of("", "r")) {
+                log.clear();
+                DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.open(cfg(0, flags, self, null)));
+                assertEquals(self + ": the header names the COW file itself as its backing file", e.getMessage());
+                assertEquals(List.of("ubda: Can't open \"" + self + "\": errno = 22"), log);
+            }
+        }
+        DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.open(cfg(0, "", self, link)));
+        assertEquals(self + ": is its own backing file (" + link + ")", e.getMessage());
+    }
+
+    @Test
+    void aFifoIsRefusedBeforeAnyOpen() {
+        Path fifo = org.ubdjava.core.testing.SpecialFiles.fifo(dir.resolve("fifo"));
+        try {
+            for (Path backing : java.util.Arrays.asList(null, back)) {
+                DeviceOpenException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                        () -> assertThrows(DeviceOpenException.class, () -> opener.open(cfg(0, "", fifo, backing))));
+                assertEquals(fifo + ": is a FIFO; a disk image or COW file must be a regular file", e.getMessage());
+            }
+            assertEquals(List.of(), log);
+        } finally {
+            org.ubdjava.core.testing.SpecialFiles.unblock(fifo);
+        }
     }
 }
