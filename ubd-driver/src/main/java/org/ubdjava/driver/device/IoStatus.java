@@ -14,6 +14,16 @@ public enum IoStatus {
     /** EOPNOTSUPP/ENOSYS: the operation is not supported (discard with 't', or by the host file system). */
     NOTSUPP;
 
+    /** The outcome in a few words, for a log line or an error message: "I/O error", ... */
+    public String words() {
+        return switch (this) {
+            case OK -> "done";
+            case IOERR -> "I/O error";
+            case NOSPC -> "no space left on device";
+            case NOTSUPP -> "operation not supported";
+        };
+    }
+
     public static IoStatus of(Throwable failure) {
         if (failure instanceof NotSupportedException) {
             return NOTSUPP;
