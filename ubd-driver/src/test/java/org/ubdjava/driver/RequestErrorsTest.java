@@ -125,6 +125,21 @@ class RequestErrorsTest {
     }
 
     @Test
+    void aWriteToAReadOnlyDeviceIsReadOnlyNotAnIoError() throws Exception {
+        Path a = Files.write(dir.resolve("a.img"), new byte[1 << 20]);
+        try (UbdDriver driver = new UbdDriver()) {
+            Disk disk = driver.attach("ubd0r=" + a, log::add);
+            assertEquals(IoStatus.READ_ONLY, driver.submit(disk, IoOp.WRITE, 0, ByteBuffer.allocate(512), 0).get(10, TimeUnit.SECONDS));
+            assertEquals(IoStatus.READ_ONLY, driver.submit(disk, IoOp.DISCARD, 0, null, 4096).get(10, TimeUnit.SECONDS));
+            assertEquals(IoStatus.READ_ONLY, driver.submit(disk, IoOp.WRITE_ZEROES, 0, null, 4096).get(10, TimeUnit.SECONDS));
+            assertEquals(IoStatus.OK, driver.submit(disk, IoOp.FLUSH, 0, null, 0).get(10, TimeUnit.SECONDS));
+            assertEquals(IoStatus.OK, read(driver, disk, 0));
+            assertEquals("read-only device", IoStatus.READ_ONLY.words());
+            assertTrue(lines("ubda").isEmpty(), "the caller's mistake is its answer, not a failure to log: " + log);
+        }
+    }
+
+    @Test
     void aCompletionThatThrowsAnErrorDoesNotStopTheIoThread() throws Exception {
         Path a = Files.write(dir.resolve("a.img"), new byte[1 << 20]);
         try (UbdDriver driver = new UbdDriver()) {

@@ -62,6 +62,9 @@ final class IoHandler implements EventHandler<RequestEvent> {
                 || offset + length > d.size())) {
             return IoStatus.IOERR;
         }
+        if (d.readOnly() && (e.op == IoOp.WRITE || e.op == IoOp.DISCARD || e.op == IoOp.WRITE_ZEROES)) {
+            return IoStatus.READ_ONLY;
+        }
         try {
             switch (e.op) {
                 case READ -> d.read(offset, e.buffer);

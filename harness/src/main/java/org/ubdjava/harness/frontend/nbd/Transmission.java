@@ -159,6 +159,7 @@ final class Transmission {
             case OK -> NBD_OK;
             case IOERR -> NBD_EIO;
             case NOSPC -> NBD_ENOSPC;
+            case READ_ONLY -> NBD_EPERM; // RequestRules answers it first, as qemu-nbd does
             case NOTSUPP -> (commandFlags & NBD_CMD_FLAG_FAST_ZERO) != 0 ? NBD_ENOTSUP : NBD_EINVAL;
         };
     }
