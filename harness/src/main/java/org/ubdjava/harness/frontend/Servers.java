@@ -20,6 +20,19 @@ public final class Servers {
     private Servers() {
     }
 
+    /**
+     * An exception as a server's log line says it, never "null": its message, or when it has none
+     * (a ClosedChannelException has none) its class, in words a person can search for.
+     */
+    public static String describe(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            return e instanceof java.nio.channels.ClosedChannelException ? "the connection was closed"
+                    : e.getClass().getSimpleName();
+        }
+        return e instanceof java.io.IOException || e instanceof org.ubdjava.core.UbdException ? m : e.getClass().getSimpleName() + ": " + m;
+    }
+
     /** The driver a server runs on: the default driver, its I/O threads polling for {@link #POLL_MICROS} after a burst. */
     public static UbdDriver driver() {
         return driver(POLL_MICROS);
@@ -40,7 +53,7 @@ public final class Servers {
             try {
                 server.close();
             } catch (Exception e) {
-                err.println(spec.qualifiedName() + ": shutdown: " + e.getMessage());
+                err.println(spec.qualifiedName() + ": shutdown: " + describe(e));
                 err.flush();
             }
         }, threadName));
