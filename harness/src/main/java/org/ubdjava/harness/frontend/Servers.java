@@ -30,7 +30,9 @@ public final class Servers {
             return e instanceof java.nio.channels.ClosedChannelException ? "the connection was closed"
                     : e.getClass().getSimpleName();
         }
-        return e instanceof java.io.IOException || e instanceof org.ubdjava.core.UbdException ? m : e.getClass().getSimpleName() + ": " + m;
+        // a checked exception's message is written for people; an unchecked one is a bug, which its class names
+        boolean bug = (e instanceof RuntimeException || e instanceof Error) && !(e instanceof org.ubdjava.core.UbdException);
+        return bug ? e.getClass().getSimpleName() + ": " + m : m;
     }
 
     /** The driver a server runs on: the default driver, its I/O threads polling for {@link #POLL_MICROS} after a burst. */
