@@ -44,7 +44,7 @@ public final class SpecDevice {
     static void io(UbdDriver driver, Disk disk, IoOp op, long pos, ByteBuffer buf, String what) {
         IoStatus s = driver.submit(disk, op, pos, buf, 0).join();
         if (s != IoStatus.OK) {
-            throw new UbdException(disk.name() + ": " + what + " failed: " + s);
+            throw new UbdException(disk.name() + ": " + what + " failed: " + s.words());
         }
     }
 

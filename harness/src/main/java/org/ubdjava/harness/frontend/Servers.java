@@ -20,6 +20,21 @@ public final class Servers {
     private Servers() {
     }
 
+    /**
+     * An exception as a server's log line says it, never "null": its message, or when it has none
+     * (a ClosedChannelException has none) its class, in words a person can search for.
+     */
+    public static String describe(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            return e instanceof java.nio.channels.ClosedChannelException ? "the connection was closed"
+                    : e.getClass().getSimpleName();
+        }
+        // a checked exception's message is written for people; an unchecked one is a bug, which its class names
+        boolean bug = (e instanceof RuntimeException || e instanceof Error) && !(e instanceof org.ubdjava.core.UbdException);
+        return bug ? e.getClass().getSimpleName() + ": " + m : m;
+    }
+
     /** The driver a server runs on: the default driver, its I/O threads polling for {@link #POLL_MICROS} after a burst. */
     public static UbdDriver driver() {
         return driver(POLL_MICROS);
@@ -31,18 +46,43 @@ public final class Servers {
     }
 
     /**
-     * Closes {@code server} when the JVM is asked to stop (SIGINT, SIGTERM): it stops accepting,
-     * answers what is in flight, flushes and releases its disks; a failure there is one line.
+     * Closes {@code server} on SIGINT or SIGTERM, as an orderly stop: it stops accepting, answers
+     * what is in flight, flushes and releases its disks, removes its sockets; whoever waits for it
+     * to close then returns, and the command exits 0 (the JVM's own handlers would exit 130 or
+     * 143 from its shutdown hooks). Any other way the JVM ends (SIGHUP, System.exit) still closes
+     * it, from a shutdown hook. A failure to close is one line.
      */
-    public static void closeAtExit(CommandSpec spec, AutoCloseable server, String threadName) {
+    public static void closeOnSignal(CommandSpec spec, AutoCloseable server, String threadName) {
         PrintWriter err = spec.commandLine().getErr();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Runnable close = () -> {
             try {
                 server.close();
             } catch (Exception e) {
-                err.println(spec.qualifiedName() + ": shutdown: " + e.getMessage());
+                err.println(spec.qualifiedName() + ": shutdown: " + describe(e));
                 err.flush();
             }
-        }, threadName));
+        };
+        onStopSignal(() -> {
+            Thread t = new Thread(close, threadName);
+            t.setDaemon(true);
+            t.start();
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(close, threadName + "-at-exit"));
+    }
+
+    /**
+     * Runs {@code action} on SIGINT and SIGTERM instead of ending the JVM (on the JVM's signal
+     * thread: start a thread for anything long). Where signals cannot be caught, the JVM's
+     * default stays.
+     */
+    @SuppressWarnings("removal")
+    public static void onStopSignal(Runnable action) {
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> action.run());
+            } catch (IllegalArgumentException e) {
+                // not catchable here (the JVM runs with -Xrs, or the signal is reserved): its default stays
+            }
+        }
     }
 }

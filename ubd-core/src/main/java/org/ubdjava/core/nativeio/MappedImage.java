@@ -24,7 +24,15 @@ import org.ubdjava.core.io.Buffers;
  * <p>Memory: no copy of the file; two longs per data extent, and address space for the mapping
  * (1 GiB chunks); {@link #shared} gives the disks over one backing file one mapping. The file
  * must not change while mapped (a backing file never does: the driver watches for it); were it
- * truncated, a copy past its new end fails as an {@link IOException}, not a crash.
+ * truncated, a copy that touches what vanished fails as a {@link ShrankException}, not a crash
+ * nor a success with wrong bytes, and so does every later copy of that part, without touching it.
+ *
+ * <p>How a shrink is seen without a system call per copy: a page past the file's end faults
+ * (SIGBUS), which HotSpot turns into an InternalError, but not where the copy is: in compiled code
+ * it is only pending, thrown at some later call into the VM, and the copy returns as if it had
+ * worked, with the rest of its bytes not copied. So each piece copied out of the mapping has a
+ * marker written at its last bytes first: a copy cut short leaves the marker there. Only then
+ * (or when the bytes really were the marker's) is the file's size asked for, once.
  *
  * <p>Thread-safe: copies use absolute bulk gets; each comparing thread takes its own {@link #reader()}.
  */
@@ -34,15 +42,23 @@ public final class MappedImage {
     /** What holes are copied from. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10);
     private static final Map<Object, Shared> SHARED = new HashMap<>();
+    /** Written over the last bytes of a piece before it is copied (a copy cut short by a fault leaves it). */
+    private static final long UNCOPIED = 0x5ca1_ab1e_0bad_f00dL;
+    private static final byte UNCOPIED_BYTE = (byte) 0xa5;
+    /** Where a pending fault is made to surface: an allocation this large always calls into the VM. */
+    private static volatile Object surface;
 
     private final long size;
     /** Data extents {@code [dataStart[i], dataEnd[i])}, sorted and disjoint. */
     private final long[] dataStart;
     private final long[] dataEnd;
     private final MappedByteBuffer[] chunks;
+    /** How far the file is known to reach: {@link #size}, less once a copy has seen it shrink. */
+    private volatile long end;
 
     private MappedImage(long size, long[] dataStart, long[] dataEnd, MappedByteBuffer[] chunks) {
         this.size = size;
+        this.end = size;
         this.dataStart = dataStart;
         this.dataEnd = dataEnd;
         this.chunks = chunks;
@@ -107,19 +123,44 @@ public final class MappedImage {
         }
     }
 
+    /** The file became shorter than its mapping: what was past its new end is gone. */
+    public static final class ShrankException extends IOException {
+        private final long newSize;
+
+        ShrankException(long newSize) {
+            super(newSize < 0 ? "the file shrank under its mapping" : "the file shrank under its mapping, to " + newSize + " bytes");
+            this.newSize = newSize;
+        }
+
+        /** The file's size when the shrink was seen, or -1 when not known. */
+        public long newSize() {
+            return newSize;
+        }
+    }
+
     /**
      * Copies {@code len} bytes from {@code offset} into {@code dst} at index {@code at} (zeros in
      * holes and past the end); positions and limits are left alone.
      *
-     * @throws IOException when the file shrank under the mapping
+     * @param file the file's descriptor (the caller's own: the image is shared), its size asked
+     *             for only when a copy looks cut short
+     * @throws ShrankException when the copy touches a part of the file that is gone
+     * @throws IOException when the file changed under the mapping in another way
      */
-    public void copy(long offset, ByteBuffer dst, int at, int len) throws IOException {
+    public void copy(long offset, ByteBuffer dst, int at, int len, FileChannel file) throws IOException {
+        long known = end;
+        if (known != size && offset < size && offset + len > known) {
+            throw new ShrankException(known);
+        }
+        long upTo = offset + len;
+        boolean cut = false;
+        boolean faulted = false;
         try {
             for (int i = extentAtOrAfter(offset, 0); len > 0; ) {
                 int n;
                 if (i < dataStart.length && dataStart[i] <= offset) {
                     n = (int) Math.min(len, dataEnd[i] - offset);
-                    copyMapped(offset, dst, at, n);
+                    cut |= !copyMapped(offset, dst, at, n);
                 } else {
                     long holeEnd = i < dataStart.length ? dataStart[i] : Long.MAX_VALUE;
                     n = (int) Math.min(Math.min(len, holeEnd - offset), ZEROS.capacity());
@@ -132,21 +173,61 @@ public final class MappedImage {
                     i++;
                 }
             }
+            if (cut) {
+                surface = new long[1 << 18];
+                surface = null;
+            }
         } catch (InternalError e) {
-            throw new IOException("the mapped file changed under the mapping (truncated?): " + e.getMessage(), e);
+            faulted = true; // the fault surfaced here: the rest was not copied
+        }
+        if (cut || faulted) {
+            checkShrank(upTo, file);
+            if (faulted) {
+                throw new IOException("the file changed under its mapping (a fault in it)");
+            }
         }
     }
 
-    private void copyMapped(long offset, ByteBuffer dst, int at, int len) {
+    /** After a copy that looks cut short: a shrink if the file now ends before {@code upTo} (or its size cannot be had). */
+    private void checkShrank(long upTo, FileChannel file) throws IOException {
+        long now;
+        try {
+            now = file.size();
+        } catch (IOException e) {
+            throw new IOException("the file changed under its mapping, and its size cannot be read: " + e.getMessage(), e);
+        }
+        if (now < size) {
+            synchronized (this) {
+                end = Math.min(end, now);
+            }
+        }
+        if (now < Math.min(upTo, size)) {
+            throw new ShrankException(now);
+        }
+        // no shrink: after a marker only, the bytes really ended with the marker's, and the copy was whole
+    }
+
+    /** Copies a piece of data; false when a copy stopped short (a fault in the mapping). */
+    private boolean copyMapped(long offset, ByteBuffer dst, int at, int len) {
+        boolean whole = true;
         while (len > 0) {
             MappedByteBuffer c = chunks[(int) (offset >>> CHUNK_SHIFT)];
             int in = (int) (offset & (CHUNK - 1));
             int n = Math.min(len, c.capacity() - in);
-            dst.put(at, c, in, n);
+            if (n >= Long.BYTES) {
+                dst.putLong(at + n - Long.BYTES, UNCOPIED);
+                dst.put(at, c, in, n);
+                whole &= dst.getLong(at + n - Long.BYTES) != UNCOPIED;
+            } else {
+                dst.put(at + n - 1, UNCOPIED_BYTE);
+                dst.put(at, c, in, n);
+                whole &= dst.get(at + n - 1) != UNCOPIED_BYTE;
+            }
             at += n;
             offset += n;
             len -= n;
         }
+        return whole;
     }
 
     /** The first extent that ends after {@code offset}, trying {@code hint} first; {@code dataStart.length} when none does. */

@@ -118,7 +118,7 @@ class MappedImageTest {
                 dst.put((byte) 0x5A);
             }
             dst.position(100);
-            image.copy(boundary - (8 << 10), dst, 1000, 20 << 10);
+            image.copy(boundary - (8 << 10), dst, 1000, 20 << 10, ch);
             assertEquals(100, dst.position(), "position left alone");
             byte[] got = new byte[20 << 10];
             dst.get(1000, got);
@@ -128,7 +128,7 @@ class MappedImageTest {
             assertEquals((byte) 0x5A, dst.get(999), "nothing written before");
             assertEquals((byte) 0x5A, dst.get(1000 + (20 << 10)), "nothing written after");
             // the partial sector at the end of the file reads as zeros past it, as the device reads it
-            image.copy(size / 512 * 512, dst, 0, 512);
+            image.copy(size / 512 * 512, dst, 0, 512, ch);
             for (int i = 0; i < 512; i++) {
                 assertEquals(0, dst.get(i));
             }

@@ -12,7 +12,8 @@ import org.ubdjava.core.nativeio.MappedImage;
  * ({@link MappedImage#shared}): a read is a copy out of the host's page cache, with no system
  * call, about a third of the cost of a pread for 4 KiB. The backing file never changes while a
  * disk uses it (the kernel's rule; the driver notices a change at the next flush), which is what
- * makes a mapping safe; holes read as zeros without being touched (tmpfs would fill them).
+ * makes a mapping safe; holes read as zeros without being touched (tmpfs would fill them). Were
+ * it truncated all the same, a read of what vanished is an I/O error ({@link MappedImage#copy}).
  * Read-only; it never closes the file, whose descriptor (and lock) belongs to the disk's files.
  */
 public final class MappedBackingDevice implements BackingDevice {
@@ -49,9 +50,11 @@ public final class MappedBackingDevice implements BackingDevice {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         try {
-            image.copy(offset, dst, dst.position(), dst.remaining());
+            image.copy(offset, dst, dst.position(), dst.remaining(), file.channel());
+        } catch (MappedImage.ShrankException e) {
+            throw new IOException("backing file \"" + file.path() + "\" shrank under the device (a fault in its mapping)", e);
         } catch (IOException e) {
-            throw new IOException(file.path() + ": " + e.getMessage(), e);
+            throw new IOException("backing file \"" + file.path() + "\": " + e.getMessage(), e);
         }
     }
 

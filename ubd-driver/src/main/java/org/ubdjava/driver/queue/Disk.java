@@ -3,6 +3,7 @@ package org.ubdjava.driver.queue;
 import java.io.IOException;
 
 import org.ubdjava.core.device.DeviceFiles;
+import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.driver.device.BlockDevice;
 
@@ -23,9 +24,12 @@ public final class Disk {
     /** The driver it is attached to: a request for it on another driver would reach no I/O thread. */
     final UbdDriver driver;
     final int shard;
+    /** Its failed requests, one line each (rate-limited), where its kernel messages go. */
+    final FailureLog failures;
     volatile boolean detached;
 
-    Disk(UbdDriver driver, int id, int shard, UbdDeviceConfig config, DeviceFiles files, BlockDevice device, BackingWatch backingWatch) {
+    Disk(UbdDriver driver, int id, int shard, UbdDeviceConfig config, DeviceFiles files, BlockDevice device, BackingWatch backingWatch,
+         KernelLog log) {
         this.backingWatch = backingWatch;
         this.driver = driver;
         this.id = id;
@@ -33,6 +37,7 @@ public final class Disk {
         this.config = config;
         this.files = files;
         this.device = device;
+        this.failures = new FailureLog(config.name(), log);
     }
 
     public int id() {

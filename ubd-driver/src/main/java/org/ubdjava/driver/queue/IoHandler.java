@@ -44,9 +44,10 @@ final class IoHandler implements EventHandler<RequestEvent> {
         progress.set(sequence);
         try {
             c.complete(tag, status);
-        } catch (RuntimeException failed) {
-            // a caller's completion must not stop the I/O thread that serves every other disk; but say it
-            System.err.println("ubd: a completion on " + disk.name() + " threw " + failed);
+        } catch (Throwable failed) {
+            // a caller's completion, whatever it throws, must not stop the I/O thread that serves
+            // every other disk; but say it
+            System.err.println("ubd: a completion on " + disk.name() + " threw " + FailureLog.describe(failed));
         }
     }
 
@@ -60,6 +61,9 @@ final class IoHandler implements EventHandler<RequestEvent> {
         if (e.op != IoOp.FLUSH && (offset < 0 || length < 0 || offset % SECTOR != 0 || length % SECTOR != 0
                 || offset + length > d.size())) {
             return IoStatus.IOERR;
+        }
+        if (d.readOnly() && (e.op == IoOp.WRITE || e.op == IoOp.DISCARD || e.op == IoOp.WRITE_ZEROES)) {
+            return IoStatus.READ_ONLY;
         }
         try {
             switch (e.op) {
@@ -89,11 +93,19 @@ final class IoHandler implements EventHandler<RequestEvent> {
                 d.flush(); // FUA: the COW file's data and bitmap on stable storage before the completion
             }
             return IoStatus.OK;
-        } catch (Exception | Error failure) {
-            if (failure instanceof VirtualMachineError vme) {
-                throw vme;
+        } catch (Throwable failure) {
+            // Whatever a layer throws, an Error too (a StackOverflowError, an OutOfMemoryError, the
+            // InternalError of a fault in a mapping), ends this request only: the caller waits for
+            // its completion, and the other disks of this thread for theirs.
+            IoStatus status = IoStatus.of(failure);
+            if (status != IoStatus.NOTSUPP) { // an answer (no discard here), not a failure to report
+                try {
+                    e.disk.failures.failed(e.op, offset, failure, status);
+                } catch (Throwable logging) {
+                    // out of memory for the line itself: the status still goes back
+                }
             }
-            return IoStatus.of(failure);
+            return status;
         }
     }
 }

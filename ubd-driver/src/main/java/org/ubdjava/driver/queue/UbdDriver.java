@@ -222,7 +222,7 @@ public final class UbdDriver implements AutoCloseable {
             stack = Devices.of(files, caches, directBackingReads, allocationUnit);
             BlockDevice device = decorator.apply(stack);
             int id = nextId.getAndIncrement();
-            Disk disk = new Disk(this, id, id % ioThreads, config, files, device, watch);
+            Disk disk = new Disk(this, id, id % ioThreads, config, files, device, watch, opener.log());
             synchronized (disks) {
                 disks.add(disk);
             }

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.harness.frontend.Servers;
 
 /** One client, from greeting to close, on its own thread. A broken client ends only its own connection. */
 final class NbdConnection implements Runnable {
@@ -35,14 +36,16 @@ final class NbdConnection implements Runnable {
             if (chosen.isPresent()) {
                 new Transmission(ch, chosen.get().session(), driver, server::shuttingDown).run();
             }
+        } catch (Transmission.ClientGone gone) {
+            log.accept("client " + peer + ": " + gone.getMessage());
         } catch (EOFException | AsynchronousCloseException gone) {
             // the client left mid-message, or the server is stopping: nothing to say
         } catch (IOException e) {
-            log.accept("client " + peer + ": " + e.getMessage() + "; connection closed");
+            log.accept("client " + peer + ": " + Servers.describe(e) + "; connection closed");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            log.accept("client " + peer + ": internal error: " + e + "; connection closed");
+            log.accept("client " + peer + ": internal error: " + Servers.describe(e) + "; connection closed");
         } finally {
             forceClose();
             server.ended(this);

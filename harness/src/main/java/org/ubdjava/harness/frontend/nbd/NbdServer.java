@@ -19,6 +19,7 @@ import java.util.function.Consumer;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.harness.frontend.Servers;
 
 /**
  * Serves the exports of one driver over NBD: an accept thread, and per client a reader thread
@@ -80,7 +81,7 @@ public final class NbdServer implements AutoCloseable {
                 return;
             } catch (IOException e) {
                 // e.g. out of file descriptors: say it, breathe, go on serving those already connected
-                log.accept("accept failed: " + e.getMessage());
+                log.accept("accept failed: " + Servers.describe(e));
                 sleepQuietly();
                 continue;
             }
@@ -181,7 +182,7 @@ public final class NbdServer implements AutoCloseable {
             }
         } catch (IllegalStateException closed) {
             // closed by someone else than this server: what it had done is all there is
-            log.accept("flush at shutdown: " + closed.getMessage());
+            log.accept("flush at shutdown: " + Servers.describe(closed));
         }
         flushes.forEach((e, f) -> {
             IoStatus s = f.join();

@@ -25,6 +25,8 @@ final class ReplyWriter implements Runnable {
     private final ByteBuffer header = ByteBuffer.allocateDirect(CHUNK_HEADER_BYTES + 8);
     private final ByteBuffer[] gather = new ByteBuffer[2];
     private boolean broken;
+    /** Replies not sent because the client had gone: read only after this thread has ended. */
+    private int dropped;
 
     ReplyWriter(SocketChannel ch, boolean structuredReplies, BlockingQueue<NbdRequest> done, BlockingQueue<NbdRequest> free) {
         this.ch = ch;
@@ -48,9 +50,12 @@ final class ReplyWriter implements Runnable {
             try {
                 if (!broken) {
                     write(r);
+                } else {
+                    dropped++;
                 }
             } catch (IOException e) {
                 broken = true;
+                dropped++;
                 try {
                     ch.close();
                 } catch (IOException ignored) {
@@ -61,6 +66,11 @@ final class ReplyWriter implements Runnable {
                 free.add(r);
             }
         }
+    }
+
+    /** Replies the client did not get (it had gone); valid once this writer's thread has ended. */
+    int dropped() {
+        return dropped;
     }
 
     /**

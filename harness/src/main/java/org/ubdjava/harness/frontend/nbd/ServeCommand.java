@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
                 "accepting, answers requests in flight, flushes every device, removes the socket file.", "",
                 "Example: ubd serve ubd0=cow.img,back.img   then   nbdinfo 'nbd+unix:///ubda?socket=ubd.sock'"},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:served until stopped (130/143 when stopped by SIGINT/SIGTERM, as any JVM)",
+        exitCodeList = {"0:served until stopped by SIGINT or SIGTERM (a clean stop)",
                 "1:a device could not be opened, or the address could not be bound", "2:wrong command line or SPEC"})
 public final class ServeCommand implements Callable<Integer> {
     @Spec
@@ -99,7 +99,7 @@ public final class ServeCommand implements Callable<Integer> {
             driver.close();
             throw e;
         }
-        Servers.closeAtExit(spec, server, "nbd-shutdown");
+        Servers.closeOnSignal(spec, server, "nbd-shutdown");
         PrintWriter out = spec.commandLine().getOut();
         for (Disk d : disks) {
             out.println(d.name() + " " + d.size() + " " + (d.readOnly() ? "ro" : "rw") + " " + server.uri(d.name()));

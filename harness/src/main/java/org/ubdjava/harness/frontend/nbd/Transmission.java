@@ -52,21 +52,42 @@ final class Transmission {
         }
     }
 
-    /** Serves until NBD_CMD_DISC, end of input or a broken stream; returns once every request read was answered. */
+    /** The client left (its socket broke under a reply) with replies it never got. */
+    static final class ClientGone extends IOException {
+        ClientGone(int replies) {
+            super("closed with " + replies + (replies == 1 ? " reply" : " replies") + " pending");
+        }
+    }
+
+    /**
+     * Serves until NBD_CMD_DISC, end of input or a broken stream; returns once every request read was answered.
+     *
+     * @throws ClientGone when replies could not be sent: the client left first (whatever the reader then saw of the socket)
+     */
     void run() throws IOException, InterruptedException {
-        Thread writer = new Thread(new ReplyWriter(ch, session.structuredReplies(), done, free), Thread.currentThread().getName() + "-replies");
+        ReplyWriter replies = new ReplyWriter(ch, session.structuredReplies(), done, free);
+        Thread writer = new Thread(replies, Thread.currentThread().getName() + "-replies");
         writer.setDaemon(true);
         writer.start();
+        IOException failure = null;
         try {
             while (serveOne()) {
                 // next request
             }
+        } catch (IOException e) {
+            failure = e;
         } finally {
             for (int i = 0; i < SLOTS; i++) {
                 free.take();
             }
             done.add(ReplyWriter.STOP);
             writer.join();
+        }
+        if (replies.dropped() > 0) {
+            throw new ClientGone(replies.dropped());
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -159,6 +180,7 @@ final class Transmission {
             case OK -> NBD_OK;
             case IOERR -> NBD_EIO;
             case NOSPC -> NBD_ENOSPC;
+            case READ_ONLY -> NBD_EPERM; // RequestRules answers it first, as qemu-nbd does
             case NOTSUPP -> (commandFlags & NBD_CMD_FLAG_FAST_ZERO) != 0 ? NBD_ENOTSUP : NBD_EINVAL;
         };
     }

@@ -326,6 +326,7 @@ final class BlkQueue {
     private void partDone(long tag, IoStatus status) {
         Slot s = slots[(int) tag];
         if (status != IoStatus.OK) {
+            // virtio-blk has no status of its own for READ_ONLY (nor NOSPC): an I/O error, as the kernel's ubd answers
             s.status = status == IoStatus.NOTSUPP ? S_UNSUPP : S_IOERR;
         }
         if (s.parts.decrementAndGet() == 0) {

@@ -78,7 +78,7 @@ final class IologRecorder implements AutoCloseable {
             emit();
         } catch (IOException e) {
             failed = true;
-            System.err.println("ubd: " + path + ": recording stopped: " + e.getMessage());
+            System.err.println("ubd: " + path + ": recording stopped: " + org.ubdjava.harness.frontend.Servers.describe(e));
         }
     }
 

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
                 "reaches it directly). Every request goes through our driver with the SPEC's COW semantics.", "",
                 "Example: ubd uml mem=256M ubd0=cow.img,root_fs root=/dev/root rootfstype=hostfs rootflags=/ rw init=/path/script"},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"N:linux.uml's own exit status", "1:linux.uml is missing, or a device could not be opened",
+        exitCodeList = {"N:linux.uml's own exit status (on SIGINT/SIGTERM, linux.uml is stopped and its status is ubd uml's)", "1:linux.uml is missing, or a device could not be opened",
                 "2:wrong command line or ubdN= argument"})
 public final class UmlCommand implements Callable<Integer> {
     /** Where Debian's user-mode-linux keeps the guest's virtio_blk module, under the guest's own uname -r (a shell word). */
@@ -81,6 +81,9 @@ public final class UmlCommand implements Callable<Integer> {
             ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
             pb.environment().putAll(kernel.get().environment());
             Process p = pb.start();
+            // SIGINT/SIGTERM: linux.uml is told to stop (SIGTERM) and waited for, then the disks are
+            // flushed and released; the exit status stays linux.uml's
+            Servers.onStopSignal(p::destroy);
             try {
                 return p.waitFor();
             } finally {

@@ -12,6 +12,7 @@ import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.harness.frontend.Servers;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
@@ -103,7 +104,7 @@ final class VhostUserDevice implements Runnable {
                 try {
                     recorder.close();
                 } catch (IOException e) {
-                    log.accept(name() + ": " + recorder.path() + ": " + e.getMessage());
+                    log.accept(name() + ": " + recorder.path() + ": " + Servers.describe(e));
                 }
             }
         }
@@ -151,10 +152,10 @@ final class VhostUserDevice implements Runnable {
         try {
             step.run();
         } catch (VhostProtocolException e) {
-            log.accept(name() + ": " + e.getMessage() + "; connection closed");
+            log.accept(name() + ": " + Servers.describe(e) + "; connection closed");
             endSession(null);
         } catch (IOException e) {
-            log.accept(name() + ": " + e.getMessage() + "; connection closed");
+            log.accept(name() + ": " + Servers.describe(e) + "; connection closed");
             endSession(null);
         }
     }
@@ -187,7 +188,7 @@ final class VhostUserDevice implements Runnable {
             try {
                 disk = driver.attach(config, kernelLog);
             } catch (UbdException e) {
-                log.accept(name() + ": cannot attach for a new front-end: " + e.getMessage());
+                log.accept(name() + ": cannot attach for a new front-end: " + Servers.describe(e));
                 s.close();
                 return;
             }
@@ -226,7 +227,7 @@ final class VhostUserDevice implements Runnable {
             }
             driver.detachIdle(d);
         } catch (IOException | IllegalStateException e) {
-            log.accept(name() + ": release failed: " + e.getMessage());
+            log.accept(name() + ": release failed: " + Servers.describe(e));
         }
     }
 

@@ -37,7 +37,7 @@ public final class VhostUserServe {
         }
         VhostUserServer server = new VhostUserServer(Servers.driver(pollMicros), configs, Path.of(p), record, SpecDevice.stderr(spec), lines(spec))
                 .start();
-        Servers.closeAtExit(spec, server, "vhost-user-shutdown");
+        Servers.closeOnSignal(spec, server, "vhost-user-shutdown");
         PrintWriter out = spec.commandLine().getOut();
         for (VhostUserServer.Endpoint e : server.endpoints()) {
             out.println(e.name() + " " + e.size() + " " + (e.readOnly() ? "ro" : "rw") + " " + e.socket()
