@@ -31,9 +31,7 @@ import picocli.CommandLine.Spec;
                 "backing cache. Compares one shared cache of SIZE with N private caches of SIZE/N, for each policy, using",
                 "the driver's own cache index and policies. Also prints LRU's exact hit-ratio curve over many sizes (stack",
                 "distances, one pass) and, with --sample, the SHARDS estimate of it and its error.",
-                "Without --trace it runs on the traces that ship with ubd-java (" + ShippedTraces.LIST + ")."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:simulated", "1:a trace could not be read (stderr names it)", "2:wrong command line"})
+                "Without --trace it runs on the traces that ship with ubd-java (" + ShippedTraces.LIST + ")."})
 public final class CacheSimCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -21,9 +21,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = {"Validate a COW file.", "",
                 "Checks its header, its layout against the file's length, its bitmap against",
-                "the data present, and its backing file (size, then mtime, as the kernel checks them)."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:all is well", "1:problems found, one line each on stderr", "2:wrong command line"})
+                "the data present, and its backing file (size, then mtime, as the kernel checks them).",
+                "Exit 1 when it finds a problem, one line each on stderr."})
 public final class CheckCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -28,6 +28,7 @@ public final class CommandLines {
     public static CommandLine create(Object command, boolean debug) {
         CommandLine cl = new CommandLine(command);
         cl.setUsageHelpWidth(USAGE_WIDTH);
+        installExitCodes(cl);
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? ExitCodes.USAGE : ExitCodes.FAILED);
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine bad = ex.getCommandLine();
@@ -67,6 +68,12 @@ public final class CommandLines {
         if (out != null && Files.exists(out) && !Files.isDirectory(out)) {
             throw new UbdException(out + ": " + option + " names a file, not a directory");
         }
+    }
+
+    /** The one exit-code table ({@link ExitCodes#table()}) in the help of this command and every subcommand. */
+    private static void installExitCodes(CommandLine cl) {
+        cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCodes.table());
+        cl.getSubcommands().values().forEach(CommandLines::installExitCodes);
     }
 
     private static String commandName(CommandLine cl) {

@@ -35,10 +35,7 @@ import picocli.CommandLine.Spec;
                 "the traces that ship with ubd, recorded from User-Mode Linux guests through `ubd serve --record`",
                 "(find/tar/grep, cp -a and mkfs over ext4); VM i replays trace i mod 3 and starts at i/16 of it",
                 "(--shift-time), so the VMs are at different points at once. With fio installed, one line against fio's",
-                "own replay of the same traces. Works in a temporary directory, removed afterwards (unless --keep)."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:every check passed", "1:a check failed, or the run could not be made (stderr says why)",
-                "2:wrong command line"})
+                "own replay of the same traces. Works in a temporary directory, removed afterwards (unless --keep)."})
 public final class DemoCommand implements Callable<Integer> {
     /** The disk the guest traces were recorded on. */
     static final long IMAGE_BYTES = 320L << 20;

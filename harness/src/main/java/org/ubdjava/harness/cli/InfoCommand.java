@@ -21,9 +21,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = {"Show a COW file's header, layout and contents.", "",
                 "What the header says, its layout, how much it holds, and whether its backing file matches.",
-                "Reads nothing but the header, the bitmap and the backing file's metadata."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:shown (even when the backing file does not match: see backing_ok)", "1:not a readable COW file, or its backing file is outside --allow-backing-dir (shown all the same)", "2:wrong command line"})
+                "Reads nothing but the header, the bitmap and the backing file's metadata. Exit 0 also when the",
+                "backing file does not match (backing_ok says so); 1 when it lies outside --allow-backing-dir (shown all the same)."})
 public final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -18,9 +18,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "map", mixinStandardHelpOptions = true,
         description = {"Show where each range of the device comes from, like qemu-img map.", "",
-                "The COW file or the backing file, and whether that file holds data there or a hole (reads as zeros)."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:shown", "1:not a readable COW file, or its backing file is missing", "2:wrong command line"})
+                "The COW file or the backing file, and whether that file holds data there or a hole (reads as zeros)."})
 public final class MapCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -23,9 +23,7 @@ import picocli.CommandLine.Parameters;
                 "    system grants leases, any open descriptor (a running UML or ubd serve would go on",
                 "    writing to the replaced file and lose what it wrote);",
                 "  * BACKING must be a regular file, and not COW itself;",
-                "  * unused header bytes are zero (uml_mkcow leaves heap bytes there)."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:created", "1:failed (nothing was written)", "2:wrong command line"})
+                "  * unused header bytes are zero (uml_mkcow leaves heap bytes there)."})
 public final class MkcowCommand implements Callable<Integer> {
     @Option(names = "-f", description = "Replace an existing COW file with a clean one.")
     boolean force;

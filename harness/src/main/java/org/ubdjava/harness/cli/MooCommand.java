@@ -32,9 +32,7 @@ import picocli.CommandLine.Spec;
                 "  * -d refuses while another process (a running UML) holds a lock on the backing file, and",
                 "    warns that every COW file on that backing file becomes invalid (its mtime changes);",
                 "  * a corrupt header (alignment or sector size 0, ...) is an error, not a crash;",
-                "  * v1/v2 files: the last sectors' bits are read from where the kernel wrote them (B5)."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:merged", "1:failed (no output file is left)", "2:wrong command line"})
+                "  * v1/v2 files: the last sectors' bits are read from where the kernel wrote them (B5)."})
 public final class MooCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

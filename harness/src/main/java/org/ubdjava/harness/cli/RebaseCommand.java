@@ -16,9 +16,7 @@ import picocli.CommandLine.Spec;
                 "Rewrites the header's path to NEWBACKING when its size and mtime match the header (the",
                 "kernel's switch). Only the path field is rewritten, in the header's own version: v1 and v2",
                 "files stay v1 and v2 (the kernel rewrites them as v3 and corrupts their bitmap, bug B6).",
-                "Refused while the COW file is locked by a running UML."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:rebased", "1:refused (the message says which field differs) or failed", "2:wrong command line"})
+                "Refused while the COW file is locked by a running UML."})
 public final class RebaseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

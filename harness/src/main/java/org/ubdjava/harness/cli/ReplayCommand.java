@@ -37,12 +37,9 @@ import picocli.CommandLine.Spec;
                 "Every write stores data stamped with (vm, request, sector); every read is checked against a model",
                 "of what the VM wrote. Afterwards: the backing file must be unchanged, each COW bitmap must hold",
                 "exactly the sectors written or discarded, and sample COW files are merged and compared.",
-                "Before writing anything, the replay refuses to start when the COW files cannot fit on their file system."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:every check passed (replay PASSED, verdict \"passed\")",
-                "1:a mismatch, an I/O error or a failed check (FAILED), or records not replayed (INCOMPLETE, see --allow-skipped); "
-                        + "stderr says which, one line each",
-                "2:wrong command line"})
+                "Before writing anything, the replay refuses to start when the COW files cannot fit on their file system.",
+                "Exit 0: PASSED (verdict \"passed\"); 1: FAILED (a mismatch, an I/O error, a failed check) or INCOMPLETE",
+                "(records not replayed, see --allow-skipped), stderr says which, one line each."})
 public final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -19,10 +19,7 @@ import picocli.CommandLine.Spec;
         subcommands = {MkcowCommand.class, MooCommand.class, InfoCommand.class, CheckCommand.class,
                 MapCommand.class, RebaseCommand.class, UbdParseCommand.class, CatCommand.class, WriteCommand.class,
                 ReplayCommand.class, DemoCommand.class, ServeCommand.class, UmlCommand.class, BenchCommand.class, CacheSimCommand.class,
-                CommandLine.HelpCommand.class},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success", "1:the operation failed or found problems (stderr says why, naming the file)",
-                "2:the command line was wrong"})
+                CommandLine.HelpCommand.class})
 public final class UbdMain implements Callable<Integer> {
     @Spec
     CommandSpec spec;

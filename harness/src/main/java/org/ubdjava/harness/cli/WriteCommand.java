@@ -26,10 +26,7 @@ import picocli.CommandLine.Spec;
                 "The data (FILE, or stdin) goes in at byte offset N; N and the data's length must be",
                 "multiples of 512. The device is opened with the kernel's rules: a missing COW file is",
                 "created when a backing file is given. The backing file is never written. The COW file",
-                "is flushed (fdatasync) before the command returns."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:written and flushed", "1:the device could not be opened or written (stderr says why)",
-                "2:wrong command line or SPEC"})
+                "is flushed (fdatasync) before the command returns."})
 public final class WriteCommand implements Callable<Integer> {
     static final int CHUNK = 1 << 20;
 

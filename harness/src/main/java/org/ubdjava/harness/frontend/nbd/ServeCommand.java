@@ -29,10 +29,7 @@ import picocli.CommandLine.Spec;
                 "Requests must be 512-byte aligned (advertised as the minimum block size).", "",
                 "On stdout, one line per export when ready: NAME SIZE rw|ro URI. On SIGINT/SIGTERM: stops",
                 "accepting, answers requests in flight, flushes every device, removes the socket file.", "",
-                "Example: ubd serve ubd0=cow.img,back.img   then   nbdinfo 'nbd+unix:///ubda?socket=ubd.sock'"},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:served until stopped by SIGINT or SIGTERM (a clean stop)",
-                "1:a device could not be opened, or the address could not be bound", "2:wrong command line or SPEC"})
+                "Example: ubd serve ubd0=cow.img,back.img   then   nbdinfo 'nbd+unix:///ubda?socket=ubd.sock'"})
 public final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

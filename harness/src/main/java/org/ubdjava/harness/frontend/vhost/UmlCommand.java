@@ -27,10 +27,8 @@ import picocli.CommandLine.Spec;
                 "  insmod /usr/lib/uml/modules/$(uname -r)/kernel/drivers/block/virtio_blk.ko",
                 "(Debian's linux.uml 6.1 builds virtio_blk as a module; with the host's root over hostfs the guest",
                 "reaches it directly). Every request goes through our driver with the SPEC's COW semantics.", "",
-                "Example: ubd uml mem=256M ubd0=cow.img,root_fs root=/dev/root rootfstype=hostfs rootflags=/ rw init=/path/script"},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"N:linux.uml's own exit status (on SIGINT/SIGTERM, linux.uml is stopped and its status is ubd uml's)", "1:linux.uml is missing, or a device could not be opened",
-                "2:wrong command line or ubdN= argument"})
+                "Example: ubd uml mem=256M ubd0=cow.img,root_fs root=/dev/root rootfstype=hostfs rootflags=/ rw init=/path/script", "",
+                "Exits with linux.uml's own status; on SIGINT or SIGTERM linux.uml is stopped first, and its status is ubd uml's."})
 public final class UmlCommand implements Callable<Integer> {
     /** Where Debian's user-mode-linux keeps the guest's virtio_blk module, under the guest's own uname -r (a shell word). */
     public static final String VIRTIO_BLK_MODULE = "/usr/lib/uml/modules/$(uname -r)/kernel/drivers/block/virtio_blk.ko";
