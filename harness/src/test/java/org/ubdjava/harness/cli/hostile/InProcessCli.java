@@ -9,10 +9,13 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.ubdjava.harness.cli.CommandLines;
 import org.ubdjava.harness.cli.InProcessStreams;
 import org.ubdjava.harness.cli.UbdMain;
 
@@ -43,6 +46,35 @@ final class InProcessCli {
     private InProcessCli() {
     }
 
+    /** The command classes of {@code ubd}, by name, from the one command line made once. */
+    private static final Map<String, Class<?>> COMMANDS = new HashMap<>();
+
+    static {
+        UbdMain.commandLine(false).getSubcommands().forEach((name, sub) -> COMMANDS.put(name, sub.getCommand().getClass()));
+    }
+
+    /**
+     * The command line for {@code ubd NAME ...}: the subcommand alone, named "ubd NAME", with the
+     * handlers {@link UbdMain#commandLine} gives it, so its messages and exit codes are bin/ubd's
+     * (only --debug, inherited from ubd, is missing); the whole of ubd for any other first word.
+     * Making all fifteen commands for every case would cost more than most cases take.
+     */
+    private static CommandLine commandLine(String name) {
+        Class<?> c = COMMANDS.get(name);
+        if (c == null || name.equals("help")) {
+            return UbdMain.commandLine(false);
+        }
+        try {
+            var ctor = c.getDeclaredConstructor();
+            ctor.setAccessible(true);
+            CommandLine cl = CommandLines.create(ctor.newInstance(), false);
+            cl.setCommandName("ubd " + name);
+            return cl;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static synchronized Outcome run(List<String> args, Scratch scratch) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -58,15 +90,16 @@ final class InProcessCli {
         AtomicInteger exit = new AtomicInteger(Integer.MIN_VALUE);
         AtomicReference<Throwable> escaped = new AtomicReference<>();
         try {
-            CommandLine cl = UbdMain.commandLine(false);
+            CommandLine cl = commandLine(args.isEmpty() ? "" : args.get(0));
             PrintWriter toOut = new PrintWriter(out, true);
             PrintWriter toErr = new PrintWriter(err, true);
             cl.setOut(toOut);
             cl.setErr(toErr);
             InProcessStreams.redirect(cl, catOut, new ByteArrayInputStream(new byte[0]));
+            String[] argv = (cl.getSubcommands().isEmpty() ? args.subList(1, args.size()) : args).toArray(String[]::new);
             Thread t = new Thread(() -> {
                 try {
-                    exit.set(cl.execute(args.toArray(String[]::new)));
+                    exit.set(cl.execute(argv));
                 } catch (Throwable e) {
                     escaped.set(e);
                 }
