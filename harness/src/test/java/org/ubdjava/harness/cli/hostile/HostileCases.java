@@ -90,7 +90,10 @@ final class HostileCases {
 
         // mkcow: COW is written, BACKING read; -f only ever replaces a COW file
         file("mkcow COW", union(OUTPUT, EnumSet.of(GARBAGE, VALID_COW)), FAIL, "mkcow", "{H}", "{back}");
-        file("mkcow -f COW", union(OUTPUT, EnumSet.of(GARBAGE, EMPTY)), FAIL, "mkcow", "-f", "{H}", "{back}");
+        file("mkcow -f COW", union(OUTPUT, EnumSet.of(GARBAGE)), FAIL, "mkcow", "-f", "{H}", "{back}");
+        // an empty file is what a failed uml_mkcow leaves behind: -f replaces it
+        cases.add(HostileCase.of("mkcow -f COW=empty", ANY, List.of("{H}"), "mkcow", "-f", "{H}", "{back}").with(EMPTY)
+                .writes(EMPTY.fileName));
         file("mkcow BACKING", union(INPUT, EnumSet.of(VALID_COW, UNTRUSTED_COW, TRUNCATED_COW, CORRUPT_COW)),
                 failedBut(Map.of(EMPTY, ANY, TRUNCATED_COW, ANY)), c -> c.writes("new.cow"), "mkcow", "{new}", "{H}");
 
@@ -128,9 +131,13 @@ final class HostileCases {
         file("parse SPEC file", EnumSet.of(MISSING, DIRECTORY, FIFO, SOCKET, LOCKED_COW), k -> ANY, "parse", "ubd0={H},{back}");
 
         // cat: the kernel's open rules; 'r' only reads, so the real devices may be read
-        file("cat ubd0r=FILE", rawKinds, failedBut(Map.of(EMPTY, ANY, TRUNCATED_COW, ANY)), "cat", "ubd0r={H}");
+        // a header the kernel cannot read makes the file a raw image, as in the kernel (with a line saying so)
+        file("cat ubd0r=FILE", rawKinds, failedBut(Map.of(EMPTY, ANY, TRUNCATED_COW, ANY, CORRUPT_COW, ANY)), "cat", "ubd0r={H}");
         file("cat ubd0=FILE,back", rwDeviceKinds, FAIL, "cat", "ubd0={H},{back}");
-        file("cat ubd0=new,BACKING", newOverBacking, failedBut(Map.of(EMPTY, ANY)), c -> c.writes("new.cow"), "cat", "ubd0={new},{H}");
+        // cat creates no COW file: the missing COW file is the problem (or a missing backing file, when checked first)
+        for (HostileFile k : newOverBacking) {
+            cases.add(HostileCase.of("cat ubd0=new,BACKING=" + k.label, FAILED, List.of("new.cow", "{H}"), "cat", "ubd0={new},{H}").with(k));
+        }
         file("cat ubd0r=cow,BACKING", EnumSet.of(MISSING, DIRECTORY, FIFO, SOCKET, DEV_ZERO), k -> ANY, "cat", "ubd0r={cow},{H}");
         cases.add(HostileCase.of("cat ubd0=locked-cow", FAILED, List.of("{H}"), "cat", "ubd0={H}").with(LOCKED_COW));
 
@@ -279,7 +286,7 @@ final class HostileCases {
         word("--preallocate", bogus, "mkcow", "--preallocate", "{V}", "{new}", "{back}");
         word("--preallocate", bogus, "replay", "--trace", "{trace}", "--preallocate", "{V}", REPLAY_SPEC);
         word("--format", bogus, "replay", "--trace", "{trace}", "--format", "{V}", REPLAY_SPEC);
-        word("--inject", List.of("bogus", NOTHING, "drop-writes", "drop-writes:", "drop-writes:0", "drop-writes:-1",
+        word("--inject", List.of("bogus", NOTHING, "drop-writes:", "drop-writes:0", "drop-writes:-1",
                 "drop-writes:NaN", "stale-reads:9223372036854775808"), "replay", "--trace", "{trace}", "--inject", "{V}", REPLAY_SPEC);
         word("--format", bogus, "cache-sim", "--trace", "{trace}", "--format", "{V}");
         word("--policy", List.of("bogus", NOTHING, "lru,,clock"), "cache-sim", "--trace", "{trace}", "--policy", "{V}");
@@ -303,8 +310,9 @@ final class HostileCases {
 
     private void specs() {
         for (String spec : BAD_SPECS) {
-            List<String> subjects = spec.isEmpty() ? List.of("\"\"") : spec.startsWith("ubd") && spec.length() > 3
-                    ? List.of(spec, spec.substring(3)) : List.of(spec);
+            // the kernel's messages quote what follows "ubd": Failed to initialize device with "0x=..."
+            List<String> subjects = spec.isEmpty() ? List.of("\"\"") : spec.startsWith("ubd")
+                    ? List.of(spec, "\"" + spec.substring(3)) : List.of(spec);
             String shown = spec.isEmpty() ? "''" : spec.replace("{back}", "back").replace("{cow}", "vm.cow");
             Rules.Expect device = spec.equals(EMPTY_BACKING) ? ANY : USAGE;
             cases.add(HostileCase.of("cat SPEC " + shown, device, subjects, "cat", spec));
@@ -323,7 +331,8 @@ final class HostileCases {
         }
         // a file name with a newline and ESC in it: the messages naming it must escape them
         String evil = "ubd0r={dir}/evil\nubd: FORGED\u001b[31m";
-        cases.add(HostileCase.of("cat SPEC file-name-with-newline-and-ESC", FAILED, List.of("evil"), "cat", evil));
+        // the kernel's syntax splits it at ':': FILE "{dir}/evil\nubd", BACKING " FORGED\e[31m", each a file to name
+        cases.add(HostileCase.of("cat SPEC file-name-with-newline-and-ESC", FAILED, List.of("evil", "FORGED"), "cat", evil));
         cases.add(HostileCase.of("info COW file-name-with-newline-and-ESC", FAILED, List.of("evil"), "info", "{dir}/evil\nubd: FORGED\u001b[31m"));
         cases.add(HostileCase.of("parse SPEC file-name-with-newline-and-ESC", ANY, List.of("evil"), "parse", evil));
     }

@@ -74,6 +74,8 @@ final class Rules {
             "F_SETLK failed", "Failed to lock", "Failed to get modification time", "Failed to initialize ubd device", "mtime mismatch (",
             "Size mismatch (");
 
+    /** The kernel's line for a device it could not open: {@code ubda: Can't open "FILE": errno = N}. */
+    private static final Pattern KERNEL_OPEN_FAILED = Pattern.compile("ubd[a-z]+: Can't open \"");
     private static final Pattern JAVA_CLASS = Pattern.compile("\\b(java|javax|sun|jdk|picocli)\\.[a-z]+\\.|\\b[A-Z][A-Za-z]*(Exception|Error)\\b");
     private static final Pattern BARE_NULL = Pattern.compile("(?<![\\w/.-])null(?![\\w/.-])");
 
@@ -149,7 +151,7 @@ final class Rules {
     }
 
     private static boolean kernelLog(String line) {
-        return KERNEL_LOG.stream().anyMatch(line::startsWith);
+        return KERNEL_LOG.stream().anyMatch(line::startsWith) || KERNEL_OPEN_FAILED.matcher(line).lookingAt();
     }
 
     private static boolean names(String line, Collection<String> subjects) {
