@@ -5,10 +5,12 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.CowPaths;
+import org.ubdjava.core.io.Printable;
 
 import picocli.CommandLine;
 
@@ -33,7 +35,8 @@ public final class CommandLines {
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine bad = ex.getCommandLine();
             PrintWriter err = bad.getErr();
-            err.println(commandName(bad) + ": " + ex.getMessage());
+            // picocli echoes the value typed, which may hold a newline or an escape sequence: one line, escaped
+            err.println(commandName(bad) + ": " + Printable.escape(ex.getMessage()));
             bad.usage(err);
             return ExitCodes.USAGE;
         });
@@ -46,6 +49,10 @@ public final class CommandLines {
                 // a path the user gave (an input, an output, a directory) that the system refused
                 err.println(commandName(bad) + ": " + f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile())
                         + ": " + CowPaths.describe(f));
+            } else if (ex instanceof InterruptedException) {
+                // a stop from outside (a server told to end, a harness's time limit): no bug of ours
+                Thread.currentThread().interrupt();
+                err.println(commandName(bad) + ": interrupted");
             } else if (ex instanceof IOException) {
                 err.println(commandName(bad) + ": I/O error: " + CowPaths.describe((IOException) ex));
             } else {
@@ -62,12 +69,16 @@ public final class CommandLines {
 
     /**
      * Refuses an output directory option that names something other than a directory, before the
-     * work whose results it is to take (it may not exist yet: it is then made).
+     * work whose results it is to take (it may not exist yet: it is then made). Links are looked at
+     * themselves first: a dangling link or a loop would otherwise look like a path that is free.
      */
     public static void requireOutDirectory(Path out, String option) {
-        if (out != null && Files.exists(out) && !Files.isDirectory(out)) {
-            throw new UbdException(out + ": " + option + " names a file, not a directory");
+        if (out == null || Files.isDirectory(out) || !Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
+            return;
         }
+        String what = !Files.isSymbolicLink(out) ? "a file" : Files.exists(out) ? "a link to a file"
+                : "a symbolic link that leads nowhere (dangling, or a loop)";
+        throw new UbdException(out + ": " + option + " names " + what + ", not a directory");
     }
 
     /** The one exit-code table ({@link ExitCodes#table()}) in the help of this command and every subcommand. */
