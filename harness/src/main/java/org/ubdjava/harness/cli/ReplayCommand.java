@@ -12,7 +12,6 @@ import java.util.function.Supplier;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.core.options.UbdDeviceConfig;
-import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.device.FaultInjectingDevice;
 import org.ubdjava.harness.replay.HtmlReport;
 import org.ubdjava.harness.replay.Replay;
@@ -121,13 +120,13 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--oracle", paramLabel = "N", defaultValue = "0", converter = Numbers.CountOrZero.class,
             description = "Also have the real UML kernel (linux.uml) read N sampled VMs' COW files, every page they wrote, "
-                    + "and check its reading against the model (default ${DEFAULT-VALUE}: off). Fails when the kernel cannot run.")
+                    + "and check its reading against the model (default ${DEFAULT-VALUE}: off; at most --vms). Fails when the kernel cannot run.")
     int oracle;
 
-    @Option(names = "--inject", paramLabel = "FAULT",
+    @Option(names = "--inject", paramLabel = "FAULT", converter = FaultConverter.class,
             description = "Test the checks: drop-writes:N (every Nth write of a disk reports success but writes nothing) "
                     + "or stale-reads:N (every Nth read returns a changed byte).")
-    String inject;
+    FaultInjectingDevice.Fault fault;
 
     @Parameters(paramLabel = "SPEC", description = "ubd<N>[flags]=COW,BACKING")
     String device;
@@ -141,14 +140,14 @@ public final class ReplayCommand implements Callable<Integer> {
         if (traces.size() > vms) {
             throw new CommandLine.ParameterException(spec.commandLine(), traces.size() + " traces for " + vms + " VMs: some would not be replayed");
         }
-        FaultInjectingDevice.Fault fault;
-        try {
-            fault = inject == null ? null : FaultInjectingDevice.Fault.parse(inject);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        if (oracle > vms) {
+            // the oracle samples the run's VMs: a count past them is a typo, and an absurd one would be taken silently
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--oracle " + oracle + ": more VMs for the kernel to read than the run has (--vms " + vms + ")");
         }
+        UbdDeviceConfig base = SpecDevice.parse(spec, device);
         CommandLines.requireOutDirectory(out, "--out");
-        requireCowDirectory(device);
+        requireCowDirectory(base);
         List<Supplier<TraceReader>> readers = new ArrayList<>();
         for (Path trace : traces) {
             readers.add(() -> format == null ? TraceReaders.open(trace) : TraceReaders.open(trace, format));
@@ -164,8 +163,7 @@ public final class ReplayCommand implements Callable<Integer> {
      * Refuses COW files in a directory that does not exist: a replay makes no directory the user
      * did not name (--out is one it was asked to make), and a mistyped path must not leave one.
      */
-    private static void requireCowDirectory(String device) {
-        UbdDeviceConfig base = UbdOptionParser.device(device);
+    private static void requireCowDirectory(UbdDeviceConfig base) {
         Path dir = Path.of(base.file()).toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) {
             throw new UbdException(dir + (Files.exists(dir) ? ": not a directory, so no place for the COW files"
@@ -203,6 +201,18 @@ public final class ReplayCommand implements Callable<Integer> {
             HtmlReport.write(r, out);
         }
         return r.passed() ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    /** {@code --inject}: a fault and its period, a wrong one a command-line error naming the option. */
+    public static final class FaultConverter implements CommandLine.ITypeConverter<FaultInjectingDevice.Fault> {
+        @Override
+        public FaultInjectingDevice.Fault convert(String value) {
+            try {
+                return FaultInjectingDevice.Fault.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "': " + e.getMessage());
+            }
+        }
     }
 
     /** {@code --format}: a trace format by name, a wrong one a command-line error. */
