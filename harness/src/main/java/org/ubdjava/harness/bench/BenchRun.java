@@ -53,11 +53,12 @@ public final class BenchRun {
 
     public BenchReport run() throws IOException, InterruptedException {
         long t0 = System.nanoTime();
-        files.prepare();
-        files.warmPageCache();
+        // the trace first: one that cannot be read is refused before any benchmark file is made
         trace = plan.trace() == null
                 ? TracePages.read(ShippedTraces.open(ShippedTraces.NAMES.get(0)), plan.traceLimit())
                 : TracePages.read(plan.trace(), plan.traceLimit());
+        files.prepare();
+        files.warmPageCache();
         raw();
         driver(BenchSystem.DRIVER, CacheConfig.off());
         driver(BenchSystem.DRIVER_CACHE, cache);

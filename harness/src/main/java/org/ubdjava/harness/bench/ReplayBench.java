@@ -69,11 +69,16 @@ public final class ReplayBench {
      * @param vmCounts VM counts to run each trace with
      */
     public ReplayBenchReport run(List<Path> traces, List<Integer> vmCounts) throws IOException {
+        // the user's traces are read through first: one that cannot be read, or is of no known
+        // format, is refused before the bench's directory and its backing file are made
+        Map<Path, TraceFacts> facts = new HashMap<>();
+        for (Path t : traces) {
+            facts.put(t, TraceFacts.of(t));
+        }
         Files.createDirectories(dir);
         List<Path> files = traces.isEmpty() ? shipped() : traces;
-        Map<Path, TraceFacts> facts = new HashMap<>();
         for (Path t : files) {
-            facts.put(t, TraceFacts.of(t));
+            facts.computeIfAbsent(t, TraceFacts::of);
         }
         Path backing = dir.resolve("backing.img");
         long size = IMAGE_BYTES;

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.ubdjava.harness.cli.CachePolicyConverter;
 import org.ubdjava.harness.cli.CommandLines;
 import org.ubdjava.harness.cli.ExitCodes;
 import org.ubdjava.harness.cli.HeapBudget;
@@ -46,8 +47,8 @@ public final class CacheSimCommand implements Callable<Integer> {
     TraceFormat format;
 
     @Option(names = "--policy", paramLabel = "LIST", split = ",", defaultValue = "lru,clock,w-tinylfu,arc,sieve,s3-fifo,2q",
-            description = "Policies, comma-separated (default: ${DEFAULT-VALUE}).")
-    List<String> policies;
+            converter = CachePolicyConverter.class, description = "Policies, comma-separated (default: ${DEFAULT-VALUE}).")
+    List<CachePolicy> policies;
 
     @Option(names = "--size", paramLabel = "LIST", split = ",", converter = SizeConverter.class,
             description = "Total cache sizes in bytes, comma-separated, KiB/MiB/GiB suffixes allowed "
@@ -97,16 +98,7 @@ public final class CacheSimCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, traces.size() + " traces for " + vms + " VMs: some would not be simulated");
         }
         List<CachePolicy> chosen = new ArrayList<>();
-        for (String p : policies) {
-            CachePolicy policy;
-            try {
-                policy = CachePolicy.parse(p);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(cl, e.getMessage());
-            }
-            if (policy == CachePolicy.NONE) {
-                throw new CommandLine.ParameterException(cl, "--policy none: there is no cache to simulate");
-            }
+        for (CachePolicy policy : policies) {
             if (!chosen.contains(policy)) {
                 chosen.add(policy);
             }

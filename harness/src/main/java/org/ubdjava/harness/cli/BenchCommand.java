@@ -58,21 +58,23 @@ public final class BenchCommand implements Callable<Integer> {
             description = "With --replay: the VM counts (default: ${DEFAULT-VALUE}).")
     List<Integer> vms;
 
-    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3", converter = Numbers.Count.class,
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3", converter = Rounds.class,
             description = "With --replay: runs of each system on each trace and VM count, in a rotating order; the table "
-                    + "gives the median and the range (default: ${DEFAULT-VALUE}; these shared machines drift by 1.5x).")
+                    + "gives the median and the range (default: ${DEFAULT-VALUE}, at most " + Rounds.MAX + "; these shared "
+                    + "machines drift by 1.5x).")
     int rounds;
 
-    @Option(names = "--cache-policy", paramLabel = "POLICY", defaultValue = "clock",
+    @Option(names = "--cache-policy", paramLabel = "POLICY", defaultValue = "clock", converter = CachePolicyConverter.class,
             description = "Policy of the shared cache in the driver+cache rows: lru, clock, w-tinylfu, arc, sieve, s3-fifo, 2q "
                     + "(default: ${DEFAULT-VALUE}, the cheapest hit; `ubd cache-sim` compares them all on a trace).")
-    String policy;
+    CachePolicy policy;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         CommandLines.requireOutDirectory(out, "--out");
+        CommandLines.requireOutDirectory(dir, "--dir");
         if (replay) {
             return replay(stdout, err);
         }
@@ -80,7 +82,7 @@ public final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "the cache study takes one --trace (several go with --replay)");
         }
         Path trace = traces.isEmpty() ? null : traces.get(0); // null: the shipped trace
-        BenchReport report = new BenchRun(quick, dir, trace, CachePolicy.parse(policy), err).run();
+        BenchReport report = new BenchRun(quick, dir, trace, policy, err).run();
         if (json) {
             stdout.println(report.json());
             stdout.flush();
@@ -111,5 +113,23 @@ public final class BenchCommand implements Callable<Integer> {
             err.flush();
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * {@code --rounds}: each round runs every system on every trace and VM count, minutes in all; a
+     * thousand is days of machine time already, so a larger count is a typo, not a plan.
+     */
+    static final class Rounds implements CommandLine.ITypeConverter<Integer> {
+        static final int MAX = 1000;
+
+        @Override
+        public Integer convert(String value) {
+            int n = new Numbers.Count().convert(value);
+            if (n > MAX) {
+                throw new CommandLine.TypeConversionException("'" + value + "' rounds is more than " + MAX
+                        + " (each round runs every system on every trace and VM count)");
+            }
+            return n;
+        }
     }
 }
