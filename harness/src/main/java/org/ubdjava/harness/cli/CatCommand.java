@@ -11,6 +11,8 @@ import java.util.concurrent.Callable;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.CowPaths;
+import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.core.options.UbdFlags;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
@@ -25,8 +27,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "cat", mixinStandardHelpOptions = true,
         description = {"Write a device's bytes, as the guest sees them, to stdout.", "",
                 "SPEC is the kernel's own syntax (ubd0=cow.img,root_fs). The device is opened with the",
-                "kernel's rules (the COW file is write-locked unless 'c' or 'r' is given; use 'r', ubd0r=...,",
-                "to only read), except one: a missing COW file is an error, not created (ubd mkcow makes one).",
+                "kernel's rules, always read-only, as if 'r' were given (ubd0r=...): nothing on disk changes, and",
+                "the COW file (or raw image) is read-locked unless 'c' is given. One more difference: a missing",
+                "COW file is an error, not created (ubd mkcow makes one).",
                 "A reader that closes stdout early (ubd cat ... | head -c 8) got what it asked for: exit 0, quietly."})
 public final class CatCommand implements Callable<Integer> {
     static final int CHUNK = 1 << 20;
@@ -51,13 +54,18 @@ public final class CatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        var config = SpecDevice.parse(spec, device);
+        var given = SpecDevice.parse(spec, device);
+        // a read command: whatever the SPEC's flags, the device is read-only, so no write lock is
+        // taken and nothing on disk (the COW file's bitmap, its mtime) is touched
+        var f = given.flags();
+        var config = new UbdDeviceConfig(given.unit(), given.name(), given.file(), given.backing(), given.serial(),
+                new UbdFlags(true, f.sync(), f.shared(), f.noCow(), f.noTrim()));
         try (UbdDriver driver = new UbdDriver()) {
             Disk disk = SpecDevice.attachExisting(driver, spec, config, backingDirs);
             // offset and length are whole sectors, not negative (Numbers.Sectors); compared by
             // subtraction, as their sum may pass Long.MAX_VALUE
             if (offset > disk.size() || (length != null && length > disk.size() - offset)) {
-                throw new UbdException(disk.name() + ": " + (length == null ? "offset " + offset : offset + " + " + length + " bytes")
+                throw new UbdException(disk.name() + ": " + (length == null ? "--offset " + offset : "--offset " + offset + " + --length " + length)
                         + " runs past the end of the device (" + disk.size() + " bytes)");
             }
             long end = length == null ? disk.size() : offset + length;

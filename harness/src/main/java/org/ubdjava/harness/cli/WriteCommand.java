@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.format.CowPaths;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
@@ -51,15 +52,33 @@ public final class WriteCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         var config = SpecDevice.parse(spec, device);
-        try (UbdDriver driver = new UbdDriver();
-             ReadableByteChannel src = input != null ? Files.newByteChannel(input) : Channels.newChannel(in != null ? in : System.in)) {
+        // the input is opened before the device: one that cannot be read leaves the COW file as it
+        // was (not even made). A FIFO or a pipe is a stream like stdin: only a directory is refused
+        if (input != null && Files.isDirectory(input)) {
+            throw new UbdException(input + ": is a directory; --input must be a file or a stream (a FIFO, a pipe)");
+        }
+        String source = input != null ? input.toString() : "stdin";
+        try (ReadableByteChannel src = input != null ? Files.newByteChannel(input) : Channels.newChannel(in != null ? in : System.in);
+             UbdDriver driver = new UbdDriver()) {
             Disk disk = SpecDevice.attach(driver, spec, config, backingDirs);
+            if (offset > disk.size()) {
+                throw new UbdException(disk.name() + ": --offset " + offset + " is past the end of the device (" + disk.size() + " bytes)");
+            }
+            long known = input != null && Files.isRegularFile(input) ? Files.size(input) : -1;
+            if (known > disk.size() - offset) { // offset + known may pass Long.MAX_VALUE
+                throw new UbdException(disk.name() + ": --offset " + offset + " + the " + known + " bytes of " + input
+                        + " runs past the end of the device (" + disk.size() + " bytes)");
+            }
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
             long pos = offset;
             while (true) {
                 buf.clear();
-                while (buf.hasRemaining() && src.read(buf) >= 0) {
-                    // fill the chunk: pipes deliver in pieces
+                try {
+                    while (buf.hasRemaining() && src.read(buf) >= 0) {
+                        // fill the chunk: pipes deliver in pieces
+                    }
+                } catch (IOException e) {
+                    throw new UbdException(source + ": cannot read: " + CowPaths.describe(e) + "; " + (pos - offset) + " bytes were written", e);
                 }
                 buf.flip();
                 if (!buf.hasRemaining()) {
@@ -70,8 +89,8 @@ public final class WriteCommand implements Callable<Integer> {
                             + " bytes into a sector (its length must be a multiple of 512); " + (pos - offset) + " bytes were written");
                 }
                 if (buf.remaining() > disk.size() - pos) { // pos + remaining may pass Long.MAX_VALUE
-                    throw new UbdException(disk.name() + ": the data runs past the end of the device (" + disk.size()
-                            + " bytes); " + (pos - offset) + " bytes were written");
+                    throw new UbdException(disk.name() + ": the data from --offset " + offset + " runs past the end of the device ("
+                            + disk.size() + " bytes); " + (pos - offset) + " bytes were written");
                 }
                 SpecDevice.io(driver, disk, IoOp.WRITE, pos, buf, "write at " + pos);
                 pos += buf.remaining();

@@ -67,7 +67,7 @@ class DeviceCommandsIT {
         assertTrue(unaligned.err().startsWith("ubd cat: Invalid value for option '--offset': '100' is not a multiple of 512 bytes"), unaligned.err());
         Exec.Result range = ubd(dir, "cat", "--offset", "51712", "ubd0r=back.img");
         assertEquals(1, range.exit());
-        assertEquals("ubd cat: ubda: offset 51712 runs past the end of the device (51200 bytes)\n", range.err());
+        assertEquals("ubd cat: ubda: --offset 51712 runs past the end of the device (51200 bytes)\n", range.err());
         Files.write(dir.resolve("odd.bin"), new byte[700]);
         Exec.Result odd = ubd(dir, "write", "--offset", "0", "--input", "odd.bin", "ubd0=cow.img,back.img");
         assertEquals(1, odd.exit());
