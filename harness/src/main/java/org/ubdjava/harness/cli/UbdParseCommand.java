@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 
 import org.ubdjava.core.options.ParseOutcome;
 import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.core.io.Printable;
 import org.ubdjava.core.options.UbdOptionParser;
 
 import picocli.CommandLine.Command;
@@ -54,7 +55,7 @@ public final class UbdParseCommand implements Callable<Integer> {
             for (ParseOutcome outcome : outcomes) {
                 String line = stderrLine(outcome);
                 if (line != null) {
-                    err.println(line);
+                    err.println(Printable.escape(line));
                 }
             }
         }
@@ -120,8 +121,10 @@ public final class UbdParseCommand implements Callable<Integer> {
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"INDEX", "NAME", "FILE", "BACKING", "SERIAL", "FLAGS"});
             for (UbdDeviceConfig d : devices) {
-                rows.add(new String[] {Integer.toString(d.unit()), d.name(), d.file(), orAbsent(d.backing()),
-                    orAbsent(d.serial()), orAbsent(d.flags().letters())});
+                // file names are the user's bytes, shown on a terminal: a newline or an escape sequence in
+                // one must not forge a row nor rewrite the screen
+                rows.add(new String[] {Integer.toString(d.unit()), d.name(), Printable.escape(d.file()),
+                    orAbsent(Printable.escape(d.backing())), orAbsent(Printable.escape(d.serial())), orAbsent(d.flags().letters())});
             }
             int[] widths = new int[rows.get(0).length];
             for (String[] row : rows) {
