@@ -1,7 +1,13 @@
 package org.ubdjava.harness.frontend;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.time.Duration;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.io.RegularFiles;
 
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -33,6 +39,22 @@ public final class Servers {
         // a checked exception's message is written for people; an unchecked one is a bug, which its class names
         boolean bug = (e instanceof RuntimeException || e instanceof Error) && !(e instanceof org.ubdjava.core.UbdException);
         return bug ? e.getClass().getSimpleName() + ": " + m : m;
+    }
+
+    /**
+     * Refuses a path a server is to listen on when something other than a socket is there, in one
+     * line naming it and what it is: only a socket (a stale one of an earlier server, which binding
+     * replaces) may be replaced, never a file, a directory or a FIFO someone else made. Servers
+     * ask before they attach any device, so a refused address leaves every disk untouched.
+     */
+    public static void requireSocketOrFree(Path path) {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        String kind = Files.isSymbolicLink(path) ? "a symbolic link" : RegularFiles.irregularKind(path).orElse("a regular file");
+        if (!kind.equals("a socket")) {
+            throw new UbdException(path + ": is " + kind + ", not a socket: a server listens on a new path or replaces a stale socket only");
+        }
     }
 
     /** The driver a server runs on: the default driver, its I/O threads polling for {@link #POLL_MICROS} after a burst. */

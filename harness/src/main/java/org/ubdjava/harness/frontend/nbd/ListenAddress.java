@@ -8,9 +8,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.harness.frontend.Servers;
 
 /**
  * Where the server listens: {@code unix:PATH} (the default, {@code unix:ubd.sock}) or
@@ -28,6 +28,10 @@ sealed interface ListenAddress {
 
     /** Removes what binding left behind (the socket file). */
     void cleanUp();
+
+    /** Refuses, before any device is attached, an address that binding would refuse. */
+    default void check() {
+    }
 
     static ListenAddress parse(String text) {
         if (text.startsWith("unix:") && text.length() > "unix:".length()) {
@@ -55,6 +59,11 @@ sealed interface ListenAddress {
 
     record Unix(Path path) implements ListenAddress {
         @Override
+        public void check() {
+            Servers.requireSocketOrFree(path);
+        }
+
+        @Override
         public ServerSocketChannel bind() throws IOException {
             removeStaleSocket();
             ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -72,10 +81,7 @@ sealed interface ListenAddress {
             if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 return;
             }
-            PosixFileAttributes a = Files.readAttributes(path, PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            if (!a.isOther()) {
-                throw new UbdException(path + ": exists and is not a socket");
-            }
+            Servers.requireSocketOrFree(path);
             try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
                 throw new UbdException(path + ": another server is listening there");
             } catch (IOException refused) {

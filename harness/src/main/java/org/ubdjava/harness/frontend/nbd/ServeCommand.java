@@ -71,8 +71,9 @@ public final class ServeCommand implements Callable<Integer> {
         if (record != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--record needs --listen vhost-user:PATH");
         }
+        ListenAddress address;
         try {
-            ListenAddress.parse(listen);
+            address = ListenAddress.parse(listen);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--listen " + e.getMessage());
         }
@@ -80,6 +81,7 @@ public final class ServeCommand implements Callable<Integer> {
         for (String d : devices) {
             configs.add(SpecDevice.parse(spec, d));
         }
+        address.check();
         PrintWriter err = spec.commandLine().getErr();
         UbdDriver driver = Servers.driver(pollMicros);
         NbdServer server;

@@ -4,10 +4,11 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 
 import org.ubdjava.harness.cli.ExitCodes;
 import org.ubdjava.core.process.UmlKernel;
@@ -32,7 +33,6 @@ import picocli.CommandLine.Spec;
 public final class UmlCommand implements Callable<Integer> {
     /** Where Debian's user-mode-linux keeps the guest's virtio_blk module, under the guest's own uname -r (a shell word). */
     public static final String VIRTIO_BLK_MODULE = "/usr/lib/uml/modules/$(uname -r)/kernel/drivers/block/virtio_blk.ko";
-    private static final Pattern UBD_ARG = Pattern.compile("ubd[0-9]+[a-z]*=.*");
 
     @Spec
     CommandSpec spec;
@@ -43,9 +43,16 @@ public final class UmlCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<UbdDeviceConfig> configs = new ArrayList<>();
-        for (String a : args) {
-            if (UBD_ARG.matcher(a).matches()) {
+        Set<Integer> devices = new HashSet<>(); // indexes in args of the ubdN= arguments served here
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            // every argument the kernel's ubd_setup takes as a device's (it matches the prefix "ubd"):
+            // one that configures no device is a usage error here, in SpecDevice's words, before
+            // linux.uml starts (the kernel would log a line and boot without the disk); the global
+            // options (ubd=sync) pass on as they are
+            if (a.startsWith("ubd") && !a.startsWith("ubd=") && a.contains("=")) {
                 configs.add(SpecDevice.parse(spec, a));
+                devices.add(i);
             }
         }
         PrintWriter err = spec.commandLine().getErr();
@@ -64,8 +71,9 @@ public final class UmlCommand implements Callable<Integer> {
                         VhostUserServe.lines(spec)).start();
             }
             int next = 0;
-            for (String a : args) {
-                if (UBD_ARG.matcher(a).matches()) {
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                if (devices.contains(i)) {
                     VhostUserServer.Endpoint e = server.endpoints().get(next);
                     err.println(spec.qualifiedName() + ": " + e.name() + " is /dev/vd" + (char) ('a' + next) + " in the guest, served by ubd-java"
                             + " (load virtio_blk first: insmod " + VIRTIO_BLK_MODULE + ")");

@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
+import org.ubdjava.harness.frontend.Servers;
 
 import org.ubdjava.core.UbdException;
 
@@ -58,10 +58,7 @@ final class UnixSocket implements AutoCloseable {
             return;
         }
         try {
-            PosixFileAttributes a = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (!a.isOther()) {
-                throw new UbdException(path + ": exists and is not a socket");
-            }
+            Servers.requireSocketOrFree(path);
             try (UnixSocket probe = connect(path)) {
                 throw new UbdException(path + ": another server is listening there");
             } catch (IOException refused) {

@@ -35,6 +35,9 @@ public final class VhostUserServe {
         if (p.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--listen " + listen + ": expected vhost-user:PATH");
         }
+        for (UbdDeviceConfig c : configs) {
+            Servers.requireSocketOrFree(VhostUserServer.socketOf(Path.of(p), c.name(), configs.size()));
+        }
         VhostUserServer server = new VhostUserServer(Servers.driver(pollMicros), configs, Path.of(p), record, SpecDevice.stderr(spec), lines(spec))
                 .start();
         Servers.closeOnSignal(spec, server, "vhost-user-shutdown");

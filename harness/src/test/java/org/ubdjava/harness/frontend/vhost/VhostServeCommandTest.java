@@ -59,6 +59,26 @@ class VhostServeCommandTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aSocketPathThatIsAFifoOrAFileIsRefusedBeforeAnyDeviceIsAttached() throws Exception {
+        Path img = Files.write(dir.resolve("a.img"), new byte[1 << 20]);
+        Files.setLastModifiedTime(img, java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L));
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path file = Files.writeString(dir.resolve("file"), "mine");
+        for (Path p : List.of(fifo, file)) {
+            Run r = ubd("serve", "--listen", "vhost-user:" + p, "ubd0=" + img);
+            assertEquals(1, r.exit(), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().startsWith("ubd serve: " + p + ": is a "), r.err());
+            assertTrue(r.err().contains("not a socket"), r.err());
+        }
+        assertEquals("p", Files.getAttribute(fifo, "unix:mode") instanceof Integer m && (m & 0170000) == 0010000 ? "p" : "not a FIFO");
+        assertEquals("mine", Files.readString(file));
+        assertEquals(1_000_000_000_000L, Files.getLastModifiedTime(img).toMillis(), "the device was never attached");
+    }
+
+    @Test
     void aSecondServerOnTheSameSocketIsRefused() throws Exception {
         Path sock = dir.resolve("vh.sock");
         Files.write(dir.resolve("a.img"), new byte[1 << 20]);
