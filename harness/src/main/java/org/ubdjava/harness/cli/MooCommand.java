@@ -46,7 +46,7 @@ public final class MooCommand implements Callable<Integer> {
     @Mixin
     BackingDirsOption backingDirs = new BackingDirsOption();
 
-    @Parameters(paramLabel = "COW [NEWFILE]", arity = "1..2", description = "The COW file, and the new image to write (not with -d).")
+    @Parameters(index = "0..1", paramLabel = "COW [NEWFILE]", arity = "1..2", description = "The COW file, and the new image to write (not with -d).")
     List<Path> files;
 
     @Override
