@@ -22,7 +22,9 @@ import picocli.CommandLine.Parameters;
                 "    none that another process holds: a lock (its pid is named) or, where the file",
                 "    system grants leases, any open descriptor (a running UML or ubd serve would go on",
                 "    writing to the replaced file and lose what it wrote);",
-                "  * BACKING must be a regular file, and not COW itself;",
+                "  * BACKING must be a regular, non-empty plain image: not the COW file, not a COW file",
+                "    (the kernel follows no chain: merge it first with ubd moo), not 0 bytes (a disk no",
+                "    write fits on);",
                 "  * unused header bytes are zero (uml_mkcow leaves heap bytes there)."})
 public final class MkcowCommand implements Callable<Integer> {
     @Option(names = "-f", description = "Replace an existing COW file with a clean one.")

@@ -1,7 +1,6 @@
 package org.ubdjava.harness.cli;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.format.CowFile;
@@ -46,16 +45,19 @@ public final class MooCommand implements Callable<Integer> {
     @Mixin
     BackingDirsOption backingDirs = new BackingDirsOption();
 
-    @Parameters(paramLabel = "COW [NEWFILE]", arity = "1..2", description = "The COW file, and the new image to write (not with -d).")
-    List<Path> files;
+    @Parameters(index = "0", paramLabel = "COW", description = "The COW file.")
+    Path cow;
+
+    // a positional of its own: a third argument is then picocli's unmatched argument, never ignored
+    @Parameters(index = "1", arity = "0..1", paramLabel = "NEWFILE", description = "The new image to write (not with -d).")
+    Path newFile;
 
     @Override
     public Integer call() {
-        if (inPlace != (files.size() == 1)) {
+        if (inPlace != (newFile == null)) {
             throw new ParameterException(spec.commandLine(), inPlace
                     ? "with -d give only the COW file" : "give the COW file and the new file (or -d to merge in place)");
         }
-        Path cow = files.get(0);
         long total;
         try (CowFile f = CowFile.open(cow)) {
             total = CowMerger.totalBytes(f.header());
@@ -68,7 +70,7 @@ public final class MooCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println(Printable.escape("ubd moo: merged " + r.sectorsFromCow() + " sectors into \""
                         + r.output() + "\" in place: its mtime changed, so every COW file made on it (this one too) is now invalid"));
             } else {
-                CowMerger.mergeInto(cow, backing, files.get(1), progress, backingDirs.policy());
+                CowMerger.mergeInto(cow, backing, newFile, progress, backingDirs.policy());
             }
         }
         return ExitCodes.OK;

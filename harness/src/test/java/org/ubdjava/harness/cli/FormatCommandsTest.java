@@ -60,6 +60,16 @@ class FormatCommandsTest {
     }
 
     @Test
+    void mooRefusesAThirdFileAndWritesNothing() {
+        Path out = dir.resolve("out.img");
+        CliRun r = CliRun.of(new MooCommand(), cow.toString(), out.toString(), "extra-file");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("extra-file"), r.err());
+        assertFalse(Files.exists(out));
+        assertFalse(Files.exists(dir.resolve("extra-file")));
+    }
+
+    @Test
     void infoJsonHasTheContractKeys() throws IOException {
         CliRun r = CliRun.of(new InfoCommand(), "--json", cow.toString());
         assertEquals(0, r.exit(), r.err());

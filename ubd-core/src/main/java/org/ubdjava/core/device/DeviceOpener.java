@@ -17,6 +17,7 @@ import org.ubdjava.core.format.CowHeader;
 import org.ubdjava.core.format.CowHeaderReader;
 import org.ubdjava.core.format.CowPaths;
 import org.ubdjava.core.format.HeaderLayout;
+import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.core.io.RegularFiles;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdFlags;
@@ -40,7 +41,10 @@ import org.ubdjava.core.options.UbdFlags;
  *     (the kernel would lock against itself, or read its own header as the disk); a COW header
  *     whose sector size is not 512 is refused
  *     (the kernel and uml_moo disagree on what such a file means);</li>
- * <li>an empty backing file gives an empty device (the kernel fails to allocate a 0-byte bitmap).</li>
+ * <li>a COW file as backing file is refused (the kernel follows no chain: the guest would see the
+ *     inner file's header and bitmap as its disk), and so is creating a COW file over an empty one;</li>
+ * <li>an existing COW file over an empty backing file gives an empty device (the kernel fails to
+ *     allocate a 0-byte bitmap).</li>
  * </ul>
  */
 public final class DeviceOpener {
@@ -185,11 +189,27 @@ public final class DeviceOpener {
             } catch (HostFileTable.OpenFailure f) {
                 throw f.about(file + ": backing file \"" + backingPath + "\"");
             }
+            refuseCowBacking(file, backingPath, backing);
             return new DeviceFiles(config, image, backing, header, bitmap, readOnly, size);
         } catch (HostFileTable.OpenFailure | RuntimeException e) {
             image.close();
             throw e;
         }
+    }
+
+    /** Not a kernel rule: a COW file as backing file, which the kernel would read as the guest's disk. */
+    private static void refuseCowBacking(Path file, Path backingPath, HostFile backing) throws HostFileTable.OpenFailure {
+        String problem;
+        try {
+            if (!BackingFile.hasCowMagic(backing.channel())) {
+                return;
+            }
+            problem = file + ": " + BackingFile.cowItself(backingPath);
+        } catch (IOException e) {
+            problem = file + ": backing file \"" + backingPath + "\": " + CowPaths.describe(e);
+        }
+        backing.close();
+        throw new HostFileTable.OpenFailure(Errno.EINVAL, problem);
     }
 
     /** Not a kernel rule: the {@link BackingPolicy}'s refusal, logged and thrown with EPERM. */
@@ -204,7 +224,7 @@ public final class DeviceOpener {
     /** Creation happens only with two file names and a missing first one; it always locks, even with 'c'. */
     private HostFile create(UbdDeviceConfig config, Path file) throws HostFileTable.OpenFailure {
         try {
-            CowCreator.create(file, config.backing(), false);
+            CowCreator.create(file, config.backing(), false, Preallocation.OFF, b -> files.read(b, BackingFile::hasCowMagic));
         } catch (UbdException e) {
             log.print("Open of COW file '" + file + "' failed: " + e.getMessage());
             throw new HostFileTable.OpenFailure(e instanceof DeviceOpenException d ? d.errno()

@@ -1,6 +1,8 @@
 package org.ubdjava.core.format;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -50,6 +52,26 @@ public record BackingFile(Path path, long size, long mtimeSeconds) {
         } catch (IOException e) {
             throw new UbdException("backing file \"" + path + "\": " + CowPaths.describe(e), e);
         }
+    }
+
+    /**
+     * The kernel reads a backing file as a plain image and follows no chain: over a COW file, the
+     * guest would see that file's header and bitmap as its disk. The magic alone decides, as a
+     * header the readers refuse is still not a disk image anyone meant.
+     */
+    public static boolean hasCowMagic(FileChannel ch) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(4);
+        while (b.hasRemaining()) {
+            if (ch.read(b, b.position()) < 0) {
+                return false;
+            }
+        }
+        return b.order(ByteOrder.BIG_ENDIAN).getInt(0) == CowMagic.MAGIC || b.order(ByteOrder.LITTLE_ENDIAN).getInt(0) == CowMagic.MAGIC;
+    }
+
+    /** What {@link #hasCowMagic} finds, as a problem of the backing file. */
+    public static String cowItself(Path backing) {
+        return "backing file \"" + backing + "\" is a COW file itself; a backing file must be a plain image (merge it first: ubd moo)";
     }
 
     /** The 32-bit value a creator stores for this mtime. */

@@ -23,7 +23,8 @@ import org.ubdjava.core.nativeio.NotSupportedException;
  * Creates COW files the way the kernel and uml_mkcow do (v3 header, 512-byte sectors, 4096
  * alignment, a sparse file of length data_offset + size made by writing one zero byte at the end),
  * without their traps: the file appears whole or not at all (it is built under a temporary name and
- * renamed), a failure leaves nothing behind, and replacing gives a clean file, refused when the
+ * renamed), a failure leaves nothing behind, the backing file must be a non-empty plain image (not a
+ * COW file: the kernel follows no chain), and replacing gives a clean file, refused when the
  * file is not a regular file or another process holds it (a running UML would go on writing to
  * the replaced file, and lose it). On request
  * ({@link Preallocation#FALLOC}) every block is reserved before the file appears.
@@ -44,6 +45,27 @@ public final class CowCreator {
 
     /** As {@link #create(Path, String, boolean)}, with the bitmap and data area allocated as {@code preallocation} says. */
     public static CowHeader create(Path cow, String backing, boolean replace, Preallocation preallocation) {
+        return create(cow, backing, replace, preallocation, CowCreator::openAndRead);
+    }
+
+    /**
+     * How the creator reads the start of a backing file. A process that holds a POSIX lock on the
+     * file (a device opener serving other disks over it) must read through the descriptor that
+     * holds the lock: closing any other descriptor of the file drops the process's locks on it.
+     */
+    @FunctionalInterface
+    public interface BackingReader {
+        boolean hasCowMagic(Path backing) throws IOException;
+    }
+
+    private static boolean openAndRead(Path backing) throws IOException {
+        try (FileChannel ch = FileChannel.open(backing, StandardOpenOption.READ)) {
+            return BackingFile.hasCowMagic(ch);
+        }
+    }
+
+    /** As {@link #create(Path, String, boolean, Preallocation)}, reading the backing file through {@code reader}. */
+    public static CowHeader create(Path cow, String backing, boolean replace, Preallocation preallocation, BackingReader reader) {
         CowPaths.encodeField(backing, HeaderV3.BACKING_FILE_LENGTH);
         String absolute = CowPaths.absolutise(backing);
         Path backingPath = Path.of(absolute);
@@ -51,6 +73,17 @@ public final class CowCreator {
         if (!b.mtimeFitsHeader()) {
             throw new UbdException("backing file \"" + absolute + "\" has mtime " + b.mtimeSeconds()
                     + ", which a COW header cannot hold (32 bits): the kernel would refuse the COW file (mtime mismatch)");
+        }
+        if (b.size() == 0) {
+            // a 0-byte disk: every write fails, and the kernel cannot even allocate its bitmap
+            throw new UbdException("backing file \"" + absolute + "\" is empty (0 bytes); a COW file over it would be a 0-byte disk");
+        }
+        try {
+            if (reader.hasCowMagic(backingPath)) {
+                throw new UbdException(BackingFile.cowItself(backingPath));
+            }
+        } catch (IOException e) {
+            throw new UbdException("backing file \"" + absolute + "\": " + CowPaths.describe(e), e);
         }
         RegularFiles.require(cow, CowFile.ROLE);
         if (Files.exists(cow) && BackingFile.sameFile(cow, backingPath) || cow.toAbsolutePath().normalize().equals(backingPath)) {

@@ -81,7 +81,7 @@ public final class CowPaths {
             return "File exists";
         }
         if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
+            return org.ubdjava.core.io.RegularFiles.reason(f);
         }
         String m = e.getMessage();
         return m == null ? e.getClass().getSimpleName() : m;

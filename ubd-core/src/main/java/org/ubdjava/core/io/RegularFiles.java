@@ -1,6 +1,8 @@
 package org.ubdjava.core.io;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -57,12 +59,50 @@ public final class RegularFiles {
     }
 
     /**
+     * Why the name cannot be followed to a file, when a missing file is not the reason: a symlink
+     * loop ("Too many levels of symbolic links"), a name too long. A rename onto such a name would
+     * replace the link itself, so a tool that replaces files must stop here. Empty when the name
+     * resolves, names nothing (the open or the create says so), or may not be looked at.
+     */
+    public static Optional<String> unresolvable(Path path) {
+        try {
+            Files.getAttribute(path, "unix:mode");
+            return Optional.empty();
+        } catch (NoSuchFileException | AccessDeniedException | java.nio.file.NotDirectoryException e) {
+            return Optional.empty();
+        } catch (FileSystemException e) {
+            return Optional.of(reason(e));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** What the JDK appends to the C library's words for ELOOP: a guess, which the messages leave out. */
+    private static final String JDK_ELOOP_GUESS = " or unable to access attributes of symbolic link";
+
+    /**
+     * The problem of a failed file-system call in the C library's words alone (a
+     * FileSystemException's message names the file, which the caller's message does itself).
+     */
+    public static String reason(FileSystemException e) {
+        String r = e.getReason();
+        if (r == null) {
+            return e.getClass().getSimpleName();
+        }
+        return r.endsWith(JDK_ELOOP_GUESS) ? r.substring(0, r.length() - JDK_ELOOP_GUESS.length()) : r;
+    }
+
+    /**
      * Refuses an existing {@code path} that is not a regular file, in one line:
-     * "PATH: is a FIFO; ROLE must be a regular file".
+     * "PATH: is a FIFO; ROLE must be a regular file"; and a name that resolves to no file for a
+     * reason other than its absence: "PATH: Too many levels of symbolic links".
      *
      * @param role what the file is for, e.g. "a COW file"
      */
     public static void require(Path path, String role) {
+        unresolvable(path).ifPresent(why -> {
+            throw new UbdException(path + ": " + why);
+        });
         irregularKind(path).ifPresent(kind -> {
             throw new UbdException(path + ": is " + kind + "; " + role + " must be a regular file");
         });

@@ -395,4 +395,44 @@ class DeviceOpenerTest {
             org.ubdjava.core.testing.SpecialFiles.unblock(fifo);
         }
     }
+
+    @Test
+    void aMissingCowFileIsNotCreatedOverACowFile() throws IOException {
+        Path inner = dir.resolve("inner.cow");
+        CowCreator.create(inner, back.toString(), false);
+        byte[] before = Files.readAllBytes(inner);
+        Path cow = dir.resolve("new.cow");
+        DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.open(cfg(0, "", cow, inner)));
+        assertEquals("backing file \"" + inner.toRealPath() + "\" is a COW file itself; a backing file must be a plain image"
+                + " (merge it first: ubd moo)", e.getMessage());
+        assertFalse(Files.exists(cow));
+        assertArrayEquals(before, Files.readAllBytes(inner));
+    }
+
+    @Test
+    void aMissingCowFileIsNotCreatedOverAnEmptyBackingFile() throws IOException {
+        Path empty = Files.createFile(dir.resolve("empty.img"));
+        Path cow = dir.resolve("new.cow");
+        DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.open(cfg(0, "", cow, empty)));
+        assertEquals("backing file \"" + empty.toRealPath() + "\" is empty (0 bytes); a COW file over it would be a 0-byte disk",
+                e.getMessage());
+        assertFalse(Files.exists(cow));
+    }
+
+    @Test
+    void aCowFileWhoseHeaderNamesACowFileIsRefused() throws IOException {
+        // the kernel reads a backing file as a plain image: the inner COW file's header would be the guest's disk
+        Path inner = dir.resolve("inner.cow");
+        CowCreator.create(inner, back.toString(), false);
+        Path outer = dir.resolve("outer.cow");
+        CowFixtures.cowFile(outer, CowFixtures.v3Header(inner.toString(), Files.getLastModifiedTime(inner).toMillis() / 1000,
+                Files.size(inner), 512, 4096));
+        byte[] before = Files.readAllBytes(inner);
+        for (String flags : List.of("", "r")) {
+            DeviceOpenException e = assertThrows(DeviceOpenException.class, () -> opener.open(cfg(0, flags, outer, null)));
+            assertEquals(outer + ": backing file \"" + inner + "\" is a COW file itself; a backing file must be a plain image"
+                    + " (merge it first: ubd moo)", e.getMessage());
+        }
+        assertArrayEquals(before, Files.readAllBytes(inner));
+    }
 }

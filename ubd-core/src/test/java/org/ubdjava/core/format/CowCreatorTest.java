@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -59,10 +60,44 @@ class CowCreatorTest {
     }
 
     @Test
-    void emptyBackingGivesAn8KiBFile() throws IOException {
+    void anEmptyBackingFileIsRefusedAndNothingIsMade() throws IOException {
+        // a 0-byte device: every write to it fails, and the kernel cannot allocate its bitmap
         Path back = Files.createFile(dir.resolve("empty.img"));
-        CowCreator.create(dir.resolve("cow.img"), back.toString(), false);
-        assertEquals(8192, Files.size(dir.resolve("cow.img")));
+        UbdException e = assertThrows(UbdException.class, () -> CowCreator.create(dir.resolve("cow.img"), back.toString(), false));
+        assertEquals("backing file \"" + back.toRealPath() + "\" is empty (0 bytes); a COW file over it would be a 0-byte disk",
+                e.getMessage());
+        assertNoLeftovers("empty.img");
+    }
+
+    @Test
+    void aCowFileIsNoBackingFileWhateverItsHeaderSays() throws IOException {
+        Path back = CowFixtures.referenceBacking(dir, 20);
+        Path valid = dir.resolve("valid.cow");
+        CowCreator.create(valid, back.toString(), false);
+        // sector size and alignment 0: no reader accepts the header, but the magic says what the file is
+        Path corrupt = Files.write(dir.resolve("corrupt.cow"), CowFixtures.v3Header(back.toString(), CowFixtures.MTIME, 10240, 0, 0));
+        Path v1 = CowFixtures.cowFile(dir.resolve("v1.cow"), CowFixtures.v1Header(back.toString(), CowFixtures.MTIME, 10240, 512, false));
+        for (Path inner : List.of(valid, corrupt, v1)) {
+            byte[] before = read(inner);
+            UbdException e = assertThrows(UbdException.class, () -> CowCreator.create(dir.resolve("new.cow"), inner.toString(), false));
+            assertEquals("backing file \"" + inner.toRealPath() + "\" is a COW file itself; a backing file must be a plain image"
+                    + " (merge it first: ubd moo)", e.getMessage());
+            assertArrayEquals(before, read(inner));
+        }
+        assertNoLeftovers("back.img", "valid.cow", "corrupt.cow", "v1.cow");
+    }
+
+    @Test
+    void forceRefusesASymlinkLoopAndLeavesIt() throws IOException {
+        Path back = CowFixtures.referenceBacking(dir, 20);
+        Path loop = Files.createSymbolicLink(dir.resolve("loop"), dir.resolve("loop"));
+        for (boolean replace : new boolean[] {false, true}) {
+            UbdException e = assertThrows(UbdException.class, () -> CowCreator.create(loop, back.toString(), replace));
+            assertEquals(loop + ": Too many levels of symbolic links", e.getMessage());
+            assertTrue(Files.isSymbolicLink(loop));
+            assertEquals(loop, Files.readSymbolicLink(loop));
+        }
+        assertNoLeftovers("back.img", "loop");
     }
 
     @Test

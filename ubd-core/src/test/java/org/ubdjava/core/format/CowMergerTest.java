@@ -50,7 +50,12 @@ class CowMergerTest {
         Random rnd = new Random(seed);
         Path back = CowFixtures.randomBacking(work.resolve("back.img"), size, rnd);
         Path cow = work.resolve("cow.img");
-        CowCreator.create(cow, back.toString(), false);
+        if (size == 0) {
+            // the creator refuses a 0-byte disk; uml_mkcow makes one, and it still merges
+            CowFixtures.cowFile(cow, CowFixtures.v3Header(back.toString(), Files.getLastModifiedTime(back).toMillis() / 1000, 0, 512, 4096));
+        } else {
+            CowCreator.create(cow, back.toString(), false);
+        }
         long sectors = (size + 511) / 512;
         byte[] model = Arrays.copyOf(Files.readAllBytes(back), (int) (sectors * 512));
         for (int i = 0; i < writes && sectors > 0; i++) {
@@ -170,6 +175,17 @@ class CowMergerTest {
     }
 
     @Test
+    void refusesASymlinkLoopAsNewFileAndLeavesIt() throws IOException {
+        Path back = CowFixtures.referenceBacking(dir, 20);
+        Path cow = dir.resolve("cow.img");
+        CowCreator.create(cow, back.toString(), false);
+        Path loop = Files.createSymbolicLink(dir.resolve("loop"), dir.resolve("loop"));
+        UbdException e = assertThrows(UbdException.class, () -> CowMerger.mergeInto(cow, null, loop, x -> { }));
+        assertEquals(loop + ": Too many levels of symbolic links", e.getMessage());
+        assertEquals(loop, Files.readSymbolicLink(loop));
+    }
+
+    @Test
     void mismatchesUseTheKernelsWordsHeaderFirst() throws IOException {
         Path back = CowFixtures.referenceBacking(dir, 20);
         Path cow = dir.resolve("cow.img");
@@ -221,7 +237,8 @@ class CowMergerTest {
             Path back = dir.resolve("b" + size);
             Files.write(back, new byte[size]);
             Path cow = dir.resolve("c" + size);
-            CowCreator.create(cow, back.toString(), false);
+            // over an empty file only by hand (or uml_mkcow): the creator refuses a 0-byte disk
+            CowFixtures.cowFile(cow, CowFixtures.v3Header(back.toString(), Files.getLastModifiedTime(back).toMillis() / 1000, size, 512, 4096));
             Path out = dir.resolve("o" + size);
             CowMerger.mergeInto(cow, null, out, x -> { });
             assertEquals(size / 512 * 512, Files.size(out));

@@ -3,6 +3,7 @@ package org.ubdjava.core.interop;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -39,6 +40,12 @@ class UmlMkcowInteropTest {
             Path back = CowFixtures.randomBacking(work.resolve("back.img"), size, new Random(seed));
             Exec.Result real = Exec.run(work, List.of(RealTools.umlMkcow(), "theirs.img", "back.img"));
             assertEquals(0, real.exit(), real.both());
+            if (size == 0) {
+                // uml_mkcow makes a 0-byte disk; ours refuses one (every write to it would fail)
+                assertThrows(UbdException.class, () -> CowCreator.create(work.resolve("ours.img"), back.toString(), false));
+                assertFalse(Files.exists(work.resolve("ours.img")));
+                return;
+            }
             CowCreator.create(work.resolve("ours.img"), back.toString(), false);
             assertSameCow(work.resolve("theirs.img"), work.resolve("ours.img"));
             assertTrue(Files.exists(back));

@@ -17,8 +17,12 @@ import org.ubdjava.core.nativeio.NativeFiles;
  * <p>Why this is safe:
  * <ul>
  * <li>A store into a mapped hole allocates its block at fault time, and on a full disk that is a
- *     SIGBUS, not an error: the bitmap's blocks are allocated (fallocate) before it is mapped, and
- *     where they cannot be the file is used as before, its writes failing cleanly.</li>
+ *     SIGBUS, not an error: the bitmap's blocks are allocated (fallocate) before the first store,
+ *     and where they cannot be the bitmap is written to the file as before, its writes failing
+ *     cleanly.</li>
+ * <li>Nothing happens to the file before the first bitmap write: the allocation and the mapping
+ *     are made then, so a disk attached and only read leaves its COW file's mtime, size and
+ *     blocks as they were (a fallocate changes all but the size).</li>
  * <li>Durability is unchanged: on Linux, fdatasync writes back the pages dirtied through a shared
  *     mapping too (they are marked dirty when first stored to), so the device's flush covers them.
  *     Neither way orders the data before the bitmap on disk without a flush, as in the kernel.</li>
@@ -28,21 +32,27 @@ import org.ubdjava.core.nativeio.NativeFiles;
  * </ul>
  */
 final class MappedBitmapIo extends ForwardingHostIo {
+    private final FileChannel channel;
     private final long start;
     private final long end;
+    /** Null until the first bitmap write maps it, and after {@link #close}. */
     private MappedByteBuffer bitmap;
+    /** The first bitmap write has tried to map: from then on a null bitmap means the file is written. */
+    private boolean tried;
+    private boolean closed;
 
-    private MappedBitmapIo(HostIo file, long start, long end, MappedByteBuffer bitmap) {
+    private MappedBitmapIo(FileChannel channel, HostIo file, long start, long end) {
         super(file);
+        this.channel = channel;
         this.start = start;
         this.end = end;
-        this.bitmap = bitmap;
     }
 
     /**
-     * {@code file} with [offset, offset + length) written through a mapping, or {@code file} itself
-     * when that cannot be done safely: a file shorter than the bitmap's end (mapping would grow it),
-     * blocks that cannot be allocated (no fallocate, a full disk), a bitmap past 2 GiB.
+     * {@code file} with [offset, offset + length) written through a mapping from the first write
+     * there on, or {@code file} itself when that cannot be done safely: a file shorter than the
+     * bitmap's end (mapping would grow it), a bitmap past 2 GiB. Blocks that cannot be allocated
+     * at the first write (no fallocate, a full disk) leave the bitmap written to the file.
      *
      * @param channel the COW file, open for writing (the descriptor {@code file} works on)
      */
@@ -54,13 +64,10 @@ final class MappedBitmapIo extends ForwardingHostIo {
             if (channel.size() < offset + length) {
                 return file;
             }
-            NativeFiles.allocate(channel, offset, length);
-            MappedByteBuffer bitmap = channel.map(FileChannel.MapMode.READ_WRITE, offset, length);
-            NativeFiles.adviseRandom(bitmap); // the bitmap's first store must not read in the data area after it
-            return new MappedBitmapIo(file, offset, offset + length, bitmap);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             return file;
         }
+        return new MappedBitmapIo(channel, file, offset, offset + length);
     }
 
     @Override
@@ -70,8 +77,15 @@ final class MappedBitmapIo extends ForwardingHostIo {
             return inner.write(src, position);
         }
         synchronized (this) {
-            if (bitmap == null) {
+            if (closed) {
                 throw new IOException("COW file closed");
+            }
+            if (!tried) {
+                tried = true;
+                bitmap = map();
+            }
+            if (bitmap == null) {
+                return inner.write(src, position);
             }
             try {
                 bitmap.put((int) (position - start), src, src.position(), n);
@@ -85,10 +99,25 @@ final class MappedBitmapIo extends ForwardingHostIo {
         return n;
     }
 
+    /** The bitmap's blocks allocated, then mapped; null when either fails (the file is written instead). */
+    private MappedByteBuffer map() {
+        try {
+            NativeFiles.allocate(channel, start, end - start);
+            MappedByteBuffer m = channel.map(FileChannel.MapMode.READ_WRITE, start, end - start);
+            NativeFiles.adviseRandom(m); // the bitmap's first store must not read in the data area after it
+            return m;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     @Override
     public synchronized void close() {
         // the file is not this view's to close (it belongs to the device's HostFile): only the mapping
-        DirectMemory.free(bitmap);
+        if (bitmap != null) {
+            DirectMemory.free(bitmap);
+        }
         bitmap = null;
+        closed = true;
     }
 }
