@@ -132,15 +132,15 @@ public final class DeviceOpener {
         try {
             image = files.open(file, OpenMode.image(flags), log);
         } catch (HostFileTable.OpenFailure f) {
-            if (f.errno == Errno.ENOENT && config.backing() != null && flags.readOnly()) {
-                throw new HostFileTable.OpenFailure(f.errno, file + ": No such file or directory (a read-only device creates no COW file)");
-            }
             if (f.errno != Errno.ENOENT || config.backing() == null) {
                 throw f.about(file.toString());
             }
             if (!createMissing) {
                 throw new HostFileTable.OpenFailure(Errno.ENOENT, file + ": No such file or directory; this command does not create"
                         + " COW files (make one with: ubd mkcow " + file + " " + config.backing() + ")");
+            }
+            if (flags.readOnly()) {
+                throw new HostFileTable.OpenFailure(f.errno, file + ": No such file or directory (a read-only device creates no COW file)");
             }
             image = create(config, file);
         }

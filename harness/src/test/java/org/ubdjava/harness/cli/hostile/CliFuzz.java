@@ -151,7 +151,10 @@ final class CliFuzz {
         if (k == HostileFile.NO_READ && root || k == HostileFile.CHAR_DEVICE && !root) {
             k = HostileFile.MISSING;
         }
-        return named(s.make(k));
+        String path = named(s.make(k));
+        // a message may name the file the header names instead (the untrusted COW file's backing file)
+        subjects.addAll(k.tokens());
+        return path;
     }
 
     /** A file a command may write: a missing name, or a hostile kind that is never a real device. */
@@ -163,7 +166,10 @@ final class CliFuzz {
         if (k.realDevice() || k == HostileFile.NO_READ && root || k == HostileFile.CHAR_DEVICE && !root) {
             k = HostileFile.FIFO;
         }
-        return named(s.make(k));
+        String path = named(s.make(k));
+        // a message may name the file the header names instead (the untrusted COW file's backing file)
+        subjects.addAll(k.tokens());
+        return path;
     }
 
     private String named(String path) {
