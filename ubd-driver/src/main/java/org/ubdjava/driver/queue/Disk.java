@@ -5,13 +5,17 @@ import java.io.IOException;
 import org.ubdjava.core.device.DeviceFiles;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.driver.device.BlockDevice;
+import org.ubdjava.driver.device.Durability;
+import org.ubdjava.driver.device.IoStatus;
 
 /**
  * A device attached to the driver: the handle requests are submitted against.
  *
  * <p>Invariant: all of a disk's requests are executed by one I/O handler ({@link #shard}), in the
  * order they were published, so overlapping requests complete in submission order and the device
- * layers need no locks.
+ * layers need no locks. A call that can block for long runs on an {@link Offload} thread instead,
+ * while the disk is held: its later requests wait, and nothing else of the disk runs meanwhile, so
+ * the layers still see one thread at a time.
  */
 public final class Disk {
     private final int id;
@@ -24,6 +28,23 @@ public final class Disk {
     final UbdDriver driver;
     final int shard;
     volatile boolean detached;
+    /** What a flush and a FUA write add for this device: which calls may block ({@link IoHandler}). */
+    final Durability durability;
+
+    // Held behind an offloaded call: the fields below belong to the disk's I/O thread, but for the
+    // hand-offs to and from the offload thread (its queue's lock, then the ring's publish).
+    /** A call of this disk is on the offload; its later requests wait in {@link #waiting}. */
+    boolean held;
+    /** The call on the offload (reused); null until the disk first offloads one. */
+    RequestEvent offloaded;
+    /** Set by the offload thread before it publishes the resume event. */
+    IoStatus offloadStatus;
+    /** Null until the disk is first held. */
+    SideQueue waiting;
+    /** Requests in {@link #waiting}, for submitters: a disk held for long refuses more than a ring's worth. */
+    volatile int waitingCount;
+    /** The next disk in the offload's queue; guarded by its lock. */
+    Disk nextOffloaded;
 
     Disk(UbdDriver driver, int id, int shard, UbdDeviceConfig config, DeviceFiles files, BlockDevice device, BackingWatch backingWatch) {
         this.backingWatch = backingWatch;
@@ -33,6 +54,7 @@ public final class Disk {
         this.config = config;
         this.files = files;
         this.device = device;
+        this.durability = device.durability();
     }
 
     public int id() {

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -150,6 +151,8 @@ public final class UbdDriver implements AutoCloseable {
 
     /** Index: I/O thread ({@link Disk#ioThread()}). */
     private final IoRing[] rings;
+    /** Runs the calls that can block a disk for long, off the I/O threads (see {@link Offload}). */
+    private final Offload offload = new Offload("ubd-offload");
     private final int ioThreads;
     private final Stats stats;
     private final BackingCaches caches;
@@ -179,7 +182,7 @@ public final class UbdDriver implements AutoCloseable {
         this.stats = new Stats(ioThreads);
         rings = new IoRing[ioThreads];
         for (int i = 0; i < ioThreads; i++) {
-            rings[i] = new IoRing(i, config.ringSize(), config.waitStrategies().get(), stats);
+            rings[i] = new IoRing(i, config.ringSize(), config.waitStrategies().get(), stats, offload);
         }
     }
 
@@ -248,6 +251,9 @@ public final class UbdDriver implements AutoCloseable {
         submitting.incrementAndGet();
         try {
             checkOpen();
+            if (full(disk, ring)) {
+                return false;
+            }
             long seq;
             try {
                 seq = ring.tryNext();
@@ -282,6 +288,11 @@ public final class UbdDriver implements AutoCloseable {
         submitting.incrementAndGet();
         try {
             checkOpen();
+            for (int i = 0; i < n; i++) {
+                if (full(batch.disk(i), ring)) {
+                    return false;
+                }
+            }
             long hi;
             try {
                 hi = ring.tryNext(n);
@@ -371,6 +382,10 @@ public final class UbdDriver implements AutoCloseable {
         submitting.incrementAndGet();
         try {
             checkOpen();
+            while (full(disk, ring)) {
+                LockSupport.parkNanos(50_000);
+                checkOpen();
+            }
             fill(ring, ring.next(), disk, op, flags, offset, buffer, length, sink, completion, tag);
         } finally {
             submitting.decrementAndGet();
@@ -396,6 +411,32 @@ public final class UbdDriver implements AutoCloseable {
         CompletableFuture<IoStatus> f = new CompletableFuture<>();
         submit(disk, op, offset, buffer, length, (tag, status) -> f.complete(status), 0);
         return f;
+    }
+
+    /**
+     * Whether the disk already has a ring's worth of requests waiting behind its own offloaded call
+     * (they leave the ring, so the ring's room no longer bounds them): then it takes no more until
+     * the call is back, as a full ring would.
+     */
+    private static boolean full(Disk disk, RingBuffer<RequestEvent> ring) {
+        return disk.waitingCount >= ring.getBufferSize();
+    }
+
+    /**
+     * Publishes the resume event of a disk whose offloaded call is back (on the offload thread).
+     * It may wait for room: the I/O thread, the ring's only consumer, never waits for this one.
+     * Not counted in {@link #submitting}: close waits for every held disk ({@link IoRing#shutdown}).
+     */
+    void resume(Disk disk) {
+        RingBuffer<RequestEvent> ring = rings[disk.shard].ring;
+        long seq = ring.next();
+        try {
+            RequestEvent e = ring.get(seq);
+            e.disk = disk;
+            e.resume = true;
+        } finally {
+            ring.publish(seq);
+        }
     }
 
     private static void fill(RingBuffer<RequestEvent> ring, long seq, Disk disk, IoOp op, int flags, long offset, ByteBuffer buffer,
@@ -468,6 +509,7 @@ public final class UbdDriver implements AutoCloseable {
         for (IoRing r : rings) {
             r.shutdown(60, TimeUnit.SECONDS);
         }
+        offload.stop();
         IOException first = null;
         synchronized (disks) {
             for (Disk d : disks) {
