@@ -133,10 +133,11 @@ final class IoHandler implements EventHandler<RequestEvent> {
     /**
      * Whether the request can block for as long as the host disk takes, so runs on the offload: a
      * flush (fdatasync); a FUA write (its flush); any write of a device whose writes are synchronous
-     * (O_SYNC); a discard or write-zeroes, a fallocate that waits for the file system's journal,
-     * which a commit for another file's fdatasync can hold for as long as that sync takes. Reads and
-     * ordinary writes land in the host's page cache and stay here. A detached disk's request fails
-     * at once.
+     * (O_SYNC); a write that first reserves a unit of its file ({@link BlockDevice#writeAllocates}),
+     * a discard or write-zeroes: a fallocate, which waits for the file system's journal, so for as
+     * long as a commit for another file's fdatasync holds it (in a replay of 8 readers beside 8
+     * writers that sync every 16 writes, 1 % of the reservations took 1 to 16 ms). Reads and other
+     * writes land in the host's page cache and stay here. A detached disk's request fails at once.
      */
     private static boolean blocks(RequestEvent e) {
         Disk d = e.disk;
@@ -145,7 +146,8 @@ final class IoHandler implements EventHandler<RequestEvent> {
         }
         return switch (e.op) {
             case FLUSH, DISCARD, WRITE_ZEROES -> true;
-            case WRITE -> d.durability == Durability.ON_WRITE || (e.flags & IoOp.FUA) != 0;
+            case WRITE -> d.durability == Durability.ON_WRITE || (e.flags & IoOp.FUA) != 0
+                    || d.device().writeAllocates(e.offset, e.buffer.remaining());
             default -> false;
         };
     }
