@@ -30,6 +30,11 @@ public final class Disk {
     volatile boolean detached;
     /** What a flush and a FUA write add for this device: which calls may block ({@link IoHandler}). */
     final Durability durability;
+    /**
+     * Whether any write could allocate ({@link BlockDevice#writeAllocates}), asked once of the
+     * whole device at attach: a disk without allocation units never asks per write.
+     */
+    final boolean writesMayAllocate;
 
     // Held behind an offloaded call: the fields below belong to the disk's I/O thread, but for the
     // hand-offs to and from the offload thread (its queue's lock, then the ring's publish).
@@ -55,6 +60,7 @@ public final class Disk {
         this.files = files;
         this.device = device;
         this.durability = device.durability();
+        this.writesMayAllocate = device.writeAllocates(0, device.size());
     }
 
     public int id() {

@@ -147,7 +147,7 @@ final class IoHandler implements EventHandler<RequestEvent> {
         return switch (e.op) {
             case FLUSH, DISCARD, WRITE_ZEROES -> true;
             case WRITE -> d.durability == Durability.ON_WRITE || (e.flags & IoOp.FUA) != 0
-                    || d.device().writeAllocates(e.offset, e.buffer.remaining());
+                    || d.writesMayAllocate && d.device().writeAllocates(e.offset, e.buffer.remaining());
             default -> false;
         };
     }

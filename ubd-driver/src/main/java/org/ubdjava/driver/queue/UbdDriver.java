@@ -41,9 +41,14 @@ import com.lmax.disruptor.WaitStrategy;
  * The kernel has one I/O thread for all devices and takes up to 64 requests per wake-up; here a
  * thread takes everything published to its ring since it last looked.
  *
- * <p>Backpressure: {@link #trySubmit} returns false when the ring is full, {@link #submit} waits
- * for room; nothing is dropped. {@link #close} stops new submissions, lets every request already
- * in the ring complete, then closes the disks.
+ * <p>A call that can block for as long as the host disk takes (a flush's fdatasync, a fallocate)
+ * runs on an {@link Offload} thread while its disk alone waits: the other disks of its I/O thread
+ * go on. Completions still run on the disk's I/O thread, in submission order.
+ *
+ * <p>Backpressure: {@link #trySubmit} returns false when the ring is full (or the disk already has
+ * a ring's worth of requests waiting behind its own offloaded call), {@link #submit} waits for
+ * room; nothing is dropped. {@link #close} stops new submissions, lets every request already in
+ * the ring complete (and every one waiting behind an offloaded call), then closes the disks.
  */
 public final class UbdDriver implements AutoCloseable {
     /**
@@ -238,7 +243,8 @@ public final class UbdDriver implements AutoCloseable {
     }
 
     /**
-     * Queues a request, or returns false at once when the ring is full (retry later).
+     * Queues a request, or returns false at once when the ring is full, or the disk holds a
+     * ring's worth of requests behind its offloaded call (retry later).
      *
      * @param buffer for READ and WRITE: the data, position to limit, a multiple of 512 bytes; untouched by
      *               the caller until completion. Ignored otherwise.
@@ -269,7 +275,8 @@ public final class UbdDriver implements AutoCloseable {
 
     /**
      * Queues every request of {@code batch} with one claim and one publish, or none of them and
-     * returns false when the ring lacks room for all (retry later). The batch is left as it was:
+     * returns false when the ring lacks room for all, or one of its disks is full as for
+     * {@link #trySubmit(Disk, IoOp, long, ByteBuffer, long, Completion, long)} (retry later). The batch is left as it was:
      * {@link RequestBatch#clear} it to reuse it.
      *
      * @throws IllegalArgumentException if the batch holds more requests than the ring has slots
@@ -492,7 +499,8 @@ public final class UbdDriver implements AutoCloseable {
     }
 
     /**
-     * Stops taking requests, completes every request in the ring, then closes every disk. A
+     * Stops taking requests, completes every request in the ring and every one waiting behind an
+     * offloaded call, stops the offload's threads, then closes every disk. A
      * submit racing with it is either refused ({@link IllegalStateException}) or completes.
      */
     @Override
