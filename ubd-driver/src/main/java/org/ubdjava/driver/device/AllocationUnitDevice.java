@@ -117,6 +117,22 @@ public final class AllocationUnitDevice extends ForwardingDevice {
         inner.write(offset, src);
     }
 
+    /** True when the write would reserve a unit: one it covers has not been tried in this open. */
+    @Override
+    public boolean writeAllocates(long offset, long length) {
+        if (unsupported || offset < 0 || length <= 0) {
+            return false; // a request outside the device fails later, without a reservation
+        }
+        long from = base + offset;
+        long to = Math.min(base + offset + length, base + inner.size());
+        if (from >= to) {
+            return false;
+        }
+        int first = (int) (from / unit);
+        int last = (int) ((to - 1) / unit);
+        return tried.nextClearBit(first) <= last;
+    }
+
     /** Units wholly discarded are holes again: a later write into one reserves it anew. */
     @Override
     public void discard(long offset, long length) throws IOException {

@@ -38,6 +38,17 @@ public interface BlockDevice extends Closeable {
 
     void write(long offset, ByteBuffer src) throws IOException;
 
+    /**
+     * Whether a write of [offset, offset + length) would first have the file system allocate (a
+     * fallocate of a whole unit, {@link AllocationUnitDevice}): a call that waits for the file
+     * system's journal, so for as long as another file's sync holds it. The request loop runs such
+     * a write off its I/O thread. Asked on the device's thread, right before the write; false
+     * unless a layer below allocates.
+     */
+    default boolean writeAllocates(long offset, long length) {
+        return false;
+    }
+
     /** Makes every completed write durable. */
     void flush() throws IOException;
 

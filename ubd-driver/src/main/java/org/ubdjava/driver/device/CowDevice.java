@@ -132,6 +132,12 @@ public final class CowDevice implements BlockDevice {
         }
     }
 
+    /** The data goes to the COW file's data area at the same offset: it allocates there, if anywhere. */
+    @Override
+    public boolean writeAllocates(long offset, long length) {
+        return cowData.writeAllocates(offset, length);
+    }
+
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         checkWritable(offset, src.remaining());

@@ -55,6 +55,11 @@ public abstract class ForwardingDevice implements BlockDevice {
     }
 
     @Override
+    public boolean writeAllocates(long offset, long length) {
+        return inner.writeAllocates(offset, length);
+    }
+
+    @Override
     public void flush() throws IOException {
         inner.flush();
     }

@@ -6,13 +6,17 @@ import org.ubdjava.core.device.DeviceFiles;
 import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.driver.device.BlockDevice;
+import org.ubdjava.driver.device.Durability;
+import org.ubdjava.driver.device.IoStatus;
 
 /**
  * A device attached to the driver: the handle requests are submitted against.
  *
  * <p>Invariant: all of a disk's requests are executed by one I/O handler ({@link #shard}), in the
  * order they were published, so overlapping requests complete in submission order and the device
- * layers need no locks.
+ * layers need no locks. A call that can block for long runs on an {@link Offload} thread instead,
+ * while the disk is held: its later requests wait, and nothing else of the disk runs meanwhile, so
+ * the layers still see one thread at a time.
  */
 public final class Disk {
     private final int id;
@@ -27,6 +31,28 @@ public final class Disk {
     /** Its failed requests, one line each (rate-limited), where its kernel messages go. */
     final FailureLog failures;
     volatile boolean detached;
+    /** What a flush and a FUA write add for this device: which calls may block ({@link IoHandler}). */
+    final Durability durability;
+    /**
+     * Whether any write could allocate ({@link BlockDevice#writeAllocates}), asked once of the
+     * whole device at attach: a disk without allocation units never asks per write.
+     */
+    final boolean writesMayAllocate;
+
+    // Held behind an offloaded call: the fields below belong to the disk's I/O thread, but for the
+    // hand-offs to and from the offload thread (its queue's lock, then the ring's publish).
+    /** A call of this disk is on the offload; its later requests wait in {@link #waiting}. */
+    boolean held;
+    /** The call on the offload (reused); null until the disk first offloads one. */
+    RequestEvent offloaded;
+    /** Set by the offload thread before it publishes the resume event. */
+    IoStatus offloadStatus;
+    /** Null until the disk is first held. */
+    SideQueue waiting;
+    /** Requests in {@link #waiting}, for submitters: a disk held for long refuses more than a ring's worth. */
+    volatile int waitingCount;
+    /** The next disk in the offload's queue; guarded by its lock. */
+    Disk nextOffloaded;
 
     Disk(UbdDriver driver, int id, int shard, UbdDeviceConfig config, DeviceFiles files, BlockDevice device, BackingWatch backingWatch,
          KernelLog log) {
@@ -38,6 +64,8 @@ public final class Disk {
         this.files = files;
         this.device = device;
         this.failures = new FailureLog(config.name(), log);
+        this.durability = device.durability();
+        this.writesMayAllocate = device.writeAllocates(0, device.size());
     }
 
     public int id() {

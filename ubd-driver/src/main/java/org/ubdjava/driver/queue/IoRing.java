@@ -2,6 +2,7 @@ package org.ubdjava.driver.queue;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
@@ -21,6 +22,7 @@ import com.lmax.disruptor.dsl.ProducerType;
 final class IoRing {
     final RingBuffer<RequestEvent> ring;
     private final Disruptor<RequestEvent> disruptor;
+    private final IoHandler handler;
 
     /** The threads that run requests and completions: a blocking submit on one of them could wait for good. */
     static final class IoThread extends Thread {
@@ -30,10 +32,11 @@ final class IoRing {
         }
     }
 
-    IoRing(int index, int size, WaitStrategy waitStrategy, UbdDriver.Stats stats) {
+    IoRing(int index, int size, WaitStrategy waitStrategy, UbdDriver.Stats stats, Offload offload) {
         ThreadFactory thread = r -> new IoThread(r, "ubd-io-" + index);
         disruptor = new Disruptor<>(RequestEvent::new, size, thread, ProducerType.MULTI, waitStrategy);
-        disruptor.handleEventsWith(new IoHandler(index, stats));
+        handler = new IoHandler(index, stats, offload);
+        disruptor.handleEventsWith(handler);
         // a bug in a handler must not stop the ring (every disk of that thread would hang): say it and go on
         disruptor.setDefaultExceptionHandler(new ExceptionHandler<>() {
             @Override
@@ -54,10 +57,20 @@ final class IoRing {
         ring = disruptor.start();
     }
 
-    /** Lets every request already published complete, then stops the thread. */
+    /**
+     * Lets every request already published complete, then stops the thread. Called once no
+     * submitter can publish any more: then what can still come is a resume event for a disk held
+     * behind an offloaded call, so the thread runs until the ring is empty and no disk is held,
+     * looked at in that order (a request taken from the ring after the first look is seen held by the
+     * second; a held disk's resume comes before it is let go).
+     */
     void shutdown(long timeout, TimeUnit unit) {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while ((ring.getCursor() > ring.getMinimumGatingSequence() || handler.held() > 0) && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(100_000);
+        }
         try {
-            disruptor.shutdown(timeout, unit);
+            disruptor.shutdown(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (com.lmax.disruptor.TimeoutException e) {
             disruptor.halt();
         }

@@ -21,8 +21,26 @@ final class RequestEvent {
     ExtentSink extents;
     Completion completion;
     long tag;
+    /**
+     * Not a request: the offload finished the call {@link #disk} was held behind, and its I/O
+     * thread completes it and runs the disk's waiting requests ({@link Offload}).
+     */
+    boolean resume;
+
+    void copyFrom(RequestEvent o) {
+        disk = o.disk;
+        op = o.op;
+        flags = o.flags;
+        offset = o.offset;
+        length = o.length;
+        buffer = o.buffer;
+        extents = o.extents;
+        completion = o.completion;
+        tag = o.tag;
+    }
 
     void clear() {
+        resume = false;
         disk = null;
         op = null;
         flags = 0;

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -40,9 +41,14 @@ import com.lmax.disruptor.WaitStrategy;
  * The kernel has one I/O thread for all devices and takes up to 64 requests per wake-up; here a
  * thread takes everything published to its ring since it last looked.
  *
- * <p>Backpressure: {@link #trySubmit} returns false when the ring is full, {@link #submit} waits
- * for room; nothing is dropped. {@link #close} stops new submissions, lets every request already
- * in the ring complete, then closes the disks.
+ * <p>A call that can block for as long as the host disk takes (a flush's fdatasync, a fallocate)
+ * runs on an {@link Offload} thread while its disk alone waits: the other disks of its I/O thread
+ * go on. Completions still run on the disk's I/O thread, in submission order.
+ *
+ * <p>Backpressure: {@link #trySubmit} returns false when the ring is full (or the disk already has
+ * a ring's worth of requests waiting behind its own offloaded call), {@link #submit} waits for
+ * room; nothing is dropped. {@link #close} stops new submissions, lets every request already in
+ * the ring complete (and every one waiting behind an offloaded call), then closes the disks.
  */
 public final class UbdDriver implements AutoCloseable {
     /**
@@ -150,6 +156,8 @@ public final class UbdDriver implements AutoCloseable {
 
     /** Index: I/O thread ({@link Disk#ioThread()}). */
     private final IoRing[] rings;
+    /** Runs the calls that can block a disk for long, off the I/O threads (see {@link Offload}). */
+    private final Offload offload = new Offload("ubd-offload");
     private final int ioThreads;
     private final Stats stats;
     private final BackingCaches caches;
@@ -179,7 +187,7 @@ public final class UbdDriver implements AutoCloseable {
         this.stats = new Stats(ioThreads);
         rings = new IoRing[ioThreads];
         for (int i = 0; i < ioThreads; i++) {
-            rings[i] = new IoRing(i, config.ringSize(), config.waitStrategies().get(), stats);
+            rings[i] = new IoRing(i, config.ringSize(), config.waitStrategies().get(), stats, offload);
         }
     }
 
@@ -235,7 +243,8 @@ public final class UbdDriver implements AutoCloseable {
     }
 
     /**
-     * Queues a request, or returns false at once when the ring is full (retry later).
+     * Queues a request, or returns false at once when the ring is full, or the disk holds a
+     * ring's worth of requests behind its offloaded call (retry later).
      *
      * @param buffer for READ and WRITE: the data, position to limit, a multiple of 512 bytes; untouched by
      *               the caller until completion. Ignored otherwise.
@@ -248,6 +257,9 @@ public final class UbdDriver implements AutoCloseable {
         submitting.incrementAndGet();
         try {
             checkOpen();
+            if (full(disk, ring)) {
+                return false;
+            }
             long seq;
             try {
                 seq = ring.tryNext();
@@ -263,7 +275,8 @@ public final class UbdDriver implements AutoCloseable {
 
     /**
      * Queues every request of {@code batch} with one claim and one publish, or none of them and
-     * returns false when the ring lacks room for all (retry later). The batch is left as it was:
+     * returns false when the ring lacks room for all, or one of its disks is full as for
+     * {@link #trySubmit(Disk, IoOp, long, ByteBuffer, long, Completion, long)} (retry later). The batch is left as it was:
      * {@link RequestBatch#clear} it to reuse it.
      *
      * @throws IllegalArgumentException if the batch holds more requests than the ring has slots
@@ -282,6 +295,11 @@ public final class UbdDriver implements AutoCloseable {
         submitting.incrementAndGet();
         try {
             checkOpen();
+            for (int i = 0; i < n; i++) {
+                if (full(batch.disk(i), ring)) {
+                    return false;
+                }
+            }
             long hi;
             try {
                 hi = ring.tryNext(n);
@@ -371,6 +389,10 @@ public final class UbdDriver implements AutoCloseable {
         submitting.incrementAndGet();
         try {
             checkOpen();
+            while (full(disk, ring)) {
+                LockSupport.parkNanos(50_000);
+                checkOpen();
+            }
             fill(ring, ring.next(), disk, op, flags, offset, buffer, length, sink, completion, tag);
         } finally {
             submitting.decrementAndGet();
@@ -396,6 +418,32 @@ public final class UbdDriver implements AutoCloseable {
         CompletableFuture<IoStatus> f = new CompletableFuture<>();
         submit(disk, op, offset, buffer, length, (tag, status) -> f.complete(status), 0);
         return f;
+    }
+
+    /**
+     * Whether the disk already has a ring's worth of requests waiting behind its own offloaded call
+     * (they leave the ring, so the ring's room no longer bounds them): then it takes no more until
+     * the call is back, as a full ring would.
+     */
+    private static boolean full(Disk disk, RingBuffer<RequestEvent> ring) {
+        return disk.waitingCount >= ring.getBufferSize();
+    }
+
+    /**
+     * Publishes the resume event of a disk whose offloaded call is back (on the offload thread).
+     * It may wait for room: the I/O thread, the ring's only consumer, never waits for this one.
+     * Not counted in {@link #submitting}: close waits for every held disk ({@link IoRing#shutdown}).
+     */
+    void resume(Disk disk) {
+        RingBuffer<RequestEvent> ring = rings[disk.shard].ring;
+        long seq = ring.next();
+        try {
+            RequestEvent e = ring.get(seq);
+            e.disk = disk;
+            e.resume = true;
+        } finally {
+            ring.publish(seq);
+        }
     }
 
     private static void fill(RingBuffer<RequestEvent> ring, long seq, Disk disk, IoOp op, int flags, long offset, ByteBuffer buffer,
@@ -451,7 +499,8 @@ public final class UbdDriver implements AutoCloseable {
     }
 
     /**
-     * Stops taking requests, completes every request in the ring, then closes every disk. A
+     * Stops taking requests, completes every request in the ring and every one waiting behind an
+     * offloaded call, stops the offload's threads, then closes every disk. A
      * submit racing with it is either refused ({@link IllegalStateException}) or completes.
      */
     @Override
@@ -468,6 +517,7 @@ public final class UbdDriver implements AutoCloseable {
         for (IoRing r : rings) {
             r.shutdown(60, TimeUnit.SECONDS);
         }
+        offload.stop();
         IOException first = null;
         synchronized (disks) {
             for (Disk d : disks) {
