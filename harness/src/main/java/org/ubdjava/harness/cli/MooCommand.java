@@ -56,7 +56,8 @@ public final class MooCommand implements Callable<Integer> {
     public Integer call() {
         if (inPlace != (newFile == null)) {
             throw new ParameterException(spec.commandLine(), inPlace
-                    ? "with -d give only the COW file" : "give the COW file and the new file (or -d to merge in place)");
+                    ? "with -d give only the COW file, not NEWFILE " + Printable.escape(String.valueOf(newFile))
+                    : "give the COW file and the new file (or -d to merge in place)");
         }
         long total;
         try (CowFile f = CowFile.open(cow)) {

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import org.ubdjava.core.io.Printable;
+
 /**
  * The rules of issue 27 ("nothing lost, nothing hangs, nothing misleads") as every hostile case and
  * every fuzz input is held to them. A violation is one line starting with its rule's name in
@@ -154,8 +156,9 @@ final class Rules {
         return KERNEL_LOG.stream().anyMatch(line::startsWith) || KERNEL_OPEN_FAILED.matcher(line).lookingAt();
     }
 
+    /** A subject is named as given, or escaped as every message escapes what it quotes. */
     private static boolean names(String line, Collection<String> subjects) {
-        return subjects.stream().anyMatch(line::contains);
+        return subjects.stream().anyMatch(s -> line.contains(s) || line.contains(Printable.escape(s)));
     }
 
     private static List<String> leaks(String line, boolean stderr) {
