@@ -103,7 +103,7 @@ public final class Replay {
             KernelOracle.Result oracle = setup.oracleRead.length == 0 ? KernelOracle.Result.NONE
                     : oracle(o, setup, new ReadVerifier(image, data, o.vms(), log), log);
             Long faultsInjected = o.fault() == null ? null : faults.stream().mapToLong(FaultInjectingDevice::injected).sum();
-            return ReplayResult.of(new ReplayResult.Inputs(o, setup.plans, run.fleet, run.latency, run.elapsedNanos, log,
+            return ReplayResult.of(new ReplayResult.Inputs(o, setup.plans, run.fleet, run.traceLatency, run.elapsedNanos, log,
                     backingUnchanged, setup.mergeChecked.length, run.samples, before, oracle,
                     new ReplayResult.Verification(run.verifierBackingBytes, image.extents()), faultsInjected,
                     o.allocationUnitIn(setup.cowDir)));
@@ -115,8 +115,8 @@ public final class Replay {
                          List<VmSchedule> schedules, int[] mergeChecked, int[] oracleRead) {
     }
 
-    /** What the replay itself measured. */
-    private record Execution(Fleet fleet, Histogram latency, long elapsedNanos, List<Timeline.Sample> samples,
+    /** What the replay itself measured; {@code traceLatency} is indexed by trace. */
+    private record Execution(Fleet fleet, Histogram[] traceLatency, long elapsedNanos, List<Timeline.Sample> samples,
                              long verifierBackingBytes) {
     }
 
@@ -188,9 +188,8 @@ public final class Replay {
         IoTally[] tallies = new IoTally[ioThreads];
         for (int t = 0; t < ioThreads; t++) {
             verifiers[t] = new ReadVerifier(image, data, o.vms(), log);
-            tallies[t] = new IoTally();
+            tallies[t] = new IoTally(setup.plans.size());
         }
-        Histogram latency = new Histogram(3_600_000_000_000L, 3);
         try (Progress progress = Progress.of("replay", totalBytes);
              UbdDriver driver = new UbdDriver(driverConfig(o, ioThreads, o.allocationUnitIn(setup.cowDir)))) {
             Fleet fleet = new Fleet(setup.schedules, setup.cows, o, setup.base, driver, opener, layer, setup.mergeChecked,
@@ -231,10 +230,16 @@ public final class Replay {
             }
             long verifierBackingBytes = 0;
             for (int t = 0; t < ioThreads; t++) {
-                latency.add(tallies[t].latencyNanos);
                 verifierBackingBytes += verifiers[t].backingBytesRead();
             }
-            return new Execution(fleet, latency, elapsedNanos, timeline.samples(), verifierBackingBytes);
+            Histogram[] traceLatency = new Histogram[setup.plans.size()];
+            for (int trace = 0; trace < traceLatency.length; trace++) {
+                traceLatency[trace] = IoTally.newLatencyHistogram();
+                for (IoTally t : tallies) {
+                    traceLatency[trace].add(t.latencyNanos[trace]);
+                }
+            }
+            return new Execution(fleet, traceLatency, elapsedNanos, timeline.samples(), verifierBackingBytes);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UbdException("interrupted");
@@ -280,9 +285,10 @@ public final class Replay {
     static List<VmSchedule> schedules(List<ReplayPlan> plans, ReplayOptions o) {
         List<VmSchedule> out = new ArrayList<>(o.vms());
         for (int vm = 0; vm < o.vms(); vm++) {
-            ReplayPlan plan = plans.get(vm % plans.size());
+            int trace = vm % plans.size();
+            ReplayPlan plan = plans.get(trace);
             VmPlacement at = VmPlacement.of(vm, o.vms(), plans.size(), plan, o.shiftTime(), o.shiftSpace(), o.seed());
-            out.add(new VmSchedule(vm, plan, at.start(), at.shift()));
+            out.add(new VmSchedule(vm, trace, plan, at.start(), at.shift()));
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package org.ubdjava.harness.replay;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +28,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param ioMbPerS     bytes moved over io_s
  * @param verification what checking every read cost the backing file
  * @param oracle        null unless {@code --oracle} asked for the real kernel's reading
- * @param traces        per trace when there are several, else null
+ * @param perTrace      how each trace's VMs fared, in the order the traces were given (one entry for one trace)
+ * @param traces        the plan of each trace when there are several, else null
  * @param faultsInjected null unless {@code --inject} was given
  * @param notReplayed  I/O records, summed over the traces, that lie outside the device, wholly
  *                     (skipped) or partly (clipped): not replayed as recorded
@@ -35,14 +37,14 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"verdict", "passed", "vms", "requests", "reads_verified", "mismatches", "errors", "backing_unchanged", "bitmaps_exact",
-        "merge_checked", "merge_ok", "oracle", "elapsed_s", "retire_worker_s", "iops", "mb_per_s", "io_s", "io_iops", "io_mb_per_s", "latency_us", "per_vm_iops",
+        "merge_checked", "merge_ok", "oracle", "elapsed_s", "retire_worker_s", "iops", "mb_per_s", "io_s", "io_iops", "io_mb_per_s", "latency_us", "per_vm_iops", "per_trace",
         "verification", "schedule", "trace", "traces", "skipped", "clipped", "not_replayed", "model", "disk_usage", "backing_sha256",
         "faults_injected", "problems", "problems_not_printed"})
 public record ReplayResult(String verdict, boolean passed, int vms, long requests, long readsVerified, long mismatches, long errors,
                            boolean backingUnchanged, boolean bitmapsExact, int mergeChecked, int mergeOk, Oracle oracle,
                            double elapsedS, double retireWorkerS, double iops, double mbPerS, double ioS, double ioIops, double ioMbPerS,
                            Latency latencyUs,
-                           Spread perVmIops, Verification verification, Schedule schedule, TraceFigures trace,
+                           Spread perVmIops, List<TraceIo> perTrace, Verification verification, Schedule schedule, TraceFigures trace,
                            List<PerTrace> traces, long skipped, long clipped, long notReplayed, Model model, DiskUsage diskUsage,
                            String backingSha256, Long faultsInjected, List<String> problems, long problemsNotPrinted,
                            @JsonIgnore Histogram latencyNanos, @JsonIgnore List<Timeline.Sample> samples,
@@ -84,6 +86,19 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
                                long skippedOutsideDevice, long clipped, long widened) {
     }
 
+    /**
+     * One trace's VMs, measured apart from the others' so a workload can be seen beside another.
+     *
+     * @param trace     the trace as given
+     * @param requests  its VMs' requests completed
+     * @param ioIops    requests over its VMs' own window: from the first of them submitted to the last completed
+     * @param latencyUs its VMs' device latency, submit to completion
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonPropertyOrder({"trace", "vms", "requests", "io_iops", "latency_us"})
+    public record TraceIo(String trace, int vms, long requests, double ioIops, Latency latencyUs) {
+    }
+
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record PerTrace(int vms, long recordsRead, long replayedPerVm, long writtenSectors) {
     }
@@ -98,7 +113,7 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
     }
 
     /** What a finished run hands over to make the result: the figures are derived here. */
-    record Inputs(ReplayOptions options, List<ReplayPlan> plans, Fleet fleet, Histogram latency, long elapsedNanos,
+    record Inputs(ReplayOptions options, List<ReplayPlan> plans, Fleet fleet, Histogram[] traceLatency, long elapsedNanos,
                   MismatchLog log, boolean backingUnchanged, int merges, List<Timeline.Sample> samples,
                   BackingFingerprint backing, KernelOracle.Result oracle, Verification verification, Long faultsInjected,
                   long allocationUnit) {
@@ -115,6 +130,12 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
         double[] vmIops = new double[o.vms()];
         long firstSubmit = Long.MAX_VALUE;
         long lastDone = Long.MIN_VALUE;
+        int traces = in.plans().size();
+        long[] traceRequests = new long[traces];
+        long[] traceFirstSubmit = new long[traces];
+        long[] traceLastDone = new long[traces];
+        Arrays.fill(traceFirstSubmit, Long.MAX_VALUE);
+        Arrays.fill(traceLastDone, Long.MIN_VALUE);
         for (VmReplayer vm : fleet.replayers) {
             if (vm == null) {
                 continue; // never started: a worker failed first
@@ -124,13 +145,17 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
             readsVerified += vm.readsVerified;
             errors += vm.errors;
             vmIops[vm.vm] = vm.requests / (Math.max(1, vm.lastDoneNanos - vm.firstSubmitNanos) / 1e9);
+            int t = vm.schedule.trace;
+            traceRequests[t] += vm.requests;
             if (vm.requests > 0) {
                 firstSubmit = Math.min(firstSubmit, vm.firstSubmitNanos);
                 lastDone = Math.max(lastDone, vm.lastDoneNanos);
+                traceFirstSubmit[t] = Math.min(traceFirstSubmit[t], vm.firstSubmitNanos);
+                traceLastDone[t] = Math.max(traceLastDone[t], vm.lastDoneNanos);
             }
         }
         double seconds = Math.max(in.elapsedNanos(), 1) / 1e9;
-        double ioSeconds = lastDone > firstSubmit ? (lastDone - firstSubmit) / 1e9 : seconds;
+        double ioSeconds = ioSeconds(firstSubmit, lastDone, seconds);
         boolean bitmapsExact = true;
         long usageTotal = 0;
         for (int vm = 0; vm < o.vms(); vm++) {
@@ -146,8 +171,11 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
         problems.addAll(log.lines());
         KernelOracle.Result k = in.oracle();
         Oracle oracle = k.requested() > 0 ? new Oracle(k.requested(), k.checked(), k.ok(), k.unavailable()) : null;
-        Histogram h = in.latency();
-        Latency latency = new Latency(micros(h, 50), micros(h, 99), micros(h, 99.9), round(h.getMaxValue() / 1000.0));
+        Histogram h = IoTally.newLatencyHistogram();
+        for (Histogram traceLatency : in.traceLatency()) {
+            h.add(traceLatency);
+        }
+        Latency latency = latency(h);
         double[] sorted = vmIops.clone();
         Arrays.sort(sorted);
         Spread spread = new Spread(round(sorted[0]), round(sorted[sorted.length / 2]), round(sorted[sorted.length - 1]));
@@ -155,9 +183,15 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
                 o.shiftSpace().name().toLowerCase(Locale.ROOT), o.live(), o.maxInflight(), o.pace(), o.preallocation().label(),
                 in.allocationUnit());
         TraceTotals t = TraceTotals.of(in.plans(), o.vms());
+        List<TraceIo> perTrace = new ArrayList<>(traces);
+        for (int i = 0; i < traces; i++) {
+            double window = ioSeconds(traceFirstSubmit[i], traceLastDone[i], seconds);
+            perTrace.add(new TraceIo(in.plans().get(i).trace, t.perTrace.get(i).vms(), traceRequests[i],
+                    round(traceRequests[i] / window), latency(in.traceLatency()[i])));
+        }
         return new ReplayResult(verdict, verdict.equals(PASSED), o.vms(), requests, readsVerified, log.mismatches(), errors, in.backingUnchanged(),
                 bitmapsExact, in.merges(), mergesOk, oracle, round(seconds), round(fleet.retireNanos() / 1e9),
-                round(requests / seconds), round(bytes / seconds / 1e6), round3(ioSeconds), round(requests / ioSeconds), round(bytes / ioSeconds / 1e6), latency, spread, in.verification(), schedule,
+                round(requests / seconds), round(bytes / seconds / 1e6), round3(ioSeconds), round(requests / ioSeconds), round(bytes / ioSeconds / 1e6), latency, spread, perTrace, in.verification(), schedule,
                 t.figures, in.plans().size() > 1 ? t.perTrace : null, t.figures.skippedEmpty() + t.figures.skippedOutsideDevice(),
                 t.figures.clipped(), t.notReplayed, t.model,
                 new DiskUsage(t.writeBytesPerVm, t.distinctBytesPerVm, usageTotal, usageTotal / o.vms(), !o.deletesCows()),
@@ -245,8 +279,14 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
             b.append(String.format(Locale.ROOT, "  real kernel (--oracle): %s of %s VMs' COW files read as the model says%n",
                     oracle.ok(), oracle.requested()));
         }
-        b.append(String.format(Locale.ROOT, "  %s IOPS, %s MB/s, device latency p50 %s us, p99 %s us, p99.9 %s us%n",
-                iops, mbPerS, latencyUs.p50(), latencyUs.p99(), latencyUs.p999()));
+        // io_iops: the figure the demo's line and bench --replay set beside fio's (whose runtime is its I/O too)
+        b.append(String.format(Locale.ROOT, "  %s IOPS, %s MB/s over %s s of I/O, device latency p50 %s us, p99 %s us, p99.9 %s us%n",
+                ioIops, ioMbPerS, ioS, latencyUs.p50(), latencyUs.p99(), latencyUs.p999()));
+        for (TraceIo t : perTrace) {
+            b.append(String.format(Locale.ROOT, "  trace %s: %s VMs, %s requests, %s IOPS, latency p50 %s us, p99 %s us, p99.9 %s us, max %s us%n",
+                    fileName(t.trace()), t.vms(), t.requests(), t.ioIops(), t.latencyUs().p50(), t.latencyUs().p99(),
+                    t.latencyUs().p999(), t.latencyUs().max()));
+        }
         b.append(String.format(Locale.ROOT, "  per-VM IOPS min %s, median %s, max %s%n", perVmIops.min(), perVmIops.median(), perVmIops.max()));
         b.append(String.format(Locale.ROOT, "  verification compared %s MiB of the backing file in place (no copy read)%n",
                 verification.backingBytesRead() >> 20));
@@ -260,8 +300,22 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
         return b.toString();
     }
 
+    private static String fileName(String trace) {
+        Path name = Path.of(trace).getFileName();
+        return name == null ? trace : name.toString();
+    }
+
     private static String yes(boolean b) {
         return b ? "yes" : "NO";
+    }
+
+    /** From the first request submitted to the last completed; the whole run when nothing completed. */
+    private static double ioSeconds(long firstSubmit, long lastDone, double runSeconds) {
+        return lastDone > firstSubmit ? (lastDone - firstSubmit) / 1e9 : runSeconds;
+    }
+
+    private static Latency latency(Histogram h) {
+        return new Latency(micros(h, 50), micros(h, 99), micros(h, 99.9), round(h.getMaxValue() / 1000.0));
     }
 
     private static double micros(Histogram h, double percentile) {

@@ -316,6 +316,6 @@ final class VmReplayer implements Completion {
         if (op == TraceOp.READ || op == TraceOp.WRITE) {
             bytes += b;
         }
-        tally.completed(doneNanos - slotSubmitNanos[slot], b);
+        tally.completed(schedule.trace, doneNanos - slotSubmitNanos[slot], b);
     }
 }

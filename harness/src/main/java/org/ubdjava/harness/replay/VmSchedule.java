@@ -24,6 +24,8 @@ package org.ubdjava.harness.replay;
  */
 final class VmSchedule {
     final int vm;
+    /** Which of the replay's traces {@link #plan} is (its index in the order given): the figures a trace gathers. */
+    final int trace;
     final ReplayPlan plan;
     /** The plan record this VM replays first. */
     final int start;
@@ -32,11 +34,12 @@ final class VmSchedule {
     /** Sources after records {@code [0, start)}, made on first need (final-state checks of a few VMs). */
     private SectorModel beforeStart;
 
-    VmSchedule(int vm, ReplayPlan plan, int start, long shift) {
+    VmSchedule(int vm, int trace, ReplayPlan plan, int start, long shift) {
         if (start < 0 || (start > 0 && start >= plan.count) || shift < 0 || (shift > 0 && shift >= plan.deviceSectors)) {
             throw new IllegalArgumentException("start " + start + " of " + plan.count + ", shift " + shift + " of " + plan.deviceSectors);
         }
         this.vm = vm;
+        this.trace = trace;
         this.plan = plan;
         this.start = start;
         this.shift = shift;

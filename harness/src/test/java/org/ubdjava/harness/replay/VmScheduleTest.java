@@ -39,7 +39,7 @@ class VmScheduleTest {
                                            @ForAll @IntRange(min = 0, max = 47) int shift) {
         ReplayPlan plan = ReplayPlan.build(new ListReader(trace), DEVICE_SECTORS * ReplayPlan.SECTOR, Long.MAX_VALUE, SPILL);
         int start = plan.count == 0 ? 0 : startPick % plan.count;
-        VmSchedule vm = new VmSchedule(0, plan, start, shift);
+        VmSchedule vm = new VmSchedule(0, 0, plan, start, shift);
         Long2IntOpenHashMap own = new Long2IntOpenHashMap();
         own.defaultReturnValue(SectorModel.BACKING);
         for (int p = 0; p < plan.count; p++) {
@@ -82,7 +82,7 @@ class VmScheduleTest {
         if (plan.count == 0) {
             return;
         }
-        VmSchedule vm = new VmSchedule(0, plan, startPick % plan.count, 0);
+        VmSchedule vm = new VmSchedule(0, 0, plan, startPick % plan.count, 0);
         assertEquals(0, vm.elapsedMicros(0));
         for (int p = 1; p < plan.count; p++) {
             long before = vm.elapsedMicros(p - 1);
