@@ -197,8 +197,9 @@ final class CliFuzz {
                 bad = b.toString();
             }
             subjects.add(bad.isEmpty() ? "\"\"" : bad);
-            if (bad.length() > 3) {
-                subjects.add(bad.substring(3));
+            if (bad.startsWith("ubd")) {
+                // the kernel's messages quote what follows "ubd": Failed to initialize device with ""
+                subjects.add("\"" + bad.substring(3));
             }
             return bad;
         }
