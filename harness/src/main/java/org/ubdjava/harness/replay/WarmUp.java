@@ -16,8 +16,9 @@ import org.ubdjava.harness.trace.TraceReaders;
 
 /**
  * Runs the replay's own request path (trace reader, driver, closed loop, read checks) on a scratch
- * device until a time budget is spent, so the measured run starts with compiled code: a fresh JVM
- * runs its first tens of thousands of requests interpreted or C1-compiled, most of a short run.
+ * device until it stops getting faster or a time budget is spent, so the measured run starts with
+ * compiled code: a fresh JVM runs its first tens of thousands of requests interpreted or
+ * C1-compiled, most of a short run.
  * The scratch device is a COW file over a small backing file in a hidden directory beside the
  * run's COW files (the same file system), deleted before the measured run starts.
  */
