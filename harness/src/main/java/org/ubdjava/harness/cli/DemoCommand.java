@@ -62,7 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
             ReplayOptions o = new ReplayOptions(traces, "ubd0=" + dir.resolve("vm.cow") + "," + backing,
                     VMS, 16, 0, 1, Shift.EVEN, Shift.NONE, 0, false, 2, Long.MAX_VALUE, null, keep ? dir.resolve("report") : null, 0,
                     Preallocation.OFF, ReplayOptions.DEFAULT_ALLOCATION_UNIT);
-            ReplayResult result = Replay.run(o);
+            ReplayResult result = Replay.run(o, Replay.DEFAULT_WARM_UP_MILLIS);
             int exit = ReplayCommand.report(spec, result, json, o.out());
             if (!json) {
                 compareWithFio(result, backing, dir);

@@ -123,6 +123,13 @@ public final class ReplayCommand implements Callable<Integer> {
                     + "and check its reading against the model (default ${DEFAULT-VALUE}: off; at most --vms). Fails when the kernel cannot run.")
     int oracle;
 
+    @Option(names = "--warm-up", paramLabel = "MS", defaultValue = "" + Replay.DEFAULT_WARM_UP_MILLIS, converter = Numbers.CountOrZero.class,
+            description = "First run the request path on a scratch device (a small COW file in a hidden directory beside "
+                    + "the run's, deleted before the run) until it stops getting faster, for at most MS milliseconds, so a "
+                    + "fresh JVM's first requests run compiled code (default ${DEFAULT-VALUE}; 0: start cold). elapsed_s "
+                    + "includes it, io_s and io_iops do not; the report says how long it took.")
+    int warmUpMillis;
+
     @Option(names = "--inject", paramLabel = "FAULT", converter = FaultConverter.class,
             description = "Test the checks: drop-writes:N (every Nth write of a disk reports success but writes nothing) "
                     + "or stale-reads:N (every Nth read returns a changed byte).")
@@ -156,7 +163,7 @@ public final class ReplayCommand implements Callable<Integer> {
         ReplayOptions o = new ReplayOptions(readers, device, vms, maxInflight, pace, seed, shiftTime ? how : Shift.NONE,
                 shiftSpace ? how : Shift.NONE, atOnce, force, mergeChecks, limit, fault, out, oracle, preallocation,
                 allocationUnit, allowSkipped);
-        return report(spec, Replay.run(o), json, out);
+        return report(spec, Replay.run(o, warmUpMillis), json, out);
     }
 
     /**

@@ -44,6 +44,12 @@ public final class Replay {
     /** The driver's I/O threads: one per core of these 2-core machines, each running its VMs' closed loops. */
     static final int IO_THREADS = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
 
+    /**
+     * The longest warm-up a replay takes unless told: a fresh JVM's request path reaches its
+     * steady speed in about 0.65 s here (three rounds, {@link WarmUp}), where the warm-up stops.
+     */
+    public static final int DEFAULT_WARM_UP_MILLIS = 1000;
+
     private Replay() {
     }
 
@@ -77,7 +83,17 @@ public final class Replay {
     }
 
     public static ReplayResult run(ReplayOptions o) throws IOException {
+        return run(o, 0);
+    }
+
+    /**
+     * A run that first spends {@code warmUpMillis} (0: none) on the same request path over a
+     * scratch device ({@link WarmUp}): after every input was checked, before the clock of
+     * {@code io_s}; the whole run's {@code elapsed_s} includes it.
+     */
+    public static ReplayResult run(ReplayOptions o, long warmUpMillis) throws IOException {
         Setup setup = prepare(o);
+        long warmUpNanos = warmUpMillis > 0 ? WarmUp.run(setup.cowDir, warmUpMillis, o) : 0;
         BackingFingerprint before = BackingFingerprint.of(setup.backing);
         MismatchLog log = new MismatchLog(MAX_PRINTED);
         // the fault layers are kept so the report can say how many faults they injected
@@ -106,7 +122,7 @@ public final class Replay {
             return ReplayResult.of(new ReplayResult.Inputs(o, setup.plans, run.fleet, run.traceLatency, run.elapsedNanos, log,
                     backingUnchanged, setup.mergeChecked.length, run.samples, before, oracle,
                     new ReplayResult.Verification(run.verifierBackingBytes, image.extents()), faultsInjected,
-                    o.allocationUnitIn(setup.cowDir)));
+                    o.allocationUnitIn(setup.cowDir), warmUpMillis > 0 ? warmUpNanos : -1));
         }
     }
 

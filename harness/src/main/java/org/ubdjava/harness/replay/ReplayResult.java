@@ -33,13 +33,15 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param faultsInjected null unless {@code --inject} was given
  * @param notReplayed  I/O records, summed over the traces, that lie outside the device, wholly
  *                     (skipped) or partly (clipped): not replayed as recorded
+ * @param warmUpS      seconds spent warming the request path on a scratch device before the run
+ *                     (inside elapsed_s, outside io_s), or null when there was no warm-up
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"verdict", "passed", "vms", "requests", "reads_verified", "mismatches", "errors", "backing_unchanged", "bitmaps_exact",
         "merge_checked", "merge_ok", "oracle", "elapsed_s", "retire_worker_s", "iops", "mb_per_s", "io_s", "io_iops", "io_mb_per_s", "latency_us", "per_vm_iops", "per_trace",
         "verification", "schedule", "trace", "traces", "skipped", "clipped", "not_replayed", "model", "disk_usage", "backing_sha256",
-        "faults_injected", "problems", "problems_not_printed"})
+        "faults_injected", "problems", "problems_not_printed", "warm_up_s"})
 public record ReplayResult(String verdict, boolean passed, int vms, long requests, long readsVerified, long mismatches, long errors,
                            boolean backingUnchanged, boolean bitmapsExact, int mergeChecked, int mergeOk, Oracle oracle,
                            double elapsedS, double retireWorkerS, double iops, double mbPerS, double ioS, double ioIops, double ioMbPerS,
@@ -48,7 +50,8 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
                            List<PerTrace> traces, long skipped, long clipped, long notReplayed, Model model, DiskUsage diskUsage,
                            String backingSha256, Long faultsInjected, List<String> problems, long problemsNotPrinted,
                            @JsonIgnore Histogram latencyNanos, @JsonIgnore List<Timeline.Sample> samples,
-                           @JsonIgnore double[] vmIops, @JsonIgnore long[] cowUsage, @JsonIgnore boolean allowSkipped) {
+                           @JsonIgnore double[] vmIops, @JsonIgnore long[] cowUsage, @JsonIgnore boolean allowSkipped,
+                           Double warmUpS) {
 
     public static final String PASSED = "passed";
     public static final String FAILED = "failed";
@@ -116,7 +119,7 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
     record Inputs(ReplayOptions options, List<ReplayPlan> plans, Fleet fleet, Histogram[] traceLatency, long elapsedNanos,
                   MismatchLog log, boolean backingUnchanged, int merges, List<Timeline.Sample> samples,
                   BackingFingerprint backing, KernelOracle.Result oracle, Verification verification, Long faultsInjected,
-                  long allocationUnit) {
+                  long allocationUnit, long warmUpNanos) {
     }
 
     static ReplayResult of(Inputs in) {
@@ -154,7 +157,7 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
                 traceLastDone[t] = Math.max(traceLastDone[t], vm.lastDoneNanos);
             }
         }
-        double seconds = Math.max(in.elapsedNanos(), 1) / 1e9;
+        double seconds = Math.max(in.elapsedNanos() + Math.max(0, in.warmUpNanos()), 1) / 1e9;
         double ioSeconds = ioSeconds(firstSubmit, lastDone, seconds);
         boolean bitmapsExact = true;
         long usageTotal = 0;
@@ -196,7 +199,7 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
                 t.figures.clipped(), t.notReplayed, t.model,
                 new DiskUsage(t.writeBytesPerVm, t.distinctBytesPerVm, usageTotal, usageTotal / o.vms(), !o.deletesCows()),
                 in.backing().sha256(), in.faultsInjected(), problems, log.unprinted(), h, in.samples(), vmIops,
-                fleet.cowUsage.clone(), o.allowSkipped());
+                fleet.cowUsage.clone(), o.allowSkipped(), in.warmUpNanos() < 0 ? null : round3(in.warmUpNanos() / 1e9));
     }
 
     /**
@@ -270,6 +273,9 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
                 verdict.toUpperCase(Locale.ROOT), vms, requests, elapsedS, retireWorkerS,
                 notReplayed == 0 ? "" : "; " + notReplayed + " I/O records outside the device not replayed"
                         + (allowSkipped ? " (--allow-skipped)" : "")));
+        if (warmUpS != null) {
+            b.append(String.format(Locale.ROOT, "  of which %s s warming the request path on a scratch device before the first request (outside io_s)%n", warmUpS));
+        }
         b.append(String.format(Locale.ROOT, "  %s trace(s); VMs shifted in time: %s, in space: %s; %s at once%n",
                 schedule.traces(), schedule.shiftTime(), schedule.shiftSpace(), schedule.atOnce()));
         b.append(String.format(Locale.ROOT, "  reads verified %s, mismatched sectors %s, I/O errors %s%n", readsVerified, mismatches, errors));

@@ -33,6 +33,7 @@ class NumericOptionsTest {
                 replay("--vms", "0"), replay("--vms", "100000000"),
                 replay("--max-inflight", "0"), replay("--max-inflight", "100000000"),
                 replay("--oracle", "-1"), replay("--merge-check", "-1"), replay("--at-once", "-1"),
+                replay("--warm-up", "-1"), replay("--warm-up", "99999999999"),
                 replay("--limit", "0"), replay("--limit", "-5"), replay("--alloc-unit", "3K"),
                 List.of("cache-sim", "--vms", "100000000"), List.of("cache-sim", "--vms", "0"),
                 List.of("cache-sim", "--sample", "NaN"), List.of("cache-sim", "--limit", "0"),

@@ -51,6 +51,48 @@ public class UbdLauncherIT {
         assertTrue(bogus.err().startsWith("ubd: Unmatched argument at index 0: 'frobnicate'"), bogus.err());
     }
 
+    /**
+     * The launcher keeps a class-data sharing archive beside the jar and remakes it when it is
+     * older than the jar; whichever archive it finds, a run prints only the command's own output
+     * (the JVM's word on an unusable archive goes to stdout unless silenced).
+     */
+    @Test
+    void classDataArchiveFollowsTheJarAndStaysQuiet() throws IOException {
+        CowFixtures.referenceBacking(dir, 20);
+        assertEquals(0, ubd(dir, "mkcow", "cow.img", "back.img").exit());
+        Path target = Path.of(launcher()).getParent().getParent().resolve("harness/target");
+        Path jar = target.resolve("ubd.jar");
+        Path jsa = target.resolve("ubd.jsa");
+        Exec.Result first = ubd(dir, "info", "cow.img");
+        assertEquals(0, first.exit(), first.both());
+        assertEquals("", first.err());
+        assertTrue(Files.size(jsa) > 0, "an archive beside the jar");
+        assertFalse(Files.getLastModifiedTime(jsa).compareTo(Files.getLastModifiedTime(jar)) < 0, "archive newer than the jar");
+
+        // older than the jar: remade before the run, and the run's output is its own
+        Files.setLastModifiedTime(jsa, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 3_600_000));
+        Exec.Result stale = ubd(dir, "info", "cow.img");
+        assertEquals(0, stale.exit(), stale.both());
+        assertEquals("", stale.err());
+        assertEquals(first.out(), stale.out());
+        assertTrue(Files.size(jsa) > 0);
+        assertFalse(Files.getLastModifiedTime(jsa).compareTo(Files.getLastModifiedTime(jar)) < 0, "archive remade");
+
+        // an archive this JVM cannot map (another JVM's, or damaged): the run falls back silently
+        byte[] good = Files.readAllBytes(jsa);
+        try {
+            byte[] bad = good.clone();
+            java.util.Arrays.fill(bad, 0, 4096, (byte) 0x5a);
+            Files.write(jsa, bad);
+            Exec.Result damaged = ubd(dir, "info", "cow.img");
+            assertEquals(0, damaged.exit(), damaged.both());
+            assertEquals("", damaged.err());
+            assertEquals(first.out(), damaged.out());
+        } finally {
+            Files.write(jsa, good);
+        }
+    }
+
     @Test
     void mkcowInfoMooRoundTrip() throws IOException {
         CowFixtures.referenceBacking(dir, 20);
