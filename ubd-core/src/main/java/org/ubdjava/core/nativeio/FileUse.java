@@ -1,7 +1,5 @@
 package org.ubdjava.core.nativeio;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -38,7 +36,7 @@ public final class FileUse {
             return Optional.empty(); // missing or unreadable: the replace itself reports what matters
         }
         try {
-            int pid = lockOwner(fd);
+            int pid = PosixLocks.conflictingOwner(fd, true); // a write lock conflicts with any lock
             if (pid > 0) {
                 return Optional.of("locked by pid " + pid + " (a running UML or ubd serve?)");
             }
@@ -57,20 +55,6 @@ public final class FileUse {
         holder(file).ifPresent(why -> {
             throw new UbdException(file + ": " + why + "; not replacing it");
         });
-    }
-
-    /** The pid of a process holding any POSIX lock on the file (a write lock conflicts with all), or -1. */
-    private static int lockOwner(int fd) {
-        ByteBuffer b = ByteBuffer.allocate(LibC.FLOCK_SIZE).order(ByteOrder.nativeOrder());
-        b.putShort(LibC.FLOCK_TYPE, LibC.F_WRLCK);
-        byte[] fl = b.array();
-        try {
-            LibC.fcntl(fd, LibC.F_GETLK, fl);
-        } catch (LastErrorException e) {
-            return -1;
-        }
-        ByteBuffer r = ByteBuffer.wrap(fl).order(ByteOrder.nativeOrder());
-        return r.getShort(LibC.FLOCK_TYPE) == LibC.F_UNLCK ? -1 : r.getInt(LibC.FLOCK_PID);
     }
 
     /** True when a write lease is refused with EAGAIN: some other descriptor of the file is open. */

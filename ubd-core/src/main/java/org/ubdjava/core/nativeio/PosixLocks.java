@@ -40,9 +40,14 @@ public final class PosixLocks {
 
     /** The pid of a process holding a lock that conflicts with the one asked for, or -1 when none does. */
     public static int conflictingOwner(FileChannel channel, boolean write) {
+        return conflictingOwner(NativeFiles.descriptor(channel), write);
+    }
+
+    /** The same for a raw descriptor. */
+    static int conflictingOwner(int fd, boolean write) {
         byte[] fl = flock(write ? LibC.F_WRLCK : LibC.F_RDLCK);
         try {
-            LibC.fcntl(NativeFiles.descriptor(channel), LibC.F_GETLK, fl);
+            LibC.fcntl(fd, LibC.F_GETLK, fl);
         } catch (LastErrorException e) {
             return -1;
         }
