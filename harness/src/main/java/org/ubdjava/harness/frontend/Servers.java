@@ -1,5 +1,6 @@
 package org.ubdjava.harness.frontend;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -54,6 +55,36 @@ public final class Servers {
         String kind = Files.isSymbolicLink(path) ? "a symbolic link" : RegularFiles.irregularKind(path).orElse("a regular file");
         if (!kind.equals("a socket")) {
             throw new UbdException(path + ": is " + kind + ", not a socket: a server listens on a new path or replaces a stale socket only");
+        }
+    }
+
+    /**
+     * The longest a server spends warming its request path before it accepts guests, unless told:
+     * a fresh JVM's request path reaches its steady speed in well under a second here, where the
+     * warm-up stops ({@link RequestPathWarmUp}).
+     */
+    public static final int DEFAULT_WARM_UP_MILLIS = 1000;
+
+    /** The help of every server's {@code --warm-up MS}. */
+    public static final String WARM_UP_HELP = "Before accepting guests, run the request path on a scratch device (a small COW "
+            + "file in a hidden directory under the temporary directory, deleted afterwards) until it stops getting faster, "
+            + "for at most MS milliseconds: a fresh JVM runs a guest's first tens of thousands of requests interpreted, "
+            + "at about half its speed (default ${DEFAULT-VALUE}; 0: accept at once, cold).";
+
+    /**
+     * Warms {@code driver}'s request path for at most {@code millis} (0: not at all): a server
+     * calls it once its devices are attached (a wrong device fails at once, not after a warm-up),
+     * before it accepts anyone. A warm-up that fails says how to start without it; the caller
+     * releases its devices as for any failure to start.
+     */
+    public static void warmUp(UbdDriver driver, long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            RequestPathWarmUp.run(driver, millis);
+        } catch (IOException e) {
+            throw new UbdException("the warm-up on a scratch device failed: " + describe(e) + " (--warm-up 0 starts without it)", e);
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.io.Cleanup;
+import org.ubdjava.driver.queue.WarmUpLoop;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;
 import org.ubdjava.harness.trace.TraceReader;
 import org.ubdjava.harness.trace.TraceReaders;
@@ -27,16 +28,14 @@ final class WarmUp {
     static final long BACKING_BYTES = 8L << 20;
     /** Requests of one round: half random 4 KiB reads, half random 4 KiB writes. */
     static final int ROUND_RECORDS = 8192;
-    static final int BLOCK = 4096;
-    /** A round's speed over the best before it below which the path counts as warm. */
-    static final double PLATEAU = 1.25;
+    static final int BLOCK = WarmUpLoop.BLOCK;
 
     private WarmUp() {
     }
 
     /**
-     * Rounds on a scratch device in {@code dir} until {@code budgetMillis} has passed (at least
-     * one round), each the measured run's closed loop with its depth.
+     * Rounds on a scratch device in {@code dir} until they stop getting faster or {@code budgetMillis}
+     * has passed ({@link WarmUpLoop#untilSteady}), each the measured run's closed loop with its depth.
      *
      * @return nanoseconds it took, from creating the scratch device to deleting it
      */
@@ -53,20 +52,14 @@ final class WarmUp {
                     like.maxInflight(), 0, like.seed(), Shift.NONE, Shift.NONE, 0, true, 0, Long.MAX_VALUE, null, null, 0,
                     like.preallocation(), like.allocationUnit());
             long deadline = start + budgetMillis * 1_000_000L;
-            double best = 0;
-            while (true) {
+            WarmUpLoop.untilSteady(deadline - System.nanoTime(), () -> {
                 ReplayResult r = Replay.run(o);
                 if (!r.passed()) {
                     throw new UbdException(scratch + ": the warm-up's replay on a scratch device did not pass: "
                             + (r.problems().isEmpty() ? r.verdict() : r.problems().get(0)));
                 }
-                // compiled code shows as a round clearly faster than every one before it; a round
-                // that is not says the request path has reached its steady speed
-                if (System.nanoTime() >= deadline || r.ioIops() < best * PLATEAU) {
-                    break;
-                }
-                best = Math.max(best, r.ioIops());
-            }
+                return r.ioIops();
+            });
         } finally {
             Cleanup.deleteTree(scratch);
         }

@@ -34,6 +34,8 @@ class NumericOptionsTest {
                 replay("--max-inflight", "0"), replay("--max-inflight", "100000000"),
                 replay("--oracle", "-1"), replay("--merge-check", "-1"), replay("--at-once", "-1"),
                 replay("--warm-up", "-1"), replay("--warm-up", "99999999999"),
+                serve("unix:", "--warm-up", "-1"), serve("unix:", "--warm-up", "NaN"), serve("vhost-user:", "--warm-up", "-1"),
+                serve("vhost-user:", "--warm-up", "99999999999"), device("uml", "--warm-up", "-1"),
                 replay("--limit", "0"), replay("--limit", "-5"), replay("--alloc-unit", "3K"),
                 List.of("cache-sim", "--vms", "100000000"), List.of("cache-sim", "--vms", "0"),
                 List.of("cache-sim", "--sample", "NaN"), List.of("cache-sim", "--limit", "0"),
@@ -48,6 +50,10 @@ class NumericOptionsTest {
     private static List<String> replay(String option, String value) {
         return List.of("replay", option, value, "--trace", dir.resolve("t.iolog").toString(),
                 "ubd0=" + dir.resolve("vm.cow") + "," + dir.resolve("base.img"));
+    }
+
+    private static List<String> serve(String scheme, String option, String value) {
+        return List.of("serve", option, value, "--listen", scheme + dir.resolve("s.sock"), "ubd0=" + dir.resolve("vm.cow") + "," + dir.resolve("base.img"));
     }
 
     private static List<String> device(String command, String... options) {

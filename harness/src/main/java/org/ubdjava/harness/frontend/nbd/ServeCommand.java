@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 
 import org.ubdjava.harness.frontend.Servers;
 import org.ubdjava.harness.cli.ExitCodes;
+import org.ubdjava.harness.cli.Numbers;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.harness.cli.SpecDevice;
 import org.ubdjava.driver.queue.Disk;
@@ -53,6 +54,10 @@ public final class ServeCommand implements Callable<Integer> {
                     + "wake-up, at the price of up to twice US microseconds of one core after each burst (QEMU's IOThread poll-max-ns). 0: sleep at once."})
     long pollMicros;
 
+    @Option(names = "--warm-up", paramLabel = "MS", defaultValue = "" + Servers.DEFAULT_WARM_UP_MILLIS,
+            converter = Numbers.CountOrZero.class, description = Servers.WARM_UP_HELP)
+    int warmUpMillis;
+
     @Parameters(paramLabel = "SPEC", arity = "1..*")
     List<String> devices;
 
@@ -66,7 +71,7 @@ public final class ServeCommand implements Callable<Integer> {
             for (String d : devices) {
                 configs.add(SpecDevice.parse(spec, d));
             }
-            return VhostUserServe.run(spec, listen, configs, record, pollMicros);
+            return VhostUserServe.run(spec, listen, configs, record, pollMicros, warmUpMillis);
         }
         if (record != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--record needs --listen vhost-user:PATH");
@@ -90,6 +95,7 @@ public final class ServeCommand implements Callable<Integer> {
             for (UbdDeviceConfig c : configs) {
                 disks.add(driver.attach(c, SpecDevice.stderr(spec)));
             }
+            Servers.warmUp(driver, warmUpMillis);
             server = new NbdServer(driver, disks, listen, line -> {
                 err.println(spec.qualifiedName() + ": " + line);
                 err.flush();

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.harness.cli.ExitCodes;
+import org.ubdjava.harness.cli.Numbers;
 import org.ubdjava.core.process.UmlKernel;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.harness.cli.SpecDevice;
@@ -18,6 +19,7 @@ import org.ubdjava.harness.frontend.Servers;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -36,6 +38,10 @@ public final class UmlCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Option(names = "--warm-up", paramLabel = "MS", defaultValue = "" + Servers.DEFAULT_WARM_UP_MILLIS,
+            converter = Numbers.CountOrZero.class, description = Servers.WARM_UP_HELP)
+    int warmUpMillis;
 
     @Parameters(paramLabel = "ARGS", arity = "1..*", description = "linux.uml's arguments, passed as they are but for ubdN=")
     List<String> args;
@@ -68,7 +74,7 @@ public final class UmlCommand implements Callable<Integer> {
             List<String> cmd = new ArrayList<>(List.of(kernel.get().binary().toString()));
             if (!configs.isEmpty()) {
                 server = new VhostUserServer(Servers.driver(), configs, dir.resolve("ubd.sock"), null, SpecDevice.stderr(spec),
-                        VhostUserServe.lines(spec)).start();
+                        VhostUserServe.lines(spec)).warmUpFirst(warmUpMillis).start();
             }
             int next = 0;
             for (int i = 0; i < args.size(); i++) {

@@ -29,7 +29,8 @@ public final class VhostUserServe {
         };
     }
 
-    public static int run(CommandSpec spec, String listen, List<UbdDeviceConfig> configs, Path record, long pollMicros)
+    public static int run(CommandSpec spec, String listen, List<UbdDeviceConfig> configs, Path record, long pollMicros,
+                          long warmUpMillis)
             throws Exception {
         String p = listen.substring(VhostUserServer.SCHEME.length());
         if (p.isEmpty()) {
@@ -39,7 +40,7 @@ public final class VhostUserServe {
             Servers.requireSocketOrFree(VhostUserServer.socketOf(Path.of(p), c.name(), configs.size()));
         }
         VhostUserServer server = new VhostUserServer(Servers.driver(pollMicros), configs, Path.of(p), record, SpecDevice.stderr(spec), lines(spec))
-                .start();
+                .warmUpFirst(warmUpMillis).start();
         Servers.closeOnSignal(spec, server, "vhost-user-shutdown");
         PrintWriter out = spec.commandLine().getOut();
         for (VhostUserServer.Endpoint e : server.endpoints()) {

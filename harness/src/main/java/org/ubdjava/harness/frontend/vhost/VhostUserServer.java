@@ -13,6 +13,7 @@ import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.harness.frontend.Servers;
 
 /**
  * A vhost-user back-end for virtio-blk over one driver: one socket and one thread per device
@@ -41,6 +42,7 @@ public final class VhostUserServer implements AutoCloseable {
     private final List<Endpoint> endpoints = new ArrayList<>();
     private final CountDownLatch closed = new CountDownLatch(1);
     private boolean closing;
+    private long warmUpMillis;
 
     /**
      * @param recordDir where each device's requests go as DIR/NAME.iolog, or null
@@ -59,6 +61,15 @@ public final class VhostUserServer implements AutoCloseable {
     /** The socket of each device, as the command line names them. */
     public static Path socketOf(Path path, String device, int devices) {
         return devices == 1 ? path : path.resolveSibling(path.getFileName() + "." + device);
+    }
+
+    /**
+     * Has {@link #start} warm the driver's request path for at most {@code millis} once every
+     * device is attached, before any is served ({@link Servers#warmUp}; 0, the default: not).
+     */
+    public VhostUserServer warmUpFirst(long millis) {
+        warmUpMillis = millis;
+        return this;
     }
 
     public VhostUserServer start() throws IOException {
@@ -81,6 +92,7 @@ public final class VhostUserServer implements AutoCloseable {
                 Disk disk = d.initialDisk();
                 endpoints.add(new Endpoint(d.name(), disk.size(), disk.readOnly(), d.socketPath()));
             }
+            Servers.warmUp(driver, warmUpMillis);
         } catch (IOException | RuntimeException e) {
             for (VhostUserDevice d : devices) {
                 d.stop();

@@ -1,0 +1,100 @@
+package org.ubdjava.driver.queue;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+import org.ubdjava.driver.device.IoStatus;
+
+/**
+ * Runs a request path in rounds until it reaches its steady speed, so that what is measured or
+ * served afterwards runs compiled code: a fresh JVM runs its first tens of thousands of requests
+ * interpreted or C1-compiled, and a guest or a short run would otherwise pay for it.
+ */
+public final class WarmUpLoop {
+    /** A round's speed over the best before it below which the path counts as warm. */
+    public static final double PLATEAU = 1.25;
+    public static final int BLOCK = 4096;
+
+    /** One round of a warm-up: runs it and says its speed (any unit, the same every round). */
+    @FunctionalInterface
+    public interface Round {
+        double run() throws IOException;
+    }
+
+    private WarmUpLoop() {
+    }
+
+    /**
+     * Runs {@code round} until one is not clearly faster than the best before it, or
+     * {@code budgetNanos} has passed since the call (at least one round).
+     *
+     * @return the rounds run
+     */
+    public static int untilSteady(long budgetNanos, Round round) throws IOException {
+        long deadline = System.nanoTime() + budgetNanos;
+        double best = 0;
+        int rounds = 0;
+        while (true) {
+            double speed = round.run();
+            rounds++;
+            // compiled code shows as a round clearly faster than every one before it; a round
+            // that is not says the request path has reached its steady speed
+            if (System.nanoTime() - deadline >= 0 || speed < best * PLATEAU) {
+                return rounds;
+            }
+            best = Math.max(best, speed);
+        }
+    }
+
+    /**
+     * A closed loop of {@code requests} random 4 KiB reads and writes (half each) over
+     * {@code disk}, {@code depth} in flight, submitted and completed the way the front-ends do:
+     * {@link UbdDriver#submit} from this thread, a {@link Completion} that hands the slot back.
+     *
+     * @return requests a second
+     * @throws IOException when a request fails (naming the disk and the status)
+     */
+    public static double closedLoop(UbdDriver driver, Disk disk, int depth, int requests, long seed) throws IOException {
+        long blocks = disk.size() / BLOCK;
+        if (blocks < 1 || depth < 1) {
+            throw new IllegalArgumentException(disk.name() + ": a warm-up needs a disk of at least one block and a depth of at least 1");
+        }
+        ByteBuffer[] buffers = new ByteBuffer[depth];
+        BlockingQueue<Integer> free = new ArrayBlockingQueue<>(depth);
+        IoStatus[] failed = new IoStatus[1];
+        for (int i = 0; i < depth; i++) {
+            buffers[i] = ByteBuffer.allocateDirect(BLOCK);
+            free.add(i);
+        }
+        Completion completion = (tag, status) -> {
+            if (status != IoStatus.OK) {
+                failed[0] = status;
+            }
+            free.add((int) tag);
+        };
+        SplittableRandom random = new SplittableRandom(seed);
+        long start = System.nanoTime();
+        try {
+            for (int i = 0; i < requests && failed[0] == null; i++) {
+                int slot = free.take();
+                ByteBuffer b = buffers[slot].clear();
+                driver.submit(disk, random.nextBoolean() ? IoOp.READ : IoOp.WRITE, random.nextLong(blocks) * BLOCK, b, 0, completion, slot);
+            }
+            for (int i = 0; i < depth; i++) {
+                free.take();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException(disk.name() + ": the warm-up was interrupted");
+        }
+        long nanos = Math.max(1, System.nanoTime() - start);
+        if (failed[0] != null) {
+            throw new IOException(disk.name() + ": a warm-up request failed: " + failed[0]);
+        }
+        return requests * 1e9 / nanos;
+    }
+}
