@@ -17,7 +17,7 @@ import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.process.Processes;
 import org.ubdjava.core.process.UmlKernel;
 import org.ubdjava.harness.cachesim.ShippedTraces;
-import org.ubdjava.harness.replay.DemoImage;
+import org.ubdjava.core.io.DemoImage;
 import org.ubdjava.harness.replay.Replay;
 import org.ubdjava.harness.replay.ReplayOptions;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;

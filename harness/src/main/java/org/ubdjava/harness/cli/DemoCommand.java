@@ -18,7 +18,7 @@ import org.ubdjava.core.process.Processes;
 import org.ubdjava.harness.bench.ReplayBench;
 import org.ubdjava.harness.bench.ReplayBenchReport;
 import org.ubdjava.harness.cachesim.ShippedTraces;
-import org.ubdjava.harness.replay.DemoImage;
+import org.ubdjava.core.io.DemoImage;
 import org.ubdjava.harness.replay.Replay;
 import org.ubdjava.harness.replay.ReplayOptions;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;

@@ -1,16 +1,14 @@
 package org.ubdjava.harness.frontend;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.io.Cleanup;
+import org.ubdjava.core.io.DemoImage;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.driver.queue.WarmUpLoop;
@@ -50,7 +48,7 @@ public final class RequestPathWarmUp {
         Runtime.getRuntime().addShutdownHook(removeAtExit);
         try {
             Path backing = scratch.resolve("base.img");
-            writeBacking(backing);
+            DemoImage.create(backing, BACKING_BYTES, 2, 1); // data and holes both, as a guest's disk has them
             Disk disk = driver.attach("ubd0=" + scratch.resolve("warm-up.cow") + "," + backing, KernelLog.DISCARD);
             try {
                 long[] round = {0};
@@ -85,22 +83,4 @@ public final class RequestPathWarmUp {
             throw new IOException(System.getProperty("java.io.tmpdir") + ": cannot make a scratch directory there: " + why, e);
         }
     }
-
-    /** Data in the first half, a hole in the second: reads of both kinds, as a guest's disk has them. */
-    private static void writeBacking(Path backing) throws IOException {
-        try (FileChannel ch = FileChannel.open(backing, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1 << 20);
-            for (int i = 0; i < b.capacity(); i++) {
-                b.put(i, (byte) (i * 31 + 7));
-            }
-            for (long at = 0; at < BACKING_BYTES / 2; at += b.capacity()) {
-                b.clear();
-                while (b.hasRemaining()) {
-                    ch.write(b, at + b.position());
-                }
-            }
-            ch.write(ByteBuffer.allocate(1), BACKING_BYTES - 1); // the rest a hole
-        }
-    }
-
 }

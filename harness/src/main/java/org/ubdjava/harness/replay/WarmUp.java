@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
+import org.ubdjava.core.io.DemoImage;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.driver.queue.WarmUpLoop;

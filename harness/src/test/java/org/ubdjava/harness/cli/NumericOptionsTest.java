@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.ubdjava.harness.replay.DemoImage;
+import org.ubdjava.core.io.DemoImage;
 
 /**
  * Every number a user gives is checked before anything is opened, allocated or created: a wrong

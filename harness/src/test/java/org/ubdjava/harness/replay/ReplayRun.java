@@ -5,6 +5,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.ubdjava.core.io.DemoImage;
 import org.ubdjava.harness.cli.UbdMain;
 
 import picocli.CommandLine;

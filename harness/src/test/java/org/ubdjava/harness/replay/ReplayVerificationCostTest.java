@@ -1,5 +1,6 @@
 package org.ubdjava.harness.replay;
 
+import org.ubdjava.core.io.DemoImage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import org.ubdjava.core.UbdException;
+import org.ubdjava.core.io.RegularFiles;
 
 /** Backing-path fields: NUL-terminated byte strings in the header, absolutised the kernel's way. */
 public final class CowPaths {
@@ -81,7 +82,7 @@ public final class CowPaths {
             return "File exists";
         }
         if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return org.ubdjava.core.io.RegularFiles.reason(f);
+            return RegularFiles.reason(f);
         }
         String m = e.getMessage();
         return m == null ? e.getClass().getSimpleName() : m;

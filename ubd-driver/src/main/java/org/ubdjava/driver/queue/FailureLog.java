@@ -11,7 +11,9 @@ import org.ubdjava.driver.device.IoStatus;
  * kernel's printk_ratelimit: 10 per 5 s): a guest that retries a failing read in a loop cannot
  * flood the log. What was held back is counted in the next line let through.
  *
- * <p>Only on the disk's I/O thread, and only on a failure: nothing here runs for a request that succeeds.
+ * <p>Only on a failure, by whichever thread runs the disk's request (its I/O thread, or an offload
+ * thread while the disk is held: one at a time, handed over through the offload's lock and the
+ * ring), so unsynchronised; nothing here runs for a request that succeeds.
  */
 final class FailureLog {
     static final int BURST = 10;

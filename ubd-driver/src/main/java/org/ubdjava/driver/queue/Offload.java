@@ -119,7 +119,7 @@ final class Offload {
             status = IoHandler.execute(disk.offloaded);
         } catch (Throwable failed) {
             // whatever happened, the disk must be resumed: held for good, it would never complete again
-            System.err.println("ubd: " + disk.name() + ": " + disk.offloaded.op + " failed: " + failed);
+            System.err.println("ubd: " + disk.name() + ": " + disk.offloaded.op + " failed: " + FailureLog.describe(failed));
             status = IoStatus.IOERR;
         }
         disk.offloadStatus = status;

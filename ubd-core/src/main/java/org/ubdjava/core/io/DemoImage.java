@@ -1,4 +1,4 @@
-package org.ubdjava.harness.replay;
+package org.ubdjava.core.io;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
