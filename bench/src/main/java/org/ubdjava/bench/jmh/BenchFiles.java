@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 
-import org.ubdjava.core.process.Processes;
+import org.ubdjava.realtools.Processes;
 import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.format.CowFile;

@@ -19,18 +19,18 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-import org.ubdjava.harness.cli.Json;
+import org.ubdjava.harness.report.Json;
 
 /** {@code ubd cache-sim}'s outputs: the text table, the JSON, and the charts with every curve on one axis. */
-final class CacheSimReport {
-    static final String PNG = "hit-ratio.png";
+public final class CacheSimReport {
+    public static final String PNG = "hit-ratio.png";
     static final int W = 1100;
     static final int H = 700;
 
     private CacheSimReport() {
     }
 
-    static void printTable(CacheSimResult r, PrintWriter out) {
+    public static void printTable(CacheSimResult r, PrintWriter out) {
         CacheSimResult.Stream s = r.stream();
         out.printf(Locale.ROOT, "%d VMs on %s (time shift %s, space shift %s): %,d records, %,d backing-page accesses, footprint %,d pages%n",
                 s.vms(), String.join(", ", s.traces()), s.shiftTime(), s.shiftSpace(), s.records(), s.accesses(), s.footprintPages());
@@ -48,12 +48,12 @@ final class CacheSimReport {
         out.flush();
     }
 
-    static String json(CacheSimResult r) {
+    public static String json(CacheSimResult r) {
         return Json.write(r);
     }
 
     /** report.json, hit-ratio.png and report.html in {@code dir}. */
-    static void writeDir(CacheSimResult r, Path dir) throws IOException {
+    public static void writeDir(CacheSimResult r, Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("report.json"), json(r) + "\n");
         ChartUtils.saveChartAsPNG(dir.resolve(PNG).toFile(), chart(r), W, H);

@@ -17,7 +17,7 @@ import org.ubdjava.harness.trace.TraceRecord;
  */
 public final class PageTrace implements VmPlacement.Shape {
     static final int SECTOR = 512;
-    static final int PAGE = 4096;
+    public static final int PAGE = 4096;
     static final int SECTORS_PER_PAGE = PAGE / SECTOR;
 
     final String name;

@@ -21,7 +21,7 @@ import org.ubdjava.harness.trace.TraceReaders;
 public final class ShippedTraces {
     /** Resource names under /traces, in the order VMs take them. */
     public static final List<String> NAMES = List.of("guest-scan.iolog", "guest-cp.iolog", "guest-mkfs.iolog");
-    static final String LIST = "guest-scan.iolog, guest-cp.iolog, guest-mkfs.iolog";
+    public static final String LIST = "guest-scan.iolog, guest-cp.iolog, guest-mkfs.iolog";
 
     private ShippedTraces() {
     }

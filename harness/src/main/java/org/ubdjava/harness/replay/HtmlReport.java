@@ -1,5 +1,6 @@
 package org.ubdjava.harness.replay;
 
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-import org.ubdjava.harness.cli.Json;
+import org.ubdjava.harness.report.Json;
 
 /** report.json, report.html and its charts (PNG, drawn by JFreeChart) in one directory. */
 public final class HtmlReport {

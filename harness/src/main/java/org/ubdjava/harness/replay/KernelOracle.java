@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-import org.ubdjava.core.process.UmlKernel;
+import org.ubdjava.realtools.UmlKernel;
 
 import it.unimi.dsi.fastutil.longs.LongOpenHashSet;
 

@@ -17,7 +17,7 @@ import java.util.function.UnaryOperator;
 import org.HdrHistogram.Histogram;
 import org.ubdjava.core.nativeio.MappedImage;
 import org.ubdjava.core.UbdException;
-import org.ubdjava.harness.cli.Progress;
+import org.ubdjava.harness.report.Progress;
 import org.ubdjava.core.device.DeviceOpener;
 import org.ubdjava.core.device.HostFileTable;
 import org.ubdjava.core.format.CowPaths;

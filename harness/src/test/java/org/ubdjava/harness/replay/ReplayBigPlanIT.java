@@ -17,8 +17,8 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ubdjava.harness.cli.Json;
-import org.ubdjava.core.testing.Exec;
+import org.ubdjava.harness.report.Json;
+import org.ubdjava.testsupport.Exec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 

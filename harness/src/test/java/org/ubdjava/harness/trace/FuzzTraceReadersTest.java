@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
-import org.ubdjava.core.testing.ByteMutation;
+import org.ubdjava.testsupport.ByteMutation;
 import org.ubdjava.core.testing.FuzzOutcome;
-import org.ubdjava.core.testing.TempDirs;
+import org.ubdjava.testsupport.TempDirs;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

@@ -383,7 +383,7 @@ class DeviceOpenerTest {
 
     @Test
     void aFifoIsRefusedBeforeAnyOpen() {
-        Path fifo = org.ubdjava.core.testing.SpecialFiles.fifo(dir.resolve("fifo"));
+        Path fifo = org.ubdjava.testsupport.SpecialFiles.fifo(dir.resolve("fifo"));
         try {
             for (Path backing : java.util.Arrays.asList(null, back)) {
                 DeviceOpenException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
@@ -392,7 +392,7 @@ class DeviceOpenerTest {
             }
             assertEquals(List.of(), log);
         } finally {
-            org.ubdjava.core.testing.SpecialFiles.unblock(fifo);
+            org.ubdjava.testsupport.SpecialFiles.unblock(fifo);
         }
     }
 

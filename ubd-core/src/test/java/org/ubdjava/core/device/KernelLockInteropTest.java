@@ -17,8 +17,8 @@ import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdFlags;
 import org.ubdjava.core.testing.CowFixtures;
-import org.ubdjava.core.testing.RequiresUmlKernel;
-import org.ubdjava.core.process.UmlKernel;
+import org.ubdjava.testsupport.RequiresUmlKernel;
+import org.ubdjava.realtools.UmlKernel;
 
 /** Our locks and the real kernel's are the same locks: each refuses a COW file the other has open. */
 @RequiresUmlKernel

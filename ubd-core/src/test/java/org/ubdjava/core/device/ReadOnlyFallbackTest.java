@@ -19,7 +19,7 @@ import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdFlags;
 import org.ubdjava.core.testing.CowFixtures;
-import org.ubdjava.core.testing.Exec;
+import org.ubdjava.testsupport.Exec;
 
 /**
  * The kernel's read-only fallback: a device asked for read-write on a file that

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.testing.CowFixtures;
-import org.ubdjava.core.testing.TempDirs;
+import org.ubdjava.testsupport.TempDirs;
 
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;

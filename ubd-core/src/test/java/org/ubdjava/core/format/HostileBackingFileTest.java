@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.testing.CowFixtures;
-import org.ubdjava.core.testing.Exec;
+import org.ubdjava.testsupport.Exec;
 
 /**
  * A COW header can name any path as its backing file. Only regular files are followed: a FIFO

@@ -15,10 +15,10 @@ import java.util.stream.Stream;
 import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowInspector;
-import org.ubdjava.core.testing.ByteMutation;
+import org.ubdjava.testsupport.ByteMutation;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.core.testing.FuzzOutcome;
-import org.ubdjava.core.testing.TempDirs;
+import org.ubdjava.testsupport.TempDirs;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

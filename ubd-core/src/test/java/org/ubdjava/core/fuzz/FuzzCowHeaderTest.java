@@ -9,7 +9,7 @@ import net.jqwik.api.Tag;
 import org.ubdjava.core.format.CowGeometry;
 import org.ubdjava.core.format.CowHeader;
 import org.ubdjava.core.format.CowHeaderReader;
-import org.ubdjava.core.testing.ByteMutation;
+import org.ubdjava.testsupport.ByteMutation;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.core.testing.FuzzOutcome;
 

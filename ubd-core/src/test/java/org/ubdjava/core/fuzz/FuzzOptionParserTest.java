@@ -11,7 +11,7 @@ import java.util.List;
 import org.ubdjava.core.options.ParseOutcome;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.core.options.UbdOptionParser;
-import org.ubdjava.core.testing.ByteMutation;
+import org.ubdjava.testsupport.ByteMutation;
 import org.ubdjava.core.testing.FuzzOutcome;
 
 import net.jqwik.api.Arbitraries;

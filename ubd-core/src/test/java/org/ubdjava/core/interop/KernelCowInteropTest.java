@@ -22,10 +22,10 @@ import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowMerger;
 import org.ubdjava.core.testing.CowFixtures;
-import org.ubdjava.core.testing.Exec;
-import org.ubdjava.core.testing.RealTools;
-import org.ubdjava.core.testing.RequiresUmlKernel;
-import org.ubdjava.core.process.UmlKernel;
+import org.ubdjava.testsupport.Exec;
+import org.ubdjava.testsupport.RealTools;
+import org.ubdjava.testsupport.RequiresUmlKernel;
+import org.ubdjava.realtools.UmlKernel;
 
 /**
  * The COW format both ways with the real kernel: COW files the kernel creates and writes are read

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.testing.CowFixtures;
-import org.ubdjava.core.testing.Exec;
-import org.ubdjava.core.testing.RealTools;
-import org.ubdjava.core.testing.RequiresUmlUtilities;
-import org.ubdjava.core.testing.TempDirs;
+import org.ubdjava.testsupport.Exec;
+import org.ubdjava.testsupport.RealTools;
+import org.ubdjava.testsupport.RequiresUmlUtilities;
+import org.ubdjava.testsupport.TempDirs;
 
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;

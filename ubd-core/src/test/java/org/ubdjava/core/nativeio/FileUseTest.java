@@ -11,7 +11,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.UbdException;
-import org.ubdjava.core.testing.SpecialFiles;
+import org.ubdjava.testsupport.SpecialFiles;
 
 /** The probe works here (ext4 or tmpfs, where leases are supported): another process's descriptor or lock is seen. */
 class FileUseTest {

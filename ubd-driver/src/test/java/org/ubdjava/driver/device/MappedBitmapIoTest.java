@@ -25,7 +25,7 @@ import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowGeometry;
 import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.core.nativeio.NativeFiles;
-import org.ubdjava.core.process.Processes;
+import org.ubdjava.realtools.Processes;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;

@@ -1,8 +1,0 @@
-package org.ubdjava.harness.frontend.vhost;
-
-/** The front-end broke the protocol (a message, a ring, an address): its connection ends, nothing else. */
-final class VhostProtocolException extends Exception {
-    VhostProtocolException(String message) {
-        super(message, null, false, false);
-    }
-}

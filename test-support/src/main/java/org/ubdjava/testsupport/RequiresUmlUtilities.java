@@ -1,0 +1,20 @@
+package org.ubdjava.testsupport;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * An interop test against uml_mkcow and uml_moo. Skipped, with a notice on the console, where they
+ * are not installed; never passed silently.
+ */
+@Target({ElementType.TYPE, ElementType.METHOD})
+@Retention(RetentionPolicy.RUNTIME)
+@Tag("interop")
+@ExtendWith(RealToolCondition.class)
+public @interface RequiresUmlUtilities {
+}

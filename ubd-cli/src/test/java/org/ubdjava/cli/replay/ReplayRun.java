@@ -1,0 +1,52 @@
+package org.ubdjava.cli.replay;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.ubdjava.core.io.DemoImage;
+import org.ubdjava.cli.UbdMain;
+
+import picocli.CommandLine;
+
+/** Runs `ubd ...` in-process and keeps exit code, stdout and stderr. */
+public record ReplayRun(int exit, String out, String err) {
+    public static ReplayRun of(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = UbdMain.commandLine(false);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new ReplayRun(exit, out.toString(), err.toString());
+    }
+
+    /** The demo trace copied out of the jar into {@code dir}. */
+    static Path demoTrace(Path dir) throws Exception {
+        Path t = dir.resolve("demo.iolog");
+        try (var in = ReplayRun.class.getResourceAsStream("/traces/demo.iolog")) {
+            Files.copy(in, t);
+        }
+        return t;
+    }
+
+    /**
+     * {@code ubd replay} of the demo trace on {@code vms} VMs over a demo image in {@code dir}
+     * (made once, from {@code imageSeed}), COW files in {@code dir/run}, with {@code --json} and {@code extra} options.
+     */
+    static String[] demoArgs(Path dir, long imageSeed, int vms, String... extra) throws Exception {
+        Path backing = dir.resolve("base.img");
+        if (!Files.exists(backing)) {
+            DemoImage.create(backing, 64L << 20, 3, imageSeed);
+        }
+        Files.createDirectories(dir.resolve("run")); // a replay makes no directory for its COW files
+        Path trace = Files.exists(dir.resolve("demo.iolog")) ? dir.resolve("demo.iolog") : demoTrace(dir);
+        String[] base = {"replay", "--trace", trace.toString(), "--vms", Integer.toString(vms), "--json"};
+        String[] all = new String[base.length + extra.length + 1];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(extra, 0, all, base.length, extra.length);
+        all[all.length - 1] = "ubd0=" + dir.resolve("run/vm.cow") + "," + backing;
+        return all;
+    }
+}

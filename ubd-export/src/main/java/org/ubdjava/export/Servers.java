@@ -1,0 +1,131 @@
+package org.ubdjava.export;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.io.RegularFiles;
+
+import org.ubdjava.driver.queue.UbdDriver;
+
+/** What every front-end's serve command does alike. */
+public final class Servers {
+    /**
+     * How long a server's I/O thread keeps polling its ring after the last request, by default.
+     * A UML guest's next request at depth 1 comes 50-70 us after the last completed (fio's 4 KiB
+     * reads in the guest): a window of 100 us takes it without a wake-up, and 4 KiB requests at
+     * depth 1 went from 6.1 K to 10.1 K IOPS in the guest (bench/README.md). 50 us missed often.
+     */
+    public static final long POLL_MICROS = 100;
+
+    private Servers() {
+    }
+
+    /**
+     * An exception as a server's log line says it, never "null": its message, or when it has none
+     * (a ClosedChannelException has none) its class, in words a person can search for.
+     */
+    public static String describe(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            return e instanceof java.nio.channels.ClosedChannelException ? "the connection was closed"
+                    : e.getClass().getSimpleName();
+        }
+        // a checked exception's message is written for people; an unchecked one is a bug, which its class names
+        boolean bug = (e instanceof RuntimeException || e instanceof Error) && !(e instanceof org.ubdjava.core.UbdException);
+        return bug ? e.getClass().getSimpleName() + ": " + m : m;
+    }
+
+    /**
+     * Refuses a path a server is to listen on when something other than a socket is there, in one
+     * line naming it and what it is: only a socket (a stale one of an earlier server, which binding
+     * replaces) may be replaced, never a file, a directory or a FIFO someone else made. Servers
+     * ask before they attach any device, so a refused address leaves every disk untouched.
+     */
+    public static void requireSocketOrFree(Path path) {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        String kind = Files.isSymbolicLink(path) ? "a symbolic link" : RegularFiles.irregularKind(path).orElse("a regular file");
+        if (!kind.equals("a socket")) {
+            throw new UbdException(path + ": is " + kind + ", not a socket: a server listens on a new path or replaces a stale socket only");
+        }
+    }
+
+    /**
+     * The longest a server spends warming its request path before it accepts guests, unless told:
+     * a fresh JVM's request path reaches its steady speed in well under a second here, where the
+     * warm-up stops ({@link RequestPathWarmUp}).
+     */
+    public static final int DEFAULT_WARM_UP_MILLIS = 1000;
+
+    /**
+     * Warms {@code driver}'s request path for at most {@code millis} (0: not at all): a server
+     * calls it once its devices are attached (a wrong device fails at once, not after a warm-up),
+     * before it accepts anyone. A warm-up that fails says how to start without it; the caller
+     * releases its devices as for any failure to start.
+     */
+    public static void warmUp(UbdDriver driver, long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            RequestPathWarmUp.run(driver, millis);
+        } catch (IOException e) {
+            throw new UbdException("the warm-up on a scratch device failed: " + describe(e) + " (--warm-up 0 starts without it)", e);
+        }
+    }
+
+    /** The driver a server runs on: the default driver, its I/O threads polling for {@link #POLL_MICROS} after a burst. */
+    public static UbdDriver driver() {
+        return driver(POLL_MICROS);
+    }
+
+    /** The driver a server runs on: the default driver, its I/O threads polling for {@code pollMicros} after a burst. */
+    public static UbdDriver driver(long pollMicros) {
+        return new UbdDriver(UbdDriver.Config.defaults().withPolling(Duration.ofNanos(pollMicros * 1000)));
+    }
+
+    /**
+     * Closes {@code server} on SIGINT or SIGTERM, as an orderly stop: it stops accepting, answers
+     * what is in flight, flushes and releases its disks, removes its sockets; whoever waits for it
+     * to close then returns, and the command exits 0 (the JVM's own handlers would exit 130 or
+     * 143 from its shutdown hooks). Any other way the JVM ends (SIGHUP, System.exit) still closes
+     * it, from a shutdown hook. A failure to close is one line to {@code log}.
+     */
+    public static void closeOnSignal(Consumer<String> log, AutoCloseable server, String threadName) {
+        Runnable close = () -> {
+            try {
+                server.close();
+            } catch (Exception e) {
+                log.accept("shutdown: " + describe(e));
+            }
+        };
+        onStopSignal(() -> {
+            Thread t = new Thread(close, threadName);
+            t.setDaemon(true);
+            t.start();
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(close, threadName + "-at-exit"));
+    }
+
+    /**
+     * Runs {@code action} on SIGINT and SIGTERM instead of ending the JVM (on the JVM's signal
+     * thread: start a thread for anything long). Where signals cannot be caught, the JVM's
+     * default stays.
+     */
+    @SuppressWarnings("removal")
+    public static void onStopSignal(Runnable action) {
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> action.run());
+            } catch (IllegalArgumentException e) {
+                // not catchable here (the JVM runs with -Xrs, or the signal is reserved): its default stays
+            }
+        }
+    }
+}

@@ -1,0 +1,390 @@
+package org.ubdjava.export.vhost;
+
+import static org.ubdjava.export.vhost.SplitRing.*;
+import static org.ubdjava.export.vhost.VirtioBlkRequest.*;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.ubdjava.driver.device.IoStatus;
+import org.ubdjava.driver.queue.Completion;
+import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.IoOp;
+import org.ubdjava.driver.queue.UbdDriver;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+
+/**
+ * One started virtio-blk queue: takes the requests the guest makes available, submits each to
+ * the driver's request loop with buffers that are guest memory itself (no copy), and returns each
+ * to the used ring with its status when the driver completes it, then interrupts the guest.
+ *
+ * <p>Threads: {@link #process} runs on the device's thread; completions run on the driver's I/O
+ * thread (and on the device's thread for requests answered at once), so the used ring is filled
+ * under this object's lock. A request is in flight from the moment its head is taken until its
+ * used entry is published; {@link #awaitIdle} returns once none is, and only then may the guest
+ * memory be unmapped.
+ *
+ * <p>Checked before anything is touched: every descriptor lies inside the memory table, chains
+ * end within the table's size (no loops), the header is readable and the status writable, data
+ * buffers face the right way. A violation is a {@link VhostProtocolException}: the connection
+ * ends, requests already submitted complete normally, nothing of the disk is written from it.
+ */
+final class BlkQueue {
+    /** Per head descriptor: what its completion needs, and the buffers lent to the driver. */
+    private static final class Slot {
+        final AtomicInteger parts = new AtomicInteger();
+        volatile boolean busy;
+        volatile byte status;
+        int head;
+        int usedLen;
+        int statusRegion;
+        int statusOffset;
+        ByteBuffer[] views;
+        int[] viewRegions;
+    }
+
+    private final String device;
+    private final UbdDriver driver;
+    private final Disk disk;
+    private final GuestMemory memory;
+    private final SplitRing ring;
+    private final int callFd;
+    private final IologRecorder recorder;
+    private final byte[] serial;
+    private final Slot[] slots;
+    private final Memory one = new Memory(8);
+    private final AtomicInteger inflight = new AtomicInteger();
+    private final Object idle = new Object();
+    private final Completion completion = this::partDone;
+    // the chain being read (device thread only)
+    private final long[] addr;
+    private final long[] len;
+    private final boolean[] writable;
+    private final int[] region;
+    private final int[] offset;
+    private int lastAvail;
+    /** Guarded by this. */
+    private int usedIdx;
+    private boolean callFailed;
+
+    BlkQueue(String device, UbdDriver driver, Disk disk, GuestMemory memory, SplitRing ring, int base, int callFd,
+             IologRecorder recorder) {
+        this.device = device;
+        this.driver = driver;
+        this.disk = disk;
+        this.memory = memory;
+        this.ring = ring;
+        this.callFd = callFd;
+        this.recorder = recorder;
+        String s = disk.config().serial();
+        this.serial = s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+        int num = ring.num;
+        slots = new Slot[num];
+        for (int i = 0; i < num; i++) {
+            slots[i] = new Slot();
+        }
+        addr = new long[num];
+        len = new long[num];
+        writable = new boolean[num];
+        region = new int[num];
+        offset = new int[num];
+        one.setLong(0, 1);
+        lastAvail = base & 0xffff;
+        usedIdx = ring.usedIdx();
+    }
+
+    /** The next available index to take: what GET_VRING_BASE reports. */
+    int lastAvail() {
+        return lastAvail;
+    }
+
+    /** Takes every request the guest has made available. */
+    void process() throws VhostProtocolException {
+        int avail;
+        while ((avail = ring.availIdx()) != lastAvail) {
+            int ahead = (avail - lastAvail) & 0xffff;
+            if (ahead > ring.num) {
+                throw new VhostProtocolException("the available index ran " + ahead + " entries ahead in a " + ring.num + "-entry ring");
+            }
+            while (lastAvail != avail) {
+                int head = ring.availHead(lastAvail);
+                lastAvail = (lastAvail + 1) & 0xffff;
+                start(head);
+            }
+        }
+    }
+
+    /** Reads the chain at head into the scratch arrays, checking it; returns its length. */
+    private int readChain(int head) throws VhostProtocolException {
+        int num = ring.num;
+        int i = head;
+        int n = 0;
+        while (true) {
+            if (n == num) {
+                throw new VhostProtocolException("the descriptor chain at " + head + " is longer than the " + num + "-entry table (a loop)");
+            }
+            int flags = ring.descFlags(i);
+            if ((flags & DESC_F_INDIRECT) != 0) {
+                throw new VhostProtocolException("descriptor " + i + " is indirect, a feature never offered");
+            }
+            long a = ring.descAddr(i);
+            long l = ring.descLen(i);
+            int r = memory.regionOfGuest(a, l);
+            if (r < 0) {
+                throw new VhostProtocolException("descriptor " + i + ": " + l + " bytes at 0x" + Long.toHexString(a)
+                        + " lie outside the memory table");
+            }
+            addr[n] = a;
+            len[n] = l;
+            writable[n] = (flags & DESC_F_WRITE) != 0;
+            region[n] = r;
+            offset[n] = memory.offsetOfGuest(r, a);
+            n++;
+            if ((flags & DESC_F_NEXT) == 0) {
+                return n;
+            }
+            i = ring.descNext(i);
+            if (i >= num) {
+                throw new VhostProtocolException("descriptor chain at " + head + " continues at " + i + ", beyond the " + num + "-entry table");
+            }
+        }
+    }
+
+    private void start(int head) throws VhostProtocolException {
+        if (head >= ring.num) {
+            throw new VhostProtocolException("available entry names descriptor " + head + " of a " + ring.num + "-entry table");
+        }
+        Slot s = slots[head];
+        if (s.busy) {
+            throw new VhostProtocolException("descriptor " + head + " made available again while its request is in flight");
+        }
+        int n = readChain(head);
+        if (n < 2) {
+            throw new VhostProtocolException("a request of " + n + " descriptor at " + head + ": it needs a header and a status");
+        }
+        if (writable[0] || len[0] < HEADER_BYTES) {
+            throw new VhostProtocolException("request at " + head + ": the header needs a device-readable descriptor of "
+                    + HEADER_BYTES + " bytes, got " + len[0] + (writable[0] ? " device-writable" : "") + " bytes");
+        }
+        int last = n - 1;
+        if (!writable[last] || len[last] < 1) {
+            throw new VhostProtocolException("request at " + head + ": its last descriptor (the status) is not a device-writable byte");
+        }
+        ByteBuffer h = memory.view(region[0]);
+        int type = h.getInt(offset[0] + HEADER_TYPE);
+        long sector = h.getLong(offset[0] + HEADER_SECTOR);
+        s.head = head;
+        s.status = S_OK;
+        s.usedLen = 1;
+        s.statusRegion = region[last];
+        s.statusOffset = offset[last] + (int) len[last] - 1;
+        s.busy = true;
+        inflight.incrementAndGet();
+        try {
+            switch (type) {
+                case T_IN, T_OUT -> readWrite(s, type == T_IN, sector, n);
+                case T_FLUSH -> {
+                    s.parts.set(1);
+                    record(IoOp.FLUSH, 0, 0);
+                    submit(s, IoOp.FLUSH, 0, null, 0);
+                }
+                case T_GET_ID -> getId(s, n);
+                case T_DISCARD, T_WRITE_ZEROES -> ranges(s, type == T_DISCARD ? IoOp.DISCARD : IoOp.WRITE_ZEROES, n);
+                default -> finish(s, S_UNSUPP);
+            }
+        } catch (VhostProtocolException e) {
+            // thrown before anything of this request was submitted: it was never in flight
+            s.busy = false;
+            if (inflight.decrementAndGet() == 0) {
+                synchronized (idle) {
+                    idle.notifyAll();
+                }
+            }
+            throw e;
+        }
+    }
+
+    private void readWrite(Slot s, boolean in, long sector, int n) throws VhostProtocolException {
+        long total = 0;
+        boolean whole = true;
+        int parts = 0;
+        for (int i = 1; i < n - 1; i++) {
+            if (writable[i] != in) {
+                throw new VhostProtocolException((in ? "IN" : "OUT") + " request at " + s.head + ": data descriptor " + i + " is device-"
+                        + (writable[i] ? "writable" : "readable"));
+            }
+            total += len[i];
+            whole &= len[i] % VirtioBlkConfig.SECTOR == 0;
+            parts += len[i] == 0 ? 0 : 1;
+        }
+        long size = disk.size();
+        if (!whole || sector < 0 || sector > size / VirtioBlkConfig.SECTOR || total > size - sector * VirtioBlkConfig.SECTOR
+                || (!in && disk.readOnly())) {
+            finish(s, S_IOERR); // the guest's mistake, answered as the kernel's ubd would: an I/O error
+            return;
+        }
+        if (in) {
+            s.usedLen = (int) total + 1;
+        }
+        if (parts == 0) {
+            finish(s, S_OK);
+            return;
+        }
+        s.parts.set(parts);
+        long at = sector * VirtioBlkConfig.SECTOR;
+        record(in ? IoOp.READ : IoOp.WRITE, at, total);
+        int part = 0;
+        for (int i = 1; i < n - 1; i++) {
+            if (len[i] == 0) {
+                continue;
+            }
+            ByteBuffer v = view(s, part++, region[i]);
+            v.clear().position(offset[i]).limit(offset[i] + (int) len[i]);
+            submit(s, in ? IoOp.READ : IoOp.WRITE, at, v, 0);
+            at += len[i];
+        }
+    }
+
+    private ByteBuffer view(Slot s, int part, int r) {
+        if (s.views == null) {
+            s.views = new ByteBuffer[ring.num];
+            s.viewRegions = new int[ring.num];
+        }
+        ByteBuffer v = s.views[part];
+        if (v == null || s.viewRegions[part] != r) {
+            v = memory.view(r).duplicate();
+            s.views[part] = v;
+            s.viewRegions[part] = r;
+        }
+        return v;
+    }
+
+    private void getId(Slot s, int n) throws VhostProtocolException {
+        if (n != 3 || !writable[1]) {
+            throw new VhostProtocolException("GET_ID request at " + s.head + " without one device-writable buffer");
+        }
+        if (serial == null) {
+            finish(s, S_UNSUPP);
+            return;
+        }
+        int w = (int) Math.min(len[1], ID_BYTES);
+        ByteBuffer b = memory.view(region[1]);
+        for (int i = 0; i < w; i++) {
+            b.put(offset[1] + i, i < serial.length ? serial[i] : 0);
+        }
+        s.usedLen = w + 1;
+        finish(s, S_OK);
+    }
+
+    private void ranges(Slot s, IoOp op, int n) throws VhostProtocolException {
+        int count = 0;
+        for (int i = 1; i < n - 1; i++) {
+            if (writable[i] || len[i] % RANGE_BYTES != 0) {
+                throw new VhostProtocolException(op + " request at " + s.head + ": data descriptor " + i + " is not readable ranges of "
+                        + RANGE_BYTES + " bytes");
+            }
+            count += (int) (len[i] / RANGE_BYTES);
+        }
+        if (count == 0) {
+            finish(s, S_IOERR);
+            return;
+        }
+        s.parts.set(count);
+        long size = disk.size();
+        for (int i = 1; i < n - 1; i++) {
+            ByteBuffer b = memory.view(region[i]);
+            for (int at = offset[i]; at < offset[i] + len[i]; at += RANGE_BYTES) {
+                long sector = b.getLong(at + RANGE_SECTOR);
+                long sectors = Integer.toUnsignedLong(b.getInt(at + RANGE_NUM_SECTORS));
+                if (sector < 0 || sector > size / VirtioBlkConfig.SECTOR) {
+                    partDone(s.head, IoStatus.IOERR);
+                    continue;
+                }
+                record(op, sector * VirtioBlkConfig.SECTOR, sectors * VirtioBlkConfig.SECTOR);
+                submit(s, op, sector * VirtioBlkConfig.SECTOR, null, sectors * VirtioBlkConfig.SECTOR);
+            }
+        }
+    }
+
+    private void record(IoOp op, long at, long length) {
+        if (recorder != null) {
+            recorder.record(op, at, length);
+        }
+    }
+
+    private void submit(Slot s, IoOp op, long at, ByteBuffer buffer, long length) {
+        try {
+            driver.submit(disk, op, at, buffer, length, completion, s.head);
+        } catch (IllegalStateException closed) {
+            partDone(s.head, IoStatus.IOERR); // the driver is closing: only while the server goes down
+        }
+    }
+
+    private void partDone(long tag, IoStatus status) {
+        Slot s = slots[(int) tag];
+        if (status != IoStatus.OK) {
+            // virtio-blk has no status of its own for READ_ONLY (nor NOSPC): an I/O error, as the kernel's ubd answers
+            s.status = status == IoStatus.NOTSUPP ? S_UNSUPP : S_IOERR;
+        }
+        if (s.parts.decrementAndGet() == 0) {
+            complete(s);
+        }
+    }
+
+    private void finish(Slot s, byte status) {
+        s.status = status;
+        complete(s);
+    }
+
+    private void complete(Slot s) {
+        memory.view(s.statusRegion).put(s.statusOffset, s.status);
+        int head = s.head;
+        int used = s.usedLen;
+        s.busy = false;
+        synchronized (this) {
+            ring.putUsed(usedIdx, head, used);
+            usedIdx = (usedIdx + 1) & 0xffff;
+            ring.publishUsed(usedIdx);
+        }
+        if (callFd >= 0 && ring.interruptWanted()) {
+            interrupt();
+        }
+        if (inflight.decrementAndGet() == 0) {
+            synchronized (idle) {
+                idle.notifyAll();
+            }
+        }
+    }
+
+    private void interrupt() {
+        try {
+            Posix.write(callFd, one, 8);
+        } catch (LastErrorException e) {
+            // EAGAIN: the guest has unread interrupts already, one more adds nothing
+            if (e.getErrorCode() != Posix.EAGAIN && !callFailed) {
+                callFailed = true;
+                System.err.println("ubd: " + device + ": cannot interrupt the guest: " + Posix.describe(e));
+            }
+        }
+    }
+
+    /** Waits until every request taken has completed (the driver completes every request). */
+    void awaitIdle() {
+        synchronized (idle) {
+            boolean interrupted = false;
+            while (inflight.get() > 0) {
+                try {
+                    idle.wait(100);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package org.ubdjava.export.vhost;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+import org.ubdjava.core.UbdException;
+import org.ubdjava.core.device.KernelLog;
+import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.driver.device.IoStatus;
+import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.IoOp;
+import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.export.Servers;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+
+/**
+ * One device served over its own socket, by its own thread: it waits (poll) on the listening
+ * socket, the connected front-end's socket and the queue's kick descriptor.
+ *
+ * <p>One front-end at a time; another that connects meanwhile is refused. The disk is attached
+ * while a front-end is connected (and from start until the first one leaves, so that a bad SPEC
+ * fails at start): when the front-end goes, whether it powered off, was killed or broke the
+ * protocol, its requests complete, the disk is flushed and detached (its locks dropped), and the
+ * next front-end attaches it again.
+ */
+final class VhostUserDevice implements Runnable {
+    private static final int POLL_STOP = 0;
+    private static final int POLL_LISTEN = 1;
+    private static final int POLL_CONNECTION = 2;
+    private static final int POLL_KICK = 3;
+    private static final int POLL_ENTRIES = 4;
+
+    private final UbdDriver driver;
+    private final UbdDeviceConfig config;
+    private final KernelLog kernelLog;
+    private final Path socketPath;
+    private final IologRecorder recorder;
+    private final Consumer<String> log;
+    private final Memory pollFds = new Memory((long) SocketAbi.POLLFD_BYTES * POLL_ENTRIES);
+    private final Memory stopValue = new Memory(8);
+    private final int stopFd;
+    private final int listenFd;
+    private Disk disk;
+    private VhostUserSession session;
+    private volatile boolean stopping;
+
+    VhostUserDevice(UbdDriver driver, UbdDeviceConfig config, KernelLog kernelLog, Path socketPath, IologRecorder recorder,
+                    Consumer<String> log) {
+        this.driver = driver;
+        this.config = config;
+        this.kernelLog = kernelLog;
+        this.socketPath = socketPath;
+        this.recorder = recorder;
+        this.log = log;
+        this.disk = driver.attach(config, kernelLog);
+        int s = -1;
+        try {
+            s = Posix.eventfd(0, Posix.EFD_CLOEXEC | Posix.EFD_NONBLOCK);
+            this.listenFd = UnixSocket.listen(socketPath);
+        } catch (RuntimeException e) {
+            Posix.closeQuietly(s);
+            release();
+            throw e;
+        }
+        this.stopFd = s;
+        stopValue.setLong(0, 1);
+    }
+
+    String name() {
+        return config.name();
+    }
+
+    Path socketPath() {
+        return socketPath;
+    }
+
+    /** Size and mode as attached at start. */
+    Disk initialDisk() {
+        return disk;
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!stopping) {
+                pollOnce();
+            }
+        } catch (RuntimeException | Error e) {
+            log.accept(name() + ": stopped serving: " + e);
+        } finally {
+            endSession(null);
+            Posix.closeQuietly(listenFd);
+            try {
+                Files.deleteIfExists(socketPath);
+            } catch (IOException ignored) {
+                // a stale socket is replaced by the next server
+            }
+            release();
+            if (recorder != null) {
+                try {
+                    recorder.close();
+                } catch (IOException e) {
+                    log.accept(name() + ": " + recorder.path() + ": " + Servers.describe(e));
+                }
+            }
+        }
+    }
+
+    private void pollOnce() {
+        int kick = session == null ? -1 : session.kickFd();
+        setPoll(POLL_STOP, stopFd);
+        setPoll(POLL_LISTEN, listenFd);
+        setPoll(POLL_CONNECTION, session == null ? -1 : session.socketFd());
+        setPoll(POLL_KICK, kick);
+        try {
+            Posix.poll(pollFds, POLL_ENTRIES, -1);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Posix.EINTR) {
+                return;
+            }
+            throw e;
+        }
+        if (ready(POLL_STOP) || stopping) {
+            stopping = true;
+            return;
+        }
+        if (ready(POLL_KICK) && session != null) {
+            serve(() -> session.kicked());
+        }
+        if (ready(POLL_CONNECTION) && session != null) {
+            serve(() -> {
+                if (!session.serveOne()) {
+                    endSession("the front-end disconnected");
+                }
+            });
+        }
+        if (ready(POLL_LISTEN)) {
+            accept();
+        }
+    }
+
+    private interface Step {
+        void run() throws VhostProtocolException, IOException;
+    }
+
+    /** Runs a step of the session; a broken protocol or socket ends this session only. */
+    private void serve(Step step) {
+        try {
+            step.run();
+        } catch (VhostProtocolException e) {
+            log.accept(name() + ": " + Servers.describe(e) + "; connection closed");
+            endSession(null);
+        } catch (IOException e) {
+            log.accept(name() + ": " + Servers.describe(e) + "; connection closed");
+            endSession(null);
+        }
+    }
+
+    private void setPoll(int entry, int fd) {
+        long at = (long) entry * SocketAbi.POLLFD_BYTES;
+        pollFds.setInt(at + SocketAbi.POLLFD_FD, fd);
+        pollFds.setShort(at + SocketAbi.POLLFD_EVENTS, Posix.POLLIN);
+        pollFds.setShort(at + SocketAbi.POLLFD_REVENTS, (short) 0);
+    }
+
+    private boolean ready(int entry) {
+        return pollFds.getShort((long) entry * SocketAbi.POLLFD_BYTES + SocketAbi.POLLFD_REVENTS) != 0;
+    }
+
+    private void accept() {
+        UnixSocket s;
+        try {
+            s = UnixSocket.accept(listenFd);
+        } catch (LastErrorException e) {
+            log.accept(name() + ": accept failed: " + Posix.describe(e));
+            return;
+        }
+        if (session != null) {
+            log.accept(name() + ": a second front-end connected while one is served; refused");
+            s.close();
+            return;
+        }
+        if (disk == null) {
+            try {
+                disk = driver.attach(config, kernelLog);
+            } catch (UbdException e) {
+                log.accept(name() + ": cannot attach for a new front-end: " + Servers.describe(e));
+                s.close();
+                return;
+            }
+        }
+        session = new VhostUserSession(name(), driver, disk, recorder, s);
+    }
+
+    /** Ends the session (if any) and lets the disk go: flushed, detached, its locks dropped. */
+    private void endSession(String why) {
+        if (session == null) {
+            return;
+        }
+        session.close();
+        session = null;
+        release();
+        if (recorder != null) {
+            recorder.flush();
+        }
+        if (why != null) {
+            log.accept(name() + ": " + why + "; disk flushed and released");
+        }
+    }
+
+    private void release() {
+        if (disk == null) {
+            return;
+        }
+        Disk d = disk;
+        disk = null;
+        try {
+            if (!d.readOnly()) {
+                IoStatus s = driver.submit(d, IoOp.FLUSH, 0, null, 0).join();
+                if (s != IoStatus.OK) {
+                    log.accept(name() + ": flush on release failed: " + s);
+                }
+            }
+            driver.detachIdle(d);
+        } catch (IOException | IllegalStateException e) {
+            log.accept(name() + ": release failed: " + Servers.describe(e));
+        }
+    }
+
+    /** Asks the thread to stop: it ends its session as a disconnect would, then returns. */
+    void stop() {
+        stopping = true;
+        try {
+            Posix.write(stopFd, stopValue, 8);
+        } catch (LastErrorException ignored) {
+            // the counter is already set: the thread wakes either way
+        }
+    }
+
+    void closeStopFd() {
+        Posix.closeQuietly(stopFd);
+    }
+}

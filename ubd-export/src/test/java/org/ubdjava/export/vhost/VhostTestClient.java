@@ -1,0 +1,296 @@
+package org.ubdjava.export.vhost;
+
+import static org.ubdjava.export.vhost.VhostUserMessage.*;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+
+/**
+ * A vhost-user front-end for tests, as virtio_uml behaves: guest memory is a memfd (one region,
+ * mapped at a file offset, guest address = user address), the kick an eventfd, the call one end
+ * of a socketpair. Builds split rings and virtio-blk requests in that memory by hand.
+ */
+final class VhostTestClient implements AutoCloseable {
+    static final long GUEST = 0x4000_0000L;
+    static final long FILE_OFFSET = 0x1000;
+    static final int MEM_SIZE = 1 << 20;
+    static final long DESC = GUEST;
+    static final long AVAIL = GUEST + 0x1000;
+    static final long USED = GUEST + 0x2000;
+    /** Request headers and status bytes live here, 64 bytes per descriptor index. */
+    static final long HEADERS = GUEST + 0x4000;
+    static final long DATA = GUEST + 0x10000;
+
+    final UnixSocket socket;
+    final int memfd;
+    final Pointer map;
+    /** The guest memory from GUEST on. */
+    final ByteBuffer mem;
+    final int kick;
+    final int callOurs;
+    final int callTheirs;
+    final VhostUserMessage msg = new VhostUserMessage();
+    private final int[] fds = new int[UnixSocket.MAX_FDS];
+    private final Memory eight = new Memory(8);
+    int num = 16;
+    int availIdx;
+    int usedSeen;
+
+    VhostTestClient(Path socketPath) throws IOException {
+        socket = UnixSocket.connect(socketPath);
+        socket.receiveTimeout(5);
+        memfd = Posix.memfd_create("guest", 1);
+        Posix.ftruncate(memfd, FILE_OFFSET + MEM_SIZE);
+        map = Posix.mmap(Pointer.NULL, FILE_OFFSET + MEM_SIZE, Posix.PROT_READ | Posix.PROT_WRITE, Posix.MAP_SHARED, memfd, 0);
+        mem = map.getByteBuffer(FILE_OFFSET, MEM_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        kick = Posix.eventfd(0, Posix.EFD_CLOEXEC);
+        int[] pair = new int[2];
+        Posix.socketpair(Posix.AF_UNIX, Posix.SOCK_STREAM | Posix.SOCK_CLOEXEC, 0, pair);
+        callOurs = pair[0];
+        callTheirs = pair[1];
+        eight.setLong(0, 1);
+    }
+
+    int at(long guest) {
+        return (int) (guest - GUEST);
+    }
+
+    // ---- messages
+
+    void send(int request, int flags, int size, int... sendFds) throws IOException {
+        msg.bytes.putInt(REQUEST, request);
+        msg.bytes.putInt(FLAGS, flags);
+        msg.bytes.putInt(SIZE, size);
+        socket.send(msg.memory, HEADER_BYTES + size, sendFds, sendFds.length);
+    }
+
+    /** Sends with the version flag and NEED_REPLY, as virtio_uml does once REPLY_ACK is negotiated; returns the ack. */
+    long sendAcked(int request, int size, int... sendFds) throws IOException {
+        send(request, VERSION | FLAG_NEED_REPLY, size, sendFds);
+        return receive(request);
+    }
+
+    long u64(int request, long value) throws IOException {
+        msg.bytes.putLong(HEADER_BYTES, value);
+        return sendAcked(request, U64_BYTES);
+    }
+
+    long state(int request, int index, int number) throws IOException {
+        msg.bytes.putInt(HEADER_BYTES + STATE_INDEX, index);
+        msg.bytes.putInt(HEADER_BYTES + STATE_NUM, number);
+        return sendAcked(request, STATE_BYTES);
+    }
+
+    long get(int request) throws IOException {
+        send(request, VERSION, 0);
+        return receive(request);
+    }
+
+    /** Reads a reply; returns its u64 (for replies of 8 bytes). Throws when the server hung up. */
+    long receive(int request) throws IOException {
+        read(0, HEADER_BYTES);
+        int size = msg.size();
+        if (size < 0 || size > MAX_PAYLOAD) {
+            throw new IOException("reply of " + size + " bytes");
+        }
+        read(HEADER_BYTES, HEADER_BYTES + size);
+        if (msg.request() != request) {
+            throw new IOException("reply to " + msg.request() + ", expected " + request);
+        }
+        return size == 8 ? msg.u64() : -1;
+    }
+
+    private void read(int from, int to) throws IOException {
+        int at = from;
+        while (at < to) {
+            long got;
+            try {
+                got = socket.receive(msg.memory, at, to - at, fds, 0);
+            } catch (IOException e) {
+                if (e.getMessage().contains("in the middle of a message")) {
+                    throw new IllegalStateException("no reply within 5 s (the server neither answered nor hung up)");
+                }
+                throw e;
+            }
+            for (int i = 0; i < (int) (got >>> 32); i++) {
+                Posix.closeQuietly(fds[i]);
+            }
+            if ((int) got == 0) {
+                throw new IOException("the server closed the connection");
+            }
+            at += (int) got;
+        }
+    }
+
+    /** The whole set-up virtio_uml sends, up to an enabled queue of num entries. */
+    void setUp(int entries) throws IOException {
+        num = entries;
+        send(SET_OWNER, VERSION, 0);
+        long features = get(GET_FEATURES);
+        get(GET_PROTOCOL_FEATURES);
+        u64(SET_PROTOCOL_FEATURES, VirtioBlkConfig.bit(PROTOCOL_F_REPLY_ACK) | VirtioBlkConfig.bit(PROTOCOL_F_CONFIG));
+        check(u64(SET_FEATURES, features));
+        check(memTable(GUEST, MEM_SIZE, GUEST, FILE_OFFSET));
+        check(vringFd(SET_VRING_CALL, 0, callTheirs));
+        check(state(SET_VRING_NUM, 0, num));
+        check(state(SET_VRING_BASE, 0, 0));
+        check(vringAddr(DESC, USED, AVAIL));
+        check(vringFd(SET_VRING_KICK, 0, kick));
+        check(state(SET_VRING_ENABLE, 0, 1));
+    }
+
+    static void check(long ack) throws IOException {
+        if (ack != 0) {
+            throw new IOException("ack " + ack);
+        }
+    }
+
+    long memTable(long guest, long size, long user, long offset) throws IOException {
+        msg.bytes.putInt(HEADER_BYTES + MEM_NREGIONS, 1);
+        msg.bytes.putInt(HEADER_BYTES + MEM_NREGIONS + 4, 0);
+        msg.bytes.putLong(HEADER_BYTES + MEM_REGIONS + REGION_GUEST_ADDR, guest);
+        msg.bytes.putLong(HEADER_BYTES + MEM_REGIONS + REGION_SIZE, size);
+        msg.bytes.putLong(HEADER_BYTES + MEM_REGIONS + REGION_USER_ADDR, user);
+        msg.bytes.putLong(HEADER_BYTES + MEM_REGIONS + REGION_MMAP_OFFSET, offset);
+        return sendAcked(SET_MEM_TABLE, MEM_REGIONS + 2 * REGION_BYTES, memfd);
+    }
+
+    long vringFd(int request, int index, int fd) throws IOException {
+        msg.bytes.putLong(HEADER_BYTES, index);
+        return sendAcked(request, U64_BYTES, fd);
+    }
+
+    long vringAddr(long desc, long used, long avail) throws IOException {
+        msg.bytes.putInt(HEADER_BYTES + ADDR_INDEX, 0);
+        msg.bytes.putInt(HEADER_BYTES + ADDR_FLAGS, 0);
+        msg.bytes.putLong(HEADER_BYTES + ADDR_DESC, desc);
+        msg.bytes.putLong(HEADER_BYTES + ADDR_USED, used);
+        msg.bytes.putLong(HEADER_BYTES + ADDR_AVAIL, avail);
+        msg.bytes.putLong(HEADER_BYTES + ADDR_LOG, -1);
+        return sendAcked(SET_VRING_ADDR, ADDR_BYTES);
+    }
+
+    /** GET_CONFIG of size bytes from offset 0; the answer in the message's payload. */
+    ByteBuffer config(int size) throws IOException {
+        msg.bytes.putInt(HEADER_BYTES + CONFIG_OFFSET, 0);
+        msg.bytes.putInt(HEADER_BYTES + CONFIG_SIZE, size);
+        msg.bytes.putInt(HEADER_BYTES + CONFIG_FLAGS, 0);
+        send(GET_CONFIG, VERSION, CONFIG_DATA + size);
+        receive(GET_CONFIG);
+        return msg.bytes.duplicate().position(HEADER_BYTES + CONFIG_DATA).limit(HEADER_BYTES + CONFIG_DATA + size).slice()
+                .order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    // ---- rings
+
+    void desc(int i, long addr, int len, int flags, int next) {
+        int at = at(DESC) + i * SplitRing.DESC_BYTES;
+        mem.putLong(at + SplitRing.DESC_ADDR, addr);
+        mem.putInt(at + SplitRing.DESC_LEN, len);
+        mem.putShort(at + SplitRing.DESC_FLAGS, (short) flags);
+        mem.putShort(at + SplitRing.DESC_NEXT, (short) next);
+    }
+
+    long header(int head) {
+        return HEADERS + 64L * head;
+    }
+
+    long status(int head) {
+        return header(head) + 32;
+    }
+
+    /**
+     * A request at descriptor head: header, data buffers (addresses and lengths, device-writable
+     * when in), status; descriptors head, head+1, ... Returns nothing; call {@link #offer} after.
+     */
+    void request(int head, int type, long sector, boolean in, long[] addrs, int[] lens) {
+        int h = at(header(head));
+        mem.putInt(h + VirtioBlkRequest.HEADER_TYPE, type);
+        mem.putInt(h + VirtioBlkRequest.HEADER_IOPRIO, 0);
+        mem.putLong(h + VirtioBlkRequest.HEADER_SECTOR, sector);
+        mem.put(at(status(head)), (byte) 0x7f);
+        int d = head;
+        desc(d, header(head), VirtioBlkRequest.HEADER_BYTES, SplitRing.DESC_F_NEXT, d + 1);
+        for (int i = 0; i < addrs.length; i++) {
+            d++;
+            desc(d, addrs[i], lens[i], SplitRing.DESC_F_NEXT | (in ? SplitRing.DESC_F_WRITE : 0), d + 1);
+        }
+        d++;
+        desc(d, status(head), 1, SplitRing.DESC_F_WRITE, 0);
+    }
+
+    /** Makes head available and kicks. */
+    void offer(int head) {
+        mem.putShort(at(AVAIL) + SplitRing.AVAIL_RING + 2 * (availIdx % num), (short) head);
+        availIdx = (availIdx + 1) & 0xffff;
+        java.lang.invoke.VarHandle.releaseFence();
+        mem.putShort(at(AVAIL) + SplitRing.AVAIL_IDX, (short) availIdx);
+        kick();
+    }
+
+    void kick() {
+        Posix.write(kick, eight, 8);
+    }
+
+    int usedIdx() {
+        java.lang.invoke.VarHandle.acquireFence();
+        return Short.toUnsignedInt(mem.getShort(at(USED) + SplitRing.USED_IDX));
+    }
+
+    /** Waits (up to millis) for the used index to reach want, taking interrupts; false on timeout. */
+    boolean awaitUsed(int want, long millis) {
+        long end = System.currentTimeMillis() + millis;
+        Memory buf = new Memory(64);
+        Posix.fcntl(callOurs, Posix.F_SETFL, Posix.O_NONBLOCK);
+        while (usedIdx() != (want & 0xffff)) {
+            if (System.currentTimeMillis() > end) {
+                return false;
+            }
+            try {
+                Posix.read(callOurs, buf, 64);
+            } catch (LastErrorException e) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Used entry i: {id, len}. */
+    int[] used(int i) {
+        int at = at(USED) + SplitRing.USED_RING + SplitRing.USED_ELEM_BYTES * (i % num);
+        return new int[] {mem.getInt(at + SplitRing.USED_ELEM_ID), mem.getInt(at + SplitRing.USED_ELEM_LEN)};
+    }
+
+    byte statusOf(int head) {
+        return mem.get(at(status(head)));
+    }
+
+    /** Runs one request to completion; returns its status byte, or -1 when it never completed. */
+    int run(int head, int type, long sector, boolean in, long[] addrs, int[] lens) {
+        request(head, type, sector, in, addrs, lens);
+        offer(head);
+        usedSeen++;
+        return awaitUsed(usedSeen, 5000) ? statusOf(head) : -1;
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+        Posix.munmap(map, FILE_OFFSET + MEM_SIZE);
+        Posix.closeQuietly(memfd);
+        Posix.closeQuietly(kick);
+        Posix.closeQuietly(callOurs);
+        Posix.closeQuietly(callTheirs);
+    }
+}
