@@ -4,7 +4,7 @@ import org.ubdjava.export.nbd.RawNbdClient;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.ubdjava.export.nbd.NbdProtocol.*;
+import static org.ubdjava.export.nbd.NbdWireSpec.*;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.ubdjava.export.nbd.NbdProtocol.*;
+import static org.ubdjava.export.nbd.NbdWireSpec.*;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -3,7 +3,7 @@ package org.ubdjava.export.nbd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.ubdjava.export.nbd.NbdProtocol.*;
+import static org.ubdjava.export.nbd.NbdWireSpec.*;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,6 @@
 package org.ubdjava.export.nbd;
 
-import static org.ubdjava.export.nbd.NbdProtocol.*;
+import static org.ubdjava.export.nbd.NbdWireSpec.*;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package org.ubdjava.export.nbd;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.ubdjava.export.nbd.NbdProtocol.*;
+import static org.ubdjava.export.nbd.NbdWireSpec.*;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -212,7 +212,7 @@ final class NbdWireFuzz implements AutoCloseable {
             long length = switch (r.nextInt(8)) {
                 case 0 -> 0;
                 case 1 -> 0xffffffffL;
-                case 2 -> MAX_PAYLOAD + 512L;
+                case 2 -> NbdProtocol.MAX_PAYLOAD + 512L;
                 case 3 -> 1 + r.nextInt(511);
                 default -> 512L * (1 + r.nextInt(64));
             };

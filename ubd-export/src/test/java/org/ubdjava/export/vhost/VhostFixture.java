@@ -16,18 +16,18 @@ import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.export.Servers;
 
 /** A vhost-user server in this JVM over SPECs, with what it logged. */
-final class VhostFixture implements AutoCloseable {
+public final class VhostFixture implements AutoCloseable {
     /** Where Debian's user-mode-linux puts the guest's virtio_blk module (the guest's own uname -r). */
-    static final String MODULE_GLOB = "/usr/lib/uml/modules/*/kernel/drivers/block/virtio_blk.ko";
+    public static final String MODULE_GLOB = "/usr/lib/uml/modules/*/kernel/drivers/block/virtio_blk.ko";
     /** Loads virtio_blk in the guest; mounts the guest's own sysfs (/sys through hostfs is the host's). */
-    static final String INSMOD = "mount -t sysfs sysfs /sys || exit 8\n"
+    public static final String INSMOD = "mount -t sysfs sysfs /sys || exit 8\n"
             + "insmod " + UmlKernel.VIRTIO_BLK_MODULE + " || exit 9\n";
 
-    final VhostUserServer server;
-    final List<String> log = Collections.synchronizedList(new ArrayList<>());
-    final List<String> kernelLog = Collections.synchronizedList(new ArrayList<>());
+    public final VhostUserServer server;
+    public final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    public final List<String> kernelLog = Collections.synchronizedList(new ArrayList<>());
 
-    VhostFixture(Path socket, Path record, String... specs) throws IOException {
+    public VhostFixture(Path socket, Path record, String... specs) throws IOException {
         List<UbdDeviceConfig> configs = new ArrayList<>();
         for (String s : specs) {
             configs.add(((ParseOutcome.Configured) new UbdOptionParser().parse(s)).device());
@@ -35,17 +35,17 @@ final class VhostFixture implements AutoCloseable {
         server = new VhostUserServer(Servers.driver(), configs, socket, record, kernelLog::add, log::add).start();
     }
 
-    Path socket(int i) {
+    public Path socket(int i) {
         return server.endpoints().get(i).socket();
     }
 
     /** The kernel argument that attaches device i as the guest's next /dev/vdX. */
-    String deviceArg(int i) {
+    public String deviceArg(int i) {
         return "virtio_uml.device=" + socket(i) + ":" + VirtioBlkConfig.VIRTIO_ID_BLOCK;
     }
 
     /** Skips the calling test, visibly, when the guest's virtio_blk module is not installed. */
-    static void requireModule(String testClass) throws IOException {
+    public static void requireModule(String testClass) throws IOException {
         boolean found;
         Path modules = Path.of("/usr/lib/uml/modules");
         try (var s = Files.exists(modules) ? Files.find(modules, 6, (p, a) -> p.endsWith("kernel/drivers/block/virtio_blk.ko"))
@@ -60,7 +60,7 @@ final class VhostFixture implements AutoCloseable {
     }
 
     /** Waits until the server logged a line containing text (a release happens after the guest is gone). */
-    boolean awaitLog(String text, long millis) throws InterruptedException {
+    public boolean awaitLog(String text, long millis) throws InterruptedException {
         long end = System.currentTimeMillis() + millis;
         while (System.currentTimeMillis() < end) {
             synchronized (log) {
