@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Run the same workloads, in one run, on the raw host file, on our driver (without and with the shared",
+        description = {"Measure our driver side by side with its peers, in one run.", "",
+                "Run the same workloads, in one run, on the raw host file, on our driver (without and with the shared",
                 "backing cache), and where installed on qcow2 (qemu-img bench) and the real UML driver (fio in the guest);",
                 "print IOPS, MB/s, latency and ratios to the raw host file, and the shared-vs-private cache study on the",
                 "trace (by default the shipped traces/guest-scan.iolog, a real guest's find/tar/grep; `ubd cache-sim`",

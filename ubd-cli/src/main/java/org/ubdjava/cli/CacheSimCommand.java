@@ -33,8 +33,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "cache-sim", mixinStandardHelpOptions = true,
-        description = {"Simulate the driver's shared backing cache on block traces: N VMs over one backing file, 4 KiB pages,",
-                "a read request is its pages in order, and a page a VM wrote lives in its COW file and never reaches the",
+        description = {"Simulate the driver's shared backing cache on block traces.", "",
+                "N VMs over one backing file, 4 KiB pages, a read request is its pages in order, and a page a VM wrote lives in its COW file and never reaches the",
                 "backing cache. Compares one shared cache of SIZE with N private caches of SIZE/N, for each policy, using",
                 "the driver's own cache index and policies. Also prints LRU's exact hit-ratio curve over many sizes (stack",
                 "distances, one pass) and, with --sample, the SHARDS estimate of it and its error.",

@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowInspector;
-import org.ubdjava.core.io.Printable;
+import org.ubdjava.core.Printable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.CowPaths;
-import org.ubdjava.core.io.Printable;
+import org.ubdjava.core.Printable;
 
 import picocli.CommandLine;
 

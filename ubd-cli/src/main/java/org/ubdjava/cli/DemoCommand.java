@@ -12,7 +12,6 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 import org.ubdjava.core.UbdException;
-import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.realtools.Processes;
 import org.ubdjava.bench.compare.ReplayBench;
@@ -31,9 +30,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Replay real guests' workloads across 16 VMs over one 320 MiB backing image, every read verified:",
-                "the traces that ship with ubd, recorded from User-Mode Linux guests through `ubd serve --record`",
-                "(find/tar/grep, cp -a and mkfs over ext4); VM i replays trace i mod 3 and starts at i/16 of it",
+        description = {"Replay real guests' workloads across 16 VMs over one backing image, every read verified.", "",
+                "The backing image is 320 MiB; the workloads are the traces that ship with ubd, recorded from",
+                "User-Mode Linux guests through `ubd serve --record` (find/tar/grep, cp -a and mkfs over ext4);",
+                "VM i replays trace i mod 3 and starts at i/16 of it",
                 "(--shift-time), so the VMs are at different points at once. With fio installed, one line against fio's",
                 "own replay of the same traces. Works in a temporary directory, removed afterwards (unless --keep)."})
 public final class DemoCommand implements Callable<Integer> {
@@ -59,9 +59,8 @@ public final class DemoCommand implements Callable<Integer> {
             // VMs start at different points of their traces, as VMs of one host do
             List<Supplier<TraceReader>> traces = ShippedTraces.NAMES.stream()
                     .<Supplier<TraceReader>>map(name -> () -> ShippedTraces.open(name)).toList();
-            ReplayOptions o = new ReplayOptions(traces, "ubd0=" + dir.resolve("vm.cow") + "," + backing,
-                    VMS, 16, 0, 1, Shift.EVEN, Shift.NONE, 0, false, 2, Long.MAX_VALUE, null, keep ? dir.resolve("report") : null, 0,
-                    Preallocation.OFF, ReplayOptions.DEFAULT_ALLOCATION_UNIT);
+            ReplayOptions o = ReplayOptions.builder(traces, "ubd0=" + dir.resolve("vm.cow") + "," + backing)
+                    .vms(VMS).shifts(Shift.EVEN, Shift.NONE).out(keep ? dir.resolve("report") : null).build();
             ReplayResult result = Replay.run(o, Replay.DEFAULT_WARM_UP_MILLIS);
             int exit = ReplayCommand.report(spec, result, json, o.out());
             if (!json) {

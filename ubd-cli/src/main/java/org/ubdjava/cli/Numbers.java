@@ -1,5 +1,7 @@
 package org.ubdjava.cli;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -11,7 +13,6 @@ import picocli.CommandLine.TypeConversionException;
  * count of VMs needs) are checked by {@link HeapBudget} once every option is known.
  */
 public final class Numbers {
-    private static final int SECTOR = 512;
 
     private Numbers() {
     }

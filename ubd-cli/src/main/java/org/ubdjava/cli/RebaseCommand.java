@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.format.CowRebaser;
-import org.ubdjava.core.io.Printable;
+import org.ubdjava.core.Printable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

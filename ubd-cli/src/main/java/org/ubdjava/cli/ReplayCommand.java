@@ -162,9 +162,10 @@ public final class ReplayCommand implements Callable<Integer> {
             readers.add(() -> format == null ? TraceReaders.open(trace) : TraceReaders.open(trace, format));
         }
         Shift how = randomShifts ? Shift.RANDOM : Shift.EVEN;
-        ReplayOptions o = new ReplayOptions(readers, device, vms, maxInflight, pace, seed, shiftTime ? how : Shift.NONE,
-                shiftSpace ? how : Shift.NONE, atOnce, force, mergeChecks, limit, fault, out, oracle, preallocation,
-                allocationUnit, allowSkipped);
+        ReplayOptions o = ReplayOptions.builder(readers, device).vms(vms).maxInflight(maxInflight).pace(pace).seed(seed)
+                .shifts(shiftTime ? how : Shift.NONE, shiftSpace ? how : Shift.NONE).atOnce(atOnce).force(force)
+                .mergeChecks(mergeChecks).limit(limit).fault(fault).out(out).oracle(oracle).preallocation(preallocation)
+                .allocationUnit(allocationUnit).allowSkipped(allowSkipped).build();
         return report(spec, Replay.run(o, warmUpMillis), json, out);
     }
 

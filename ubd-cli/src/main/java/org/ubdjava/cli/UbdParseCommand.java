@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 
 import org.ubdjava.core.options.ParseOutcome;
 import org.ubdjava.core.options.UbdDeviceConfig;
-import org.ubdjava.core.io.Printable;
+import org.ubdjava.core.Printable;
 import org.ubdjava.core.options.UbdOptionParser;
 
 import picocli.CommandLine.Command;
@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
  * stderr. Exit {@link ExitCodes#FAILED} when any option failed, warnings do not count.
  */
 @Command(name = "parse", mixinStandardHelpOptions = true,
-        description = "Parse UML command-line ubd options (e.g. ubd0=cow.img,root_fs) the way the kernel does "
-                + "and print the resulting device table. Touches no file.")
+        description = {"Parse UML command-line ubd options the way the kernel does.", "",
+                "Prints the device table that arguments such as ubd0=cow.img,root_fs make. Touches no file."})
 public final class UbdParseCommand implements Callable<Integer> {
 
     @Spec

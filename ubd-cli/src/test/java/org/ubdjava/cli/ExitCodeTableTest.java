@@ -47,6 +47,19 @@ class ExitCodeTableTest {
         }
     }
 
+    /** `ubd --help` lists each command by its first description line: a whole sentence, never one cut off. */
+    @Test
+    void everyCommandsSummaryIsAWholeSentence() {
+        CommandLine ubd = UbdMain.commandLine(false);
+        ubd.getSubcommands().forEach((name, sub) -> {
+            String[] description = sub.getCommandSpec().usageMessage().description();
+            assertTrue(description.length > 0, name + " has no description");
+            String first = description[0].strip();
+            assertTrue(first.endsWith("."), name + "'s summary in ubd --help is not a whole sentence: " + first);
+            assertTrue(first.length() <= 120, name + "'s summary is longer than a line: " + first);
+        });
+    }
+
     @Test
     void theReadmeHasTheSameTable() throws IOException {
         Path readme = Path.of("..", "README.md");

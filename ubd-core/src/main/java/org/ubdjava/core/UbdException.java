@@ -1,6 +1,5 @@
 package org.ubdjava.core;
 
-import org.ubdjava.core.io.Printable;
 
 /**
  * The project's own error: a failure whose message is fit to show a user as it is, on one line,

@@ -20,7 +20,6 @@ import org.ubdjava.harness.cachesim.ShippedTraces;
 import org.ubdjava.core.io.DemoImage;
 import org.ubdjava.harness.replay.Replay;
 import org.ubdjava.harness.replay.ReplayOptions;
-import org.ubdjava.harness.replay.ReplayOptions.Shift;
 import org.ubdjava.harness.replay.ReplayResult;
 import org.ubdjava.harness.trace.TraceFormat;
 import org.ubdjava.harness.trace.TraceOp;
@@ -210,9 +209,8 @@ public final class ReplayBench {
         Cleanup.deleteTree(cows);
         // merge checks are not read verification, and would time the merge: off here; every read,
         // the bitmaps and the backing file are still checked
-        ReplayOptions o = new ReplayOptions(List.of(() -> TraceReaders.open(trace)),
-                "ubd0=" + cows.resolve("vm.cow") + "," + backing, vms, MAX_INFLIGHT, 0, 1, Shift.NONE, Shift.NONE, 0, true, 0,
-                Long.MAX_VALUE, null, null, 0, preallocation, unit);
+        ReplayOptions o = ReplayOptions.builder(List.of(() -> TraceReaders.open(trace)), "ubd0=" + cows.resolve("vm.cow") + "," + backing)
+                .vms(vms).maxInflight(MAX_INFLIGHT).force(true).mergeChecks(0).preallocation(preallocation).allocationUnit(unit).build();
         try {
             ReplayResult r = Replay.run(o);
             return new ReplayBenchReport.Row(trace.getFileName().toString(), vms, system,

@@ -1,5 +1,7 @@
 package org.ubdjava.harness.cachesim;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -16,7 +18,6 @@ import org.ubdjava.harness.trace.TraceRecord;
  * is as large as the trace's furthest byte, rounded up to a page, unless given.
  */
 public final class PageTrace implements VmPlacement.Shape {
-    static final int SECTOR = 512;
     public static final int PAGE = 4096;
     static final int SECTORS_PER_PAGE = PAGE / SECTOR;
 

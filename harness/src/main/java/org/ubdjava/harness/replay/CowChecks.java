@@ -1,5 +1,7 @@
 package org.ubdjava.harness.replay;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -95,12 +97,12 @@ final class CowChecks {
                 ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
                 for (int i = 0; i < union.length; i += 2) {
                     for (long s = union[i]; s < union[i + 1]; ) {
-                        int n = (int) Math.min(union[i + 1] - s, buf.capacity() / SectorData.SECTOR);
+                        int n = (int) Math.min(union[i + 1] - s, buf.capacity() / SECTOR);
                         readFully(merged, buf, s, n);
                         for (int j = 0; j < n; j++) {
                             long device = s + j;
                             int source = vm.finalSource(device);
-                            if (!verifier.matches(buf, j * SectorData.SECTOR, vm.vm, source, device) && bad++ < 3) {
+                            if (!verifier.matches(buf, j * SECTOR, vm.vm, source, device) && bad++ < 3) {
                                 log.problem(out + ": vm " + vm.vm + " merged sector " + device + " is not "
                                         + verifier.describeSource(vm.vm, source));
                             }
@@ -131,18 +133,18 @@ final class CowChecks {
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long sector, int n) throws IOException {
-        buf.clear().limit(n * SectorData.SECTOR);
-        Buffers.readOrZeros(ch, buf, sector * SectorData.SECTOR);
+        buf.clear().limit(n * SECTOR);
+        Buffers.readOrZeros(ch, buf, sector * SECTOR);
         buf.flip();
     }
 
     /** Data extents as sorted [start, end) sector pairs, widened to whole sectors. */
     private static long[] extents(FileChannel ch, long deviceSectors) throws IOException {
         LongArrayList out = new LongArrayList();
-        DataMap.of(ch).forEachRun(0, Math.min(ch.size(), deviceSectors * SectorData.SECTOR), (from, to, data) -> {
+        DataMap.of(ch).forEachRun(0, Math.min(ch.size(), deviceSectors * SECTOR), (from, to, data) -> {
             if (data) {
-                out.add(from / SectorData.SECTOR);
-                out.add((to + SectorData.SECTOR - 1) / SectorData.SECTOR);
+                out.add(from / SECTOR);
+                out.add((to + SECTOR - 1) / SECTOR);
             }
         });
         return out.toLongArray();

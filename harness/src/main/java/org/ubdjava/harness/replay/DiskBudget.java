@@ -1,5 +1,7 @@
 package org.ubdjava.harness.replay;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -41,7 +43,7 @@ final class DiskBudget {
         long units = 0;
         long last = -2;
         for (long s : sectors) {
-            long u = s * ReplayPlan.SECTOR / unit;
+            long u = s * SECTOR / unit;
             if (u == last) {
                 continue;
             }
@@ -63,7 +65,7 @@ final class DiskBudget {
                 j++;
             }
             long run = sectors[j] - sectors[i] + 1;
-            blocks += (run * ReplayPlan.SECTOR + BLOCK - 1) / BLOCK + 1;
+            blocks += (run * SECTOR + BLOCK - 1) / BLOCK + 1;
             i = j + 1;
         }
         long bitmap = (plan.deviceSectors + 7) / 8;
@@ -73,7 +75,7 @@ final class DiskBudget {
     /** A preallocated COW file over {@code plan}'s device: all of it, header, bitmap and data area (each rounded to blocks). */
     static long wholeCowBytes(ReplayPlan plan) {
         long bitmap = (plan.deviceSectors + 7) / 8;
-        return (plan.deviceSectors * ReplayPlan.SECTOR + BLOCK - 1) / BLOCK * BLOCK + (bitmap + BLOCK - 1) / BLOCK * BLOCK + 2 * BLOCK;
+        return (plan.deviceSectors * SECTOR + BLOCK - 1) / BLOCK * BLOCK + (bitmap + BLOCK - 1) / BLOCK * BLOCK + 2 * BLOCK;
     }
 
     /**

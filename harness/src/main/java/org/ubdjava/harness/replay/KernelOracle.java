@@ -1,5 +1,7 @@
 package org.ubdjava.harness.replay;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -100,10 +102,10 @@ final class KernelOracle {
 
     /** The 4 KiB pages holding the VM's written or discarded sectors, as [offset, length) byte runs; at least the first page. */
     static long[] writtenPages(VmSchedule vm) {
-        long deviceBytes = vm.plan.deviceSectors * ReplayPlan.SECTOR;
+        long deviceBytes = vm.plan.deviceSectors * SECTOR;
         LongOpenHashSet pages = new LongOpenHashSet();
         for (long traceSector : vm.plan.model.view().keySet()) {
-            pages.add(vm.device(traceSector) * ReplayPlan.SECTOR / PAGE);
+            pages.add(vm.device(traceSector) * SECTOR / PAGE);
         }
         if (pages.isEmpty()) {
             pages.add(0);
@@ -130,11 +132,11 @@ final class KernelOracle {
             ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
             long pos = 0;
             for (int i = 0; i < ranges.length; i += 2) {
-                long first = ranges[i] / ReplayPlan.SECTOR;
-                long sectors = ranges[i + 1] / ReplayPlan.SECTOR;
+                long first = ranges[i] / SECTOR;
+                long sectors = ranges[i + 1] / SECTOR;
                 for (long s = 0; s < sectors; ) {
-                    int n = (int) Math.min(sectors - s, buf.capacity() / ReplayPlan.SECTOR);
-                    buf.clear().limit(n * ReplayPlan.SECTOR);
+                    int n = (int) Math.min(sectors - s, buf.capacity() / SECTOR);
+                    buf.clear().limit(n * SECTOR);
                     while (buf.hasRemaining()) {
                         if (in.read(buf, pos + buf.position()) < 0) {
                             log.problem(copy + ": the kernel's copy of vm " + vm.vm + " ends early (" + (pos + buf.position()) + " bytes)");
@@ -144,12 +146,12 @@ final class KernelOracle {
                     for (int j = 0; j < n; j++) {
                         long device = first + s + j;
                         int source = vm.finalSource(device);
-                        if (!verifier.matches(buf, j * ReplayPlan.SECTOR, vm.vm, source, device) && bad++ < 3) {
+                        if (!verifier.matches(buf, j * SECTOR, vm.vm, source, device) && bad++ < 3) {
                             log.problem("--oracle: the real kernel reads vm " + vm.vm + "'s sector " + device + " as not "
                                     + verifier.describeSource(vm.vm, source));
                         }
                     }
-                    pos += (long) n * ReplayPlan.SECTOR;
+                    pos += (long) n * SECTOR;
                     s += n;
                 }
             }

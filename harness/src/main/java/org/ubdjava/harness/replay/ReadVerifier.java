@@ -1,5 +1,7 @@
 package org.ubdjava.harness.replay;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.nio.ByteBuffer;
 
 import org.ubdjava.core.nativeio.MappedImage;
@@ -53,11 +55,11 @@ final class ReadVerifier {
         long spanDevice = -1;
         for (long r = plan.firstRun(request), end = plan.firstRun(request + 1); r < end; r++) {
             int planned = plan.runSource(r);
-            for (int i = 0, n = plan.runLength(r); i < n; i++, trace++, at += SectorData.SECTOR) {
+            for (int i = 0, n = plan.runLength(r); i < n; i++, trace++, at += SECTOR) {
                 int source = vm.expected(planned, request, trace);
                 long device = vm.device(trace);
                 if (source == SectorModel.BACKING) {
-                    if (spanDevice >= 0 && device == spanDevice + (at - spanAt) / SectorData.SECTOR) {
+                    if (spanDevice >= 0 && device == spanDevice + (at - spanAt) / SECTOR) {
                         continue;
                     }
                     bad += backingSpan(vm, request, buf, spanAt, at, spanDevice);
@@ -78,12 +80,12 @@ final class ReadVerifier {
 
     /** Checks the span [from, to) of buf against the backing from {@code device}; on a mismatch, sector by sector to count and name them. */
     private int backingSpan(VmSchedule vm, int request, ByteBuffer buf, int from, int to, long device) {
-        if (device < 0 || from == to || backing.matches(buf, from, device * SectorData.SECTOR, to - from)) {
+        if (device < 0 || from == to || backing.matches(buf, from, device * SECTOR, to - from)) {
             return 0;
         }
         int bad = 0;
-        for (int at = from; at < to; at += SectorData.SECTOR, device++) {
-            if (!backing.matches(buf, at, device * SectorData.SECTOR, SectorData.SECTOR)) {
+        for (int at = from; at < to; at += SECTOR, device++) {
+            if (!backing.matches(buf, at, device * SECTOR, SECTOR)) {
                 bad++;
                 mismatch(vm, request, buf, at, SectorModel.BACKING, device);
             }
@@ -104,7 +106,7 @@ final class ReadVerifier {
         if (SectorModel.isDiscard(source)) {
             return SectorData.isZero(buf, at);
         }
-        return backing.matches(buf, at, device * SectorData.SECTOR, SectorData.SECTOR);
+        return backing.matches(buf, at, device * SECTOR, SECTOR);
     }
 
     String describeSource(int vm, int source) {

@@ -1,5 +1,7 @@
 package org.ubdjava.harness.replay;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -150,7 +152,7 @@ public final class Replay {
             throw new UbdException(backing + ": no such backing file");
         }
         long deviceBytes = Files.size(backing);
-        if (deviceBytes < SectorData.SECTOR) {
+        if (deviceBytes < SECTOR) {
             throw new UbdException(backing + ": backing file smaller than one sector");
         }
         List<Path> cows = new ArrayList<>();

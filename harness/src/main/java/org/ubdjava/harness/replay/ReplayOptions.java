@@ -63,12 +63,68 @@ public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int
         }
     }
 
-    /** Options of a run that must replay its traces whole to pass. */
-    public ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int vms, int maxInflight, double pace, long seed,
-                         Shift shiftTime, Shift shiftSpace, int atOnce, boolean force, int mergeChecks, long limit,
-                         FaultInjectingDevice.Fault fault, Path out, int oracle, Preallocation preallocation, long allocationUnit) {
-        this(traces, spec, vms, maxInflight, pace, seed, shiftTime, shiftSpace, atOnce, force, mergeChecks, limit, fault, out, oracle,
-                preallocation, allocationUnit, false);
+    /**
+     * Options with every value a replay uses unless told (those of {@code ubd replay} without
+     * options): one VM, 16 requests in flight, as fast as it goes, seed 1, no shifts, two merge
+     * checks, sparse COW files growing by {@link #DEFAULT_ALLOCATION_UNIT}.
+     */
+    public static Builder builder(List<Supplier<TraceReader>> traces, String spec) {
+        return new Builder(traces, spec);
+    }
+
+    /** A copy of these options to change some of. */
+    public Builder toBuilder() {
+        return new Builder(traces, spec).vms(vms).maxInflight(maxInflight).pace(pace).seed(seed).shifts(shiftTime, shiftSpace)
+                .atOnce(atOnce).force(force).mergeChecks(mergeChecks).limit(limit).fault(fault).out(out).oracle(oracle)
+                .preallocation(preallocation).allocationUnit(allocationUnit).allowSkipped(allowSkipped);
+    }
+
+    /** Named options, checked together by {@link #build}. */
+    public static final class Builder {
+        private final List<Supplier<TraceReader>> traces;
+        private final String spec;
+        private int vms = 1;
+        private int maxInflight = 16;
+        private double pace;
+        private long seed = 1;
+        private Shift shiftTime = Shift.NONE;
+        private Shift shiftSpace = Shift.NONE;
+        private int atOnce;
+        private boolean force;
+        private int mergeChecks = 2;
+        private long limit = Long.MAX_VALUE;
+        private FaultInjectingDevice.Fault fault;
+        private Path out;
+        private int oracle;
+        private Preallocation preallocation = Preallocation.OFF;
+        private long allocationUnit = DEFAULT_ALLOCATION_UNIT;
+        private boolean allowSkipped;
+
+        private Builder(List<Supplier<TraceReader>> traces, String spec) {
+            this.traces = traces;
+            this.spec = spec;
+        }
+
+        public Builder vms(int n) { vms = n; return this; }
+        public Builder maxInflight(int n) { maxInflight = n; return this; }
+        public Builder pace(double x) { pace = x; return this; }
+        public Builder seed(long s) { seed = s; return this; }
+        public Builder shifts(Shift time, Shift space) { shiftTime = time; shiftSpace = space; return this; }
+        public Builder atOnce(int n) { atOnce = n; return this; }
+        public Builder force(boolean f) { force = f; return this; }
+        public Builder mergeChecks(int n) { mergeChecks = n; return this; }
+        public Builder limit(long records) { limit = records; return this; }
+        public Builder fault(FaultInjectingDevice.Fault f) { fault = f; return this; }
+        public Builder out(Path dir) { out = dir; return this; }
+        public Builder oracle(int n) { oracle = n; return this; }
+        public Builder preallocation(Preallocation p) { preallocation = p; return this; }
+        public Builder allocationUnit(long bytes) { allocationUnit = bytes; return this; }
+        public Builder allowSkipped(boolean allow) { allowSkipped = allow; return this; }
+
+        public ReplayOptions build() {
+            return new ReplayOptions(traces, spec, vms, maxInflight, pace, seed, shiftTime, shiftSpace, atOnce, force, mergeChecks, limit,
+                    fault, out, oracle, preallocation, allocationUnit, allowSkipped);
+        }
     }
 
     /** What a replay uses unless told: 1 MiB (see bench/README.md for the measurement behind it). */

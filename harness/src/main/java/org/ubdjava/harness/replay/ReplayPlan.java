@@ -1,5 +1,7 @@
 package org.ubdjava.harness.replay;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.nio.file.Path;
 import java.util.function.LongUnaryOperator;
 
@@ -33,7 +35,6 @@ import org.ubdjava.harness.trace.TraceRecord;
  * long-indexed, a trace may have more).
  */
 final class ReplayPlan implements VmPlacement.Shape {
-    static final int SECTOR = 512;
     /**
      * 2^31 - 1: requests and the model's sources are ints, and index {@code count} must exist too
      * ({@code firstRun(count)}); the last request, 2^31 - 2, keeps a discard's {@code ~request} clear

@@ -1,5 +1,7 @@
 package org.ubdjava.harness.replay;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -211,7 +213,7 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
     private static List<String> incomplete(List<ReplayPlan> plans, boolean allowSkipped) {
         List<String> out = new ArrayList<>();
         for (ReplayPlan p : plans) {
-            long deviceBytes = p.deviceSectors * SectorData.SECTOR;
+            long deviceBytes = p.deviceSectors * SECTOR;
             if (p.count == 0) {
                 out.add("nothing was replayed: " + p.trace + " has no I/O record on the device, so nothing was verified");
             } else if (p.notReplayed() > 0 && !allowSkipped) {
@@ -256,7 +258,7 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
                 planBytes += p.planBytes();
                 vmRecords += (long) p.count * vms;
                 vmWriteBytes += p.writeBytes * vms;
-                vmDistinct += (long) p.model.sectors() * SectorData.SECTOR * vms;
+                vmDistinct += (long) p.model.sectors() * SECTOR * vms;
                 perTrace.add(new PerTrace(vms, p.traceRecords, p.count, p.model.sectors()));
             }
             return new TraceTotals(

@@ -1,5 +1,7 @@
 package org.ubdjava.harness.replay;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.nio.ByteBuffer;
 
 import org.ubdjava.core.io.Buffers;
@@ -23,7 +25,6 @@ import org.ubdjava.core.io.Buffers;
  * that checks many sectors takes its own {@link Checker}); nothing is allocated per sector.
  */
 final class SectorData {
-    static final int SECTOR = 512;
     static final int STAMP = 16;
     static final int BODY = SECTOR - STAMP;
     /** Window offsets, 8-byte aligned: sectors of two requests share a window with probability 2^-17. */

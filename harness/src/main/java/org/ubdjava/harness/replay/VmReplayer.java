@@ -1,5 +1,7 @@
 package org.ubdjava.harness.replay;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.LockSupport;
 
@@ -200,7 +202,7 @@ final class VmReplayer implements Completion {
         int n = plan.sectors(request);
         ByteBuffer buf = null;
         if (op == TraceOp.READ || op == TraceOp.WRITE) {
-            buf = buffer(slot, n * SectorData.SECTOR, pos - harvested == 0);
+            buf = buffer(slot, n * SECTOR, pos - harvested == 0);
             if (buf == null) {
                 return false;
             }
@@ -209,7 +211,7 @@ final class VmReplayer implements Completion {
         long device = schedule.device(first);
         if (op == TraceOp.WRITE) {
             for (int i = 0; i < n; i++) {
-                verifier.data().fill(buf, i * SectorData.SECTOR, vm, request, schedule.device(first + i));
+                verifier.data().fill(buf, i * SECTOR, vm, request, schedule.device(first + i));
             }
         }
         slotRequest[slot] = request;
@@ -228,17 +230,17 @@ final class VmReplayer implements Completion {
         long tag = (long) slot << 1;
         long room = plan.deviceSectors - device;
         if (op == TraceOp.FLUSH || n <= room) {
-            batch.add(disk, io, device * SectorData.SECTOR, buf, (long) n * SectorData.SECTOR, this, tag | 1);
+            batch.add(disk, io, device * SECTOR, buf, (long) n * SECTOR, this, tag | 1);
             return true;
         }
         // wraps around the end of the device: two requests, the second at sector 0
         ByteBuffer tail = null;
         if (buf != null) {
-            tail = buf.duplicate().position((int) room * SectorData.SECTOR);
-            buf.limit((int) room * SectorData.SECTOR);
+            tail = buf.duplicate().position((int) room * SECTOR);
+            buf.limit((int) room * SECTOR);
         }
-        batch.add(disk, io, device * SectorData.SECTOR, buf, room * SectorData.SECTOR, this, tag);
-        batch.add(disk, io, 0, tail, (n - room) * SectorData.SECTOR, this, tag | 1);
+        batch.add(disk, io, device * SECTOR, buf, room * SECTOR, this, tag);
+        batch.add(disk, io, 0, tail, (n - room) * SECTOR, this, tag | 1);
         return true;
     }
 
@@ -246,7 +248,7 @@ final class VmReplayer implements Completion {
     private ByteBuffer buffer(int slot, int bytes, boolean nothingInFlight) {
         ByteBuffer b = slotBuffer[slot];
         if (b == null || b.capacity() < bytes) {
-            int size = Integer.highestOneBit(Math.max(bytes, SectorData.SECTOR) - 1) << 1;
+            int size = Integer.highestOneBit(Math.max(bytes, SECTOR) - 1) << 1;
             long grow = size - (b == null ? 0 : b.capacity());
             if (nothingInFlight) {
                 budget.force(grow);

@@ -12,7 +12,6 @@ import org.ubdjava.core.io.DemoImage;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.driver.queue.WarmUpLoop;
-import org.ubdjava.harness.replay.ReplayOptions.Shift;
 import org.ubdjava.harness.trace.TraceReader;
 import org.ubdjava.harness.trace.TraceReaders;
 
@@ -49,9 +48,9 @@ final class WarmUp {
             Path trace = scratch.resolve("warm-up.iolog");
             writeTrace(trace, like.seed());
             Supplier<TraceReader> reader = () -> TraceReaders.open(trace);
-            ReplayOptions o = new ReplayOptions(List.of(reader), "ubd0=" + scratch.resolve("vm.cow") + "," + backing, 1,
-                    like.maxInflight(), 0, like.seed(), Shift.NONE, Shift.NONE, 0, true, 0, Long.MAX_VALUE, null, null, 0,
-                    like.preallocation(), like.allocationUnit());
+            ReplayOptions o = ReplayOptions.builder(List.of(reader), "ubd0=" + scratch.resolve("vm.cow") + "," + backing)
+                    .maxInflight(like.maxInflight()).seed(like.seed()).force(true).mergeChecks(0)
+                    .preallocation(like.preallocation()).allocationUnit(like.allocationUnit()).build();
             long deadline = start + budgetMillis * 1_000_000L;
             WarmUpLoop.untilSteady(deadline - System.nanoTime(), () -> {
                 ReplayResult r = Replay.run(o);

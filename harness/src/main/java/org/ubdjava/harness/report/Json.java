@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.ubdjava.core.format.CowInfo;
-import org.ubdjava.core.io.Printable;
+import org.ubdjava.core.Printable;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.SerializableString;

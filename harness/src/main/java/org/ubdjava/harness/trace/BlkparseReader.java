@@ -1,5 +1,7 @@
 package org.ubdjava.harness.trace;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.io.InputStream;
 import java.nio.file.Path;
 

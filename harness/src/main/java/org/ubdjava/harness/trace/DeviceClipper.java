@@ -1,5 +1,7 @@
 package org.ubdjava.harness.trace;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 /**
  * Fits trace records to a device of a given size: a trace recorded on one disk is replayed on
  * another, maybe smaller, and the device takes whole 512-byte sectors only.
@@ -18,7 +20,6 @@ package org.ubdjava.harness.trace;
  * <p>Not thread-safe: one clipper per stream of records.
  */
 public final class DeviceClipper {
-    public static final int SECTOR = 512;
 
     private final long usableBytes;
     private long passed;

@@ -1,5 +1,7 @@
 package org.ubdjava.harness.replay;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
@@ -37,7 +39,7 @@ class VmScheduleTest {
     @Property(tries = 2000)
     void shiftedVmSeesWhatItsOwnOrderWrote(@ForAll("traces") List<Op> trace, @ForAll @IntRange(min = 0, max = 1000) int startPick,
                                            @ForAll @IntRange(min = 0, max = 47) int shift) {
-        ReplayPlan plan = ReplayPlan.build(new ListReader(trace), DEVICE_SECTORS * ReplayPlan.SECTOR, Long.MAX_VALUE, SPILL);
+        ReplayPlan plan = ReplayPlan.build(new ListReader(trace), DEVICE_SECTORS * SECTOR, Long.MAX_VALUE, SPILL);
         int start = plan.count == 0 ? 0 : startPick % plan.count;
         VmSchedule vm = new VmSchedule(0, 0, plan, start, shift);
         Long2IntOpenHashMap own = new Long2IntOpenHashMap();
@@ -78,7 +80,7 @@ class VmScheduleTest {
 
     @Property(tries = 200)
     void elapsedTimeRunsOnAcrossTheWrap(@ForAll("traces") List<Op> trace, @ForAll @IntRange(min = 0, max = 1000) int startPick) {
-        ReplayPlan plan = ReplayPlan.build(new ListReader(trace), DEVICE_SECTORS * ReplayPlan.SECTOR, Long.MAX_VALUE, SPILL);
+        ReplayPlan plan = ReplayPlan.build(new ListReader(trace), DEVICE_SECTORS * SECTOR, Long.MAX_VALUE, SPILL);
         if (plan.count == 0) {
             return;
         }
@@ -116,8 +118,8 @@ class VmScheduleTest {
                 return false;
             }
             Op o = ops.get(next);
-            long length = o.op() == TraceOp.FLUSH ? 0 : (long) o.sectors() * ReplayPlan.SECTOR;
-            into.set(next * 10L, o.op(), o.op() == TraceOp.FLUSH ? 0 : o.first() * ReplayPlan.SECTOR, length, next, 0);
+            long length = o.op() == TraceOp.FLUSH ? 0 : (long) o.sectors() * SECTOR;
+            into.set(next * 10L, o.op(), o.op() == TraceOp.FLUSH ? 0 : o.first() * SECTOR, length, next, 0);
             next++;
             return true;
         }

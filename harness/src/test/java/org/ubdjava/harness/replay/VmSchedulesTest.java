@@ -1,5 +1,7 @@
 package org.ubdjava.harness.replay;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -56,7 +58,7 @@ class VmSchedulesTest {
     void aReplayThatCannotFitIsRefusedBeforeWriting() throws Exception {
         ReplayPlan plan = demoPlan();
         long perVm = DiskBudget.cowBytes(plan);
-        assertTrue(perVm >= plan.model.sectors() * ReplayPlan.SECTOR, "at least the distinct sectors");
+        assertTrue(perVm >= plan.model.sectors() * SECTOR, "at least the distinct sectors");
         UbdException e = assertThrows(UbdException.class,
                 () -> DiskBudget.check(dir, perVm, options(8, Shift.NONE, Shift.NONE, 1), 0, false, 0, perVm * 5));
         assertTrue(e.getMessage().startsWith(dir + ": the COW files need up to "), e.getMessage());
@@ -72,14 +74,13 @@ class VmSchedulesTest {
     void growingByUnitsBudgetsTheUnitsTouchedAndNeverMoreThanTheWholeFile() throws Exception {
         ReplayPlan plan = demoPlan();
         long unit = 1 << 20;
-        long touched = plan.model.view().keySet().longStream().map(s -> s * ReplayPlan.SECTOR / unit).distinct().count();
+        long touched = plan.model.view().keySet().longStream().map(s -> s * SECTOR / unit).distinct().count();
         long perVm = DiskBudget.cowBytes(plan, unit);
         assertTrue(perVm >= touched * unit, perVm + " for " + touched + " units");
         assertTrue(perVm <= DiskBudget.wholeCowBytes(plan), perVm + " past the whole file");
         assertEquals(DiskBudget.cowBytes(plan), DiskBudget.cowBytes(plan, 0));
         // refused with units, the message offers block by block too; without them it does not
-        ReplayOptions withUnits = new ReplayOptions(List.of(() -> null), "ubd0=a,b", 8, 1, 0, 1, Shift.NONE, Shift.NONE, 0, false, 0,
-                Long.MAX_VALUE, null, null, 0, org.ubdjava.core.format.Preallocation.OFF, unit);
+        ReplayOptions withUnits = options(8, Shift.NONE, Shift.NONE, 1).toBuilder().allocationUnit(unit).build();
         UbdException e = assertThrows(UbdException.class, () -> DiskBudget.check(dir, perVm, withUnits, 0, false, 0, perVm * 5));
         assertTrue(e.getMessage().endsWith("(--at-once 5) or use another directory, or let the COW files grow block by block "
                 + "(--alloc-unit 0)"), e.getMessage());
@@ -109,7 +110,7 @@ class VmSchedulesTest {
     }
 
     private static ReplayOptions options(int vms, Shift time, Shift space, long seed) {
-        return new ReplayOptions(List.of(() -> null), "ubd0=a,b", vms, 1, 0, seed, time, space, 0, false, 0, Long.MAX_VALUE, null, null, 0,
-                org.ubdjava.core.format.Preallocation.OFF, 0);
+        return ReplayOptions.builder(List.of(() -> null), "ubd0=a,b").vms(vms).maxInflight(1).seed(seed).shifts(time, space)
+                .mergeChecks(0).allocationUnit(0).build();
     }
 }

@@ -1,5 +1,7 @@
 package org.ubdjava.harness.trace;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.ubdjava.harness.trace.SampleTraces.readAll;

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import org.ubdjava.core.io.Printable;
+import org.ubdjava.core.Printable;
 
 /**
  * The rules of issue 27 ("nothing lost, nothing hangs, nothing misleads") as every hostile case and

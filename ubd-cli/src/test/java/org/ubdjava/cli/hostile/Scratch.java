@@ -1,5 +1,7 @@
 package org.ubdjava.cli.hostile;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -130,7 +132,7 @@ final class Scratch implements AutoCloseable {
     }
 
     private long size() {
-        return (long) BACKING_SECTORS * CowFixtures.SECTOR;
+        return (long) BACKING_SECTORS * SECTOR;
     }
 
     /** Header bytes, then a bitmap's and the data's room, without asking the production reader whether they make sense. */

@@ -1,5 +1,7 @@
 package org.ubdjava.core.device;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -166,7 +168,7 @@ public final class DeviceOpener {
             } catch (IOException e) {
                 throw new HostFileTable.OpenFailure(Errno.of(e), file + ": cannot read the COW header: " + CowPaths.describe(e));
             }
-            if (header.sectorSize() != DeviceSize.SECTOR) {
+            if (header.sectorSize() != SECTOR) {
                 String line = "COW file \"" + file + "\" has " + header.sectorSize()
                         + "-byte sectors: only 512 is supported (the kernel and uml_moo disagree on such files)";
                 log.print(line);

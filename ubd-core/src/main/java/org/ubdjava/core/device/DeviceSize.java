@@ -1,5 +1,7 @@
 package org.ubdjava.core.device;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -22,7 +24,6 @@ import org.ubdjava.core.options.UbdDeviceConfig;
  * included.
  */
 public final class DeviceSize {
-    public static final int SECTOR = 512;
 
     private DeviceSize() {
     }

@@ -1,5 +1,7 @@
 package org.ubdjava.core.fuzz;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -54,7 +56,7 @@ class FuzzCowFileTest {
         String b = back.toString();
         Path v3 = work.resolve("seed-v3");
         CowCreator.create(v3, b, false);
-        CowFixtures.writeSectors(v3, 3, new byte[3 * CowFixtures.SECTOR]);
+        CowFixtures.writeSectors(v3, 3, new byte[3 * SECTOR]);
         seeds = List.of(
                 new FuzzCowHeaderTest.Seed("v3", Files.readAllBytes(v3)),
                 seed(work, "v3-broken", CowFixtures.v3BrokenHeader(b, CowFixtures.MTIME, 10240, 512, 4096)),
@@ -71,7 +73,7 @@ class FuzzCowFileTest {
 
     private static FuzzCowHeaderTest.Seed seed(Path work, String name, byte[] header) throws IOException {
         Path p = CowFixtures.cowFile(work.resolve("seed-" + name), header);
-        CowFixtures.writeSectors(p, 1, new byte[2 * CowFixtures.SECTOR]);
+        CowFixtures.writeSectors(p, 1, new byte[2 * SECTOR]);
         return new FuzzCowHeaderTest.Seed(name, Files.readAllBytes(p));
     }
 

@@ -1,5 +1,7 @@
 package org.ubdjava.core.testing;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,7 +27,6 @@ import org.ubdjava.core.format.HeaderV3;
  * way the kernel does them (data at data_offset, then the bitmap bit).
  */
 public final class CowFixtures {
-    public static final int SECTOR = 512;
     public static final long MTIME = 1614834367L;
 
     private CowFixtures() {

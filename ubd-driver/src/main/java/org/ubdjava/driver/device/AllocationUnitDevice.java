@@ -1,5 +1,7 @@
 package org.ubdjava.driver.device;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -45,7 +47,6 @@ public final class AllocationUnitDevice extends ForwardingDevice {
     static final int BLOCK = 4096;
     /** The shortest run of unused reserved bytes that close gives back. */
     static final long MIN_GIVE_BACK = 64 * 1024;
-    private static final int SECTOR = 512;
 
     private final FileChannel file;
     private final long base;

@@ -1,5 +1,7 @@
 package org.ubdjava.driver.device;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -21,7 +23,6 @@ import org.ubdjava.core.bitmap.CowBitmap;
  * bits at submission and keeps them after a failure). The backing device is only ever read.
  */
 public final class CowDevice implements BlockDevice {
-    static final int SECTOR = 512;
 
     private final BlockDevice cowData;
     private final BlockDevice backing;

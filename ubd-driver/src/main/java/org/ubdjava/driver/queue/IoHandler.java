@@ -1,5 +1,7 @@
 package org.ubdjava.driver.queue;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import org.ubdjava.driver.device.BlockDevice;
 import org.ubdjava.driver.device.Durability;
 import org.ubdjava.driver.device.IoStatus;
@@ -14,7 +16,6 @@ import com.lmax.disruptor.Sequence;
  * goes to the {@link Offload} instead, and holds only its own disk until it is back.
  */
 final class IoHandler implements EventHandler<RequestEvent> {
-    static final long SECTOR = 512;
     /** Requests a disk queues while held, before the first time more wait. */
     private static final int SIDE_QUEUE = 16;
 

@@ -1,5 +1,7 @@
 package org.ubdjava.driver.crash;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,7 +55,6 @@ import org.ubdjava.driver.device.Devices;
  * </ul>
  */
 class CrashConsistencyTest {
-    static final int SECTOR = 512;
 
     @TempDir
     Path dir;

@@ -1,5 +1,7 @@
 package org.ubdjava.export.vhost;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import static org.ubdjava.export.vhost.SplitRing.*;
 import static org.ubdjava.export.vhost.VirtioBlkRequest.*;
 
@@ -217,11 +219,11 @@ final class BlkQueue {
                         + (writable[i] ? "writable" : "readable"));
             }
             total += len[i];
-            whole &= len[i] % VirtioBlkConfig.SECTOR == 0;
+            whole &= len[i] % SECTOR == 0;
             parts += len[i] == 0 ? 0 : 1;
         }
         long size = disk.size();
-        if (!whole || sector < 0 || sector > size / VirtioBlkConfig.SECTOR || total > size - sector * VirtioBlkConfig.SECTOR
+        if (!whole || sector < 0 || sector > size / SECTOR || total > size - sector * SECTOR
                 || (!in && disk.readOnly())) {
             finish(s, S_IOERR); // the guest's mistake, answered as the kernel's ubd would: an I/O error
             return;
@@ -234,7 +236,7 @@ final class BlkQueue {
             return;
         }
         s.parts.set(parts);
-        long at = sector * VirtioBlkConfig.SECTOR;
+        long at = sector * SECTOR;
         record(in ? IoOp.READ : IoOp.WRITE, at, total);
         int part = 0;
         for (int i = 1; i < n - 1; i++) {
@@ -299,12 +301,12 @@ final class BlkQueue {
             for (int at = offset[i]; at < offset[i] + len[i]; at += RANGE_BYTES) {
                 long sector = b.getLong(at + RANGE_SECTOR);
                 long sectors = Integer.toUnsignedLong(b.getInt(at + RANGE_NUM_SECTORS));
-                if (sector < 0 || sector > size / VirtioBlkConfig.SECTOR) {
+                if (sector < 0 || sector > size / SECTOR) {
                     partDone(s.head, IoStatus.IOERR);
                     continue;
                 }
-                record(op, sector * VirtioBlkConfig.SECTOR, sectors * VirtioBlkConfig.SECTOR);
-                submit(s, op, sector * VirtioBlkConfig.SECTOR, null, sectors * VirtioBlkConfig.SECTOR);
+                record(op, sector * SECTOR, sectors * SECTOR);
+                submit(s, op, sector * SECTOR, null, sectors * SECTOR);
             }
         }
     }

@@ -1,5 +1,7 @@
 package org.ubdjava.export.vhost;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -39,7 +41,6 @@ final class VirtioBlkConfig {
     /** Bytes this back-end defines; the rest of a GET_CONFIG answer up to its size is zero. */
     static final int BYTES = 60;
 
-    static final int SECTOR = 512;
     /** Data buffers per request: with the header and the status, a request fits a 256-entry ring twice. */
     static final int SEGMENTS = 126;
     static final int SEGMENT_BYTES = 1 << 20;

@@ -1,4 +1,4 @@
-package org.ubdjava.core.io;
+package org.ubdjava.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

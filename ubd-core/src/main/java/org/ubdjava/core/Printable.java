@@ -1,4 +1,4 @@
-package org.ubdjava.core.io;
+package org.ubdjava.core;
 
 /**
  * Text from files (a COW header's backing path, a trace's lines) made safe to show on a terminal:
