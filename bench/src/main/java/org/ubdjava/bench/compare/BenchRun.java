@@ -1,5 +1,7 @@
 package org.ubdjava.bench.compare;
 
+import org.ubdjava.bench.BenchFiles;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.channels.FileChannel;

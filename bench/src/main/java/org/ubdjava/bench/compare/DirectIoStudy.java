@@ -1,5 +1,7 @@
 package org.ubdjava.bench.compare;
 
+import org.ubdjava.bench.BenchFiles;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

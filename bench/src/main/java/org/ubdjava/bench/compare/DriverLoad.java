@@ -1,5 +1,7 @@
 package org.ubdjava.bench.compare;
 
+import org.ubdjava.bench.Xorshift;
+
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

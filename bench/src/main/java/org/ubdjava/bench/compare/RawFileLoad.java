@@ -1,5 +1,7 @@
 package org.ubdjava.bench.compare;
 
+import org.ubdjava.bench.Xorshift;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

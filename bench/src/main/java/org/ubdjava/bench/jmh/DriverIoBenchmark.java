@@ -1,5 +1,8 @@
 package org.ubdjava.bench.jmh;
 
+import org.ubdjava.bench.BenchFiles;
+import org.ubdjava.bench.Xorshift;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -67,6 +70,10 @@ public class DriverIoBenchmark {
     static final int DEPTH = 32;
     /** Spins before parking while waiting for a completion: a 4 KiB page-cache copy is ~1-2 us. */
     static final int SPINS = Integer.getInteger("bench.spins", 1 << 12);
+    /** The device: 1 GiB, larger than the CPU caches and most page-cache budgets of a CI machine. */
+    static final long SIZE = 1L << 30;
+    static final long BLOCKS = SIZE / BenchFiles.BLOCK;
+
     /** After spinning, yield this many times before parking (lets the I/O thread run on a busy 2-core box). */
     static final int YIELDS = Integer.getInteger("bench.yields", 0);
 
@@ -76,8 +83,9 @@ public class DriverIoBenchmark {
         BenchFiles files;
 
         @Setup(Level.Trial)
-        public void setUp() {
-            files = BenchFiles.prepare();
+        public void setUp() throws IOException {
+            files = new BenchFiles(BenchFiles.defaultDir(), SIZE).prepare();
+            files.warmPageCache();
         }
     }
 
@@ -89,7 +97,7 @@ public class DriverIoBenchmark {
         long dataOffset;
         Path writeCopy;
         final ByteBuffer buf = ByteBuffer.allocateDirect(BenchFiles.BLOCK);
-        final BenchFiles.Offsets offsets = new BenchFiles.Offsets(42);
+        final Xorshift offsets = new Xorshift(42);
 
         @Setup(Level.Trial)
         public void setUp(FilesState fs, BenchmarkParams params) throws IOException {
@@ -123,7 +131,7 @@ public class DriverIoBenchmark {
         UbdDriver driver;
         Disk disk;
         Path workCopy;
-        final BenchFiles.Offsets offsets = new BenchFiles.Offsets(42);
+        final Xorshift offsets = new Xorshift(42);
         final Waiter one = new Waiter();
         final Pipeline many = new Pipeline();
         final ByteBuffer[] bufs = new ByteBuffer[DEPTH];
@@ -155,7 +163,7 @@ public class DriverIoBenchmark {
             }
             if (bench.endsWith("32")) {
                 for (int i = 0; i < DEPTH; i++) {
-                    driver.submit(disk, write ? IoOp.WRITE : IoOp.READ, offsets.next(), bufs[i], 0, many, i);
+                    driver.submit(disk, write ? IoOp.WRITE : IoOp.READ, offsets.next(BLOCKS) * BenchFiles.BLOCK, bufs[i], 0, many, i);
                     submitted++;
                 }
             }
@@ -189,7 +197,7 @@ public class DriverIoBenchmark {
         /** Depth 1: submit, then wait for this very request. */
         long oneRequest(IoOp op) {
             long seq = ++one.submitted;
-            driver.submit(disk, op, offsets.next(), bufs[0], 0, one, seq);
+            driver.submit(disk, op, offsets.next(BLOCKS) * BenchFiles.BLOCK, bufs[0], 0, one, seq);
             one.await(seq);
             return seq;
         }
@@ -197,7 +205,7 @@ public class DriverIoBenchmark {
         /** Depth 32: wait for any completion, resubmit its slot at a new offset. */
         long nextOfMany(IoOp op) {
             int slot = many.take();
-            driver.submit(disk, op, offsets.next(), bufs[slot], 0, many, slot);
+            driver.submit(disk, op, offsets.next(BLOCKS) * BenchFiles.BLOCK, bufs[slot], 0, many, slot);
             submitted++;
             return slot;
         }
@@ -304,7 +312,7 @@ public class DriverIoBenchmark {
     public int baselinePreadLoop(Baseline b) throws IOException {
         ByteBuffer buf = b.buf;
         buf.clear();
-        long pos = b.offsets.next();
+        long pos = b.offsets.next(BLOCKS) * BenchFiles.BLOCK;
         while (buf.hasRemaining()) {
             if (b.backing.read(buf, pos + buf.position()) < 0) {
                 break;
@@ -334,7 +342,7 @@ public class DriverIoBenchmark {
     public int baselinePwriteLoop(Baseline b) throws IOException {
         ByteBuffer buf = b.buf;
         buf.clear();
-        long pos = b.dataOffset + b.offsets.next();
+        long pos = b.dataOffset + b.offsets.next(BLOCKS) * BenchFiles.BLOCK;
         while (buf.hasRemaining()) {
             b.writeTarget.write(buf, pos + buf.position());
         }

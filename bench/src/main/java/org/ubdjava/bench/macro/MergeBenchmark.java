@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
-import org.ubdjava.bench.jmh.BenchFiles;
+import org.ubdjava.bench.BenchFiles;
 import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.format.CowMerger;
 import org.ubdjava.core.nativeio.NativeFiles;

@@ -1,15 +1,15 @@
-package org.ubdjava.bench.compare;
+package org.ubdjava.bench;
 
-/** A tiny allocation-free random generator, one per request slot (no shared state between threads). */
-final class Xorshift {
+/** A tiny allocation-free random generator (xorshift64), one per request slot: no state shared between threads. */
+public final class Xorshift {
     private long state;
 
-    Xorshift(long seed) {
+    public Xorshift(long seed) {
         state = seed == 0 ? 0x9e3779b97f4a7c15L : seed;
     }
 
     /** Uniform in [0, bound). */
-    long next(long bound) {
+    public long next(long bound) {
         long x = state;
         x ^= x << 13;
         x ^= x >>> 7;
