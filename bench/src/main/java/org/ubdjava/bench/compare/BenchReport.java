@@ -25,7 +25,7 @@ import org.ubdjava.driver.cache.CachePolicy;
 
 /** What `ubd bench` prints and writes: the table, the targets as ratios, JSON, charts. */
 public final class BenchReport {
-    /** A target of the issue, as a ratio measured in this run. */
+    /** A goal the project holds itself to (bench/README.md), as a ratio of two systems measured in this run: never an absolute figure, which a shared machine cannot keep. */
     record Target(String name, double value, double goal, boolean met, String how) {
     }
 

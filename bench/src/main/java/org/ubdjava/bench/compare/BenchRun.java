@@ -208,7 +208,7 @@ public final class BenchRun {
         }
     }
 
-    /** qemu-nbd serving a qcow2 overlay of the same backing file over a unix socket: the baseline for ubd serve. */
+    /** qemu-nbd serving a qcow2 overlay of the same backing file over a unix socket: the peer ubd serve is measured against, as a user would otherwise serve a COW image. */
     private void qemuNbd(QemuImgBench q, Workload w, int depth, int count) throws IOException {
         Optional<Path> qemuNbd = Processes.onPath("qemu-nbd");
         Optional<Path> qemuImg = Processes.onPath("qemu-img");
