@@ -1,6 +1,8 @@
 package org.ubdjava.export;
 
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -53,6 +55,27 @@ public final class Servers {
         String kind = Files.isSymbolicLink(path) ? "a symbolic link" : RegularFiles.irregularKind(path).orElse("a regular file");
         if (!kind.equals("a socket")) {
             throw new UbdException(path + ": is " + kind + ", not a socket: a server listens on a new path or replaces a stale socket only");
+        }
+    }
+
+    /**
+     * Makes way for a server to listen at {@code path}: a socket file nobody answers on is left
+     * over from a killed server and is removed; one a server answers on is refused in a line
+     * saying so, and anything else as {@link #requireSocketOrFree} says.
+     */
+    public static void removeStaleSocket(Path path) {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        requireSocketOrFree(path);
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            throw new UbdException(path + ": another server is listening there");
+        } catch (IOException refused) {
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException e) {
+                throw new UbdException(path + ": cannot remove the stale socket: " + describe(e), e);
+            }
         }
     }
 

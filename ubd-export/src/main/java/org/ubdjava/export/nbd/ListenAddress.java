@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -65,7 +64,7 @@ public sealed interface ListenAddress {
 
         @Override
         public ServerSocketChannel bind() throws IOException {
-            removeStaleSocket();
+            Servers.removeStaleSocket(path);
             ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             try {
                 ch.bind(UnixDomainSocketAddress.of(path));
@@ -74,19 +73,6 @@ public sealed interface ListenAddress {
                 throw new UbdException(path + ": cannot listen: " + e.getMessage(), e);
             }
             return ch;
-        }
-
-        /** A socket file nobody answers on is left over from a killed server; anything else is not ours to remove. */
-        private void removeStaleSocket() throws IOException {
-            if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                return;
-            }
-            Servers.requireSocketOrFree(path);
-            try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-                throw new UbdException(path + ": another server is listening there");
-            } catch (IOException refused) {
-                Files.deleteIfExists(path);
-            }
         }
 
         @Override

@@ -17,6 +17,7 @@ import org.ubdjava.driver.queue.UbdDriver;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import org.ubdjava.core.nativeio.LibC;
 
 /**
  * One started virtio-blk queue: takes the requests the guest makes available, submits each to
@@ -363,12 +364,12 @@ final class BlkQueue {
 
     private void interrupt() {
         try {
-            Posix.write(callFd, one, 8);
+            LibC.write(callFd, one, 8);
         } catch (LastErrorException e) {
             // EAGAIN: the guest has unread interrupts already, one more adds nothing
-            if (e.getErrorCode() != Posix.EAGAIN && !callFailed) {
+            if (e.getErrorCode() != LibC.EAGAIN && !callFailed) {
                 callFailed = true;
-                System.err.println("ubd: " + device + ": cannot interrupt the guest: " + Posix.describe(e));
+                System.err.println("ubd: " + device + ": cannot interrupt the guest: " + LibC.describe(e));
             }
         }
     }

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Pointer;
+import org.ubdjava.core.nativeio.LibC;
 
 /**
  * The guest's memory as SET_MEM_TABLE describes it: up to 8 regions, each a window of a file the
@@ -66,7 +67,7 @@ final class GuestMemory implements AutoCloseable {
             return new GuestMemory(r);
         } finally {
             for (int i = 0; i < fdCount; i++) {
-                Posix.closeQuietly(fds[i]);
+                LibC.closeQuietly(fds[i]);
             }
         }
     }
@@ -79,9 +80,9 @@ final class GuestMemory implements AutoCloseable {
         }
         long fileLength;
         try {
-            fileLength = Posix.lseek(fd, 0, Posix.SEEK_END);
+            fileLength = LibC.lseek(fd, 0, LibC.SEEK_END);
         } catch (LastErrorException e) {
-            throw new VhostProtocolException("memory region " + i + ": its descriptor cannot be mapped: " + Posix.describe(e));
+            throw new VhostProtocolException("memory region " + i + ": its descriptor cannot be mapped: " + LibC.describe(e));
         }
         // touching a mapping beyond the end of its file would kill this process with SIGBUS
         if (fileLength < offset + size) {
@@ -89,9 +90,9 @@ final class GuestMemory implements AutoCloseable {
         }
         Pointer p;
         try {
-            p = Posix.mmap(Pointer.NULL, offset + size, Posix.PROT_READ | Posix.PROT_WRITE, Posix.MAP_SHARED, fd, 0);
+            p = LibC.mmap(Pointer.NULL, offset + size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd, 0);
         } catch (LastErrorException e) {
-            throw new VhostProtocolException("memory region " + i + " cannot be mapped: " + Posix.describe(e));
+            throw new VhostProtocolException("memory region " + i + " cannot be mapped: " + LibC.describe(e));
         }
         ByteBuffer view = p.getByteBuffer(offset, size).order(ByteOrder.LITTLE_ENDIAN);
         return new Region(guest, size, user, p, offset + size, view);
@@ -136,7 +137,7 @@ final class GuestMemory implements AutoCloseable {
         for (Region r : regions) {
             if (r != null) {
                 try {
-                    Posix.munmap(r.mapping(), r.mappedLength());
+                    LibC.munmap(r.mapping(), r.mappedLength());
                 } catch (LastErrorException ignored) {
                     // EINVAL only, for a mapping we made ourselves: nothing to undo
                 }

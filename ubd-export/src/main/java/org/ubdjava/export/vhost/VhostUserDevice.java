@@ -16,6 +16,9 @@ import org.ubdjava.export.Servers;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import org.ubdjava.core.nativeio.LibC;
+import org.ubdjava.core.nativeio.PollSet;
+import org.ubdjava.core.nativeio.UnixSocket;
 
 /**
  * One device served over its own socket, by its own thread: it waits (poll) on the listening
@@ -40,7 +43,7 @@ final class VhostUserDevice implements Runnable {
     private final Path socketPath;
     private final IologRecorder recorder;
     private final Consumer<String> log;
-    private final Memory pollFds = new Memory((long) SocketAbi.POLLFD_BYTES * POLL_ENTRIES);
+    private final PollSet poll = new PollSet(POLL_ENTRIES);
     private final Memory stopValue = new Memory(8);
     private final int stopFd;
     private final int listenFd;
@@ -59,10 +62,11 @@ final class VhostUserDevice implements Runnable {
         this.disk = driver.attach(config, kernelLog);
         int s = -1;
         try {
-            s = Posix.eventfd(0, Posix.EFD_CLOEXEC | Posix.EFD_NONBLOCK);
+            s = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+            Servers.removeStaleSocket(socketPath);
             this.listenFd = UnixSocket.listen(socketPath);
         } catch (RuntimeException e) {
-            Posix.closeQuietly(s);
+            LibC.closeQuietly(s);
             release();
             throw e;
         }
@@ -93,7 +97,7 @@ final class VhostUserDevice implements Runnable {
             log.accept(name() + ": stopped serving: " + e);
         } finally {
             endSession(null);
-            Posix.closeQuietly(listenFd);
+            LibC.closeQuietly(listenFd);
             try {
                 Files.deleteIfExists(socketPath);
             } catch (IOException ignored) {
@@ -112,33 +116,28 @@ final class VhostUserDevice implements Runnable {
 
     private void pollOnce() {
         int kick = session == null ? -1 : session.kickFd();
-        setPoll(POLL_STOP, stopFd);
-        setPoll(POLL_LISTEN, listenFd);
-        setPoll(POLL_CONNECTION, session == null ? -1 : session.socketFd());
-        setPoll(POLL_KICK, kick);
-        try {
-            Posix.poll(pollFds, POLL_ENTRIES, -1);
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() == Posix.EINTR) {
-                return;
-            }
-            throw e;
+        poll.set(POLL_STOP, stopFd);
+        poll.set(POLL_LISTEN, listenFd);
+        poll.set(POLL_CONNECTION, session == null ? -1 : session.socketFd());
+        poll.set(POLL_KICK, kick);
+        if (!poll.await()) {
+            return;
         }
-        if (ready(POLL_STOP) || stopping) {
+        if (poll.ready(POLL_STOP) || stopping) {
             stopping = true;
             return;
         }
-        if (ready(POLL_KICK) && session != null) {
+        if (poll.ready(POLL_KICK) && session != null) {
             serve(() -> session.kicked());
         }
-        if (ready(POLL_CONNECTION) && session != null) {
+        if (poll.ready(POLL_CONNECTION) && session != null) {
             serve(() -> {
                 if (!session.serveOne()) {
                     endSession("the front-end disconnected");
                 }
             });
         }
-        if (ready(POLL_LISTEN)) {
+        if (poll.ready(POLL_LISTEN)) {
             accept();
         }
     }
@@ -160,23 +159,12 @@ final class VhostUserDevice implements Runnable {
         }
     }
 
-    private void setPoll(int entry, int fd) {
-        long at = (long) entry * SocketAbi.POLLFD_BYTES;
-        pollFds.setInt(at + SocketAbi.POLLFD_FD, fd);
-        pollFds.setShort(at + SocketAbi.POLLFD_EVENTS, Posix.POLLIN);
-        pollFds.setShort(at + SocketAbi.POLLFD_REVENTS, (short) 0);
-    }
-
-    private boolean ready(int entry) {
-        return pollFds.getShort((long) entry * SocketAbi.POLLFD_BYTES + SocketAbi.POLLFD_REVENTS) != 0;
-    }
-
     private void accept() {
         UnixSocket s;
         try {
             s = UnixSocket.accept(listenFd);
         } catch (LastErrorException e) {
-            log.accept(name() + ": accept failed: " + Posix.describe(e));
+            log.accept(name() + ": accept failed: " + LibC.describe(e));
             return;
         }
         if (session != null) {
@@ -235,13 +223,13 @@ final class VhostUserDevice implements Runnable {
     void stop() {
         stopping = true;
         try {
-            Posix.write(stopFd, stopValue, 8);
+            LibC.write(stopFd, stopValue, 8);
         } catch (LastErrorException ignored) {
             // the counter is already set: the thread wakes either way
         }
     }
 
     void closeStopFd() {
-        Posix.closeQuietly(stopFd);
+        LibC.closeQuietly(stopFd);
     }
 }

@@ -10,6 +10,8 @@ import org.ubdjava.driver.queue.UbdDriver;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import org.ubdjava.core.nativeio.LibC;
+import org.ubdjava.core.nativeio.UnixSocket;
 
 /**
  * One front-end's connection to one device: reads its messages, keeps what they set up (features,
@@ -75,10 +77,10 @@ final class VhostUserSession implements AutoCloseable {
     /** Consumes a kick and takes what the guest made available. */
     void kicked() throws VhostProtocolException, IOException {
         try {
-            Posix.read(kickFd, kickBuffer, 8);
+            LibC.read(kickFd, kickBuffer, 8);
         } catch (LastErrorException e) {
-            if (e.getErrorCode() != Posix.EAGAIN && e.getErrorCode() != Posix.EINTR) {
-                throw new IOException("kick descriptor: " + Posix.describe(e), e);
+            if (e.getErrorCode() != LibC.EAGAIN && e.getErrorCode() != LibC.EINTR) {
+                throw new IOException("kick descriptor: " + LibC.describe(e), e);
             }
         }
         if (queue != null) {
@@ -117,7 +119,7 @@ final class VhostUserSession implements AutoCloseable {
             return true;
         } finally {
             for (int i = 0; i < fdCount; i++) {
-                Posix.closeQuietly(fds[i]);
+                LibC.closeQuietly(fds[i]);
             }
         }
     }
@@ -131,7 +133,7 @@ final class VhostUserSession implements AutoCloseable {
             int n = (int) got;
             if (n == 0) {
                 for (int i = 0; i < count; i++) {
-                    Posix.closeQuietly(fds[i]);
+                    LibC.closeQuietly(fds[i]);
                 }
                 throw new IOException("the front-end hung up in the middle of " + name(msg.request()));
             }
@@ -228,7 +230,7 @@ final class VhostUserSession implements AutoCloseable {
                 statePayload();
                 stopQueue();
                 enabled = false;
-                Posix.closeQuietly(kickFd);
+                LibC.closeQuietly(kickFd);
                 kickFd = -1;
                 msg.replyHeader(STATE_BYTES);
                 msg.bytes.putInt(HEADER_BYTES + STATE_INDEX, 0);
@@ -255,7 +257,7 @@ final class VhostUserSession implements AutoCloseable {
                     throw new VhostProtocolException("SET_BACKEND_REQ_FD with " + fdCount + " descriptor(s) and " + msg.size()
                             + " payload bytes (expected 1 and 0)");
                 }
-                Posix.closeQuietly(backendFd);
+                LibC.closeQuietly(backendFd);
                 backendFd = fds[0]; // kept open so the front-end sees no hang-up; nothing is sent on it
             }
             case GET_CONFIG -> {
@@ -277,7 +279,7 @@ final class VhostUserSession implements AutoCloseable {
 
     private void closeAll(int fdCount) {
         for (int i = 0; i < fdCount; i++) {
-            Posix.closeQuietly(fds[i]);
+            LibC.closeQuietly(fds[i]);
         }
     }
 
@@ -335,33 +337,33 @@ final class VhostUserSession implements AutoCloseable {
         switch (request) {
             case SET_VRING_KICK -> {
                 requireStoppedOrClose(request, fd);
-                Posix.closeQuietly(kickFd);
+                LibC.closeQuietly(kickFd);
                 kickFd = fd;
                 nonBlocking(fd);
                 startQueue();
             }
             case SET_VRING_CALL -> {
                 requireStoppedOrClose(request, fd);
-                Posix.closeQuietly(callFd);
+                LibC.closeQuietly(callFd);
                 callFd = fd;
                 if (fd >= 0) {
                     nonBlocking(fd); // a guest that stops reading its interrupts must not stall the driver's I/O thread
                 }
             }
-            default -> Posix.closeQuietly(fd); // no error reporting here
+            default -> LibC.closeQuietly(fd); // no error reporting here
         }
     }
 
     private void requireStoppedOrClose(int request, int fd) throws VhostProtocolException {
         if (queue != null) {
-            Posix.closeQuietly(fd);
+            LibC.closeQuietly(fd);
             throw new VhostProtocolException(name(request) + " while the queue runs");
         }
     }
 
     private static void nonBlocking(int fd) {
         try {
-            Posix.fcntl(fd, Posix.F_SETFL, Posix.fcntl(fd, Posix.F_GETFL, 0) | Posix.O_NONBLOCK);
+            LibC.fcntl(fd, LibC.F_SETFL, LibC.fcntl(fd, LibC.F_GETFL, 0) | LibC.O_NONBLOCK);
         } catch (LastErrorException ignored) {
             // not a file we can set flags on: it then blocks as the front-end made it
         }
@@ -429,9 +431,9 @@ final class VhostUserSession implements AutoCloseable {
     @Override
     public void close() {
         stopQueue();
-        Posix.closeQuietly(kickFd);
-        Posix.closeQuietly(callFd);
-        Posix.closeQuietly(backendFd);
+        LibC.closeQuietly(kickFd);
+        LibC.closeQuietly(callFd);
+        LibC.closeQuietly(backendFd);
         kickFd = -1;
         callFd = -1;
         backendFd = -1;

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import org.ubdjava.core.nativeio.LibC;
+import org.ubdjava.core.nativeio.UnixSocket;
 
 /**
  * A vhost-user front-end for tests, as virtio_uml behaves: guest memory is a memfd (one region,
@@ -45,13 +47,13 @@ final class VhostTestClient implements AutoCloseable {
     VhostTestClient(Path socketPath) throws IOException {
         socket = UnixSocket.connect(socketPath);
         socket.receiveTimeout(5);
-        memfd = Posix.memfd_create("guest", 1);
-        Posix.ftruncate(memfd, FILE_OFFSET + MEM_SIZE);
-        map = Posix.mmap(Pointer.NULL, FILE_OFFSET + MEM_SIZE, Posix.PROT_READ | Posix.PROT_WRITE, Posix.MAP_SHARED, memfd, 0);
+        memfd = LibC.memfd_create("guest", 1);
+        LibC.ftruncate(memfd, FILE_OFFSET + MEM_SIZE);
+        map = LibC.mmap(Pointer.NULL, FILE_OFFSET + MEM_SIZE, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, memfd, 0);
         mem = map.getByteBuffer(FILE_OFFSET, MEM_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        kick = Posix.eventfd(0, Posix.EFD_CLOEXEC);
+        kick = LibC.eventfd(0, LibC.EFD_CLOEXEC);
         int[] pair = new int[2];
-        Posix.socketpair(Posix.AF_UNIX, Posix.SOCK_STREAM | Posix.SOCK_CLOEXEC, 0, pair);
+        LibC.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0, pair);
         callOurs = pair[0];
         callTheirs = pair[1];
         eight.setLong(0, 1);
@@ -119,7 +121,7 @@ final class VhostTestClient implements AutoCloseable {
                 throw e;
             }
             for (int i = 0; i < (int) (got >>> 32); i++) {
-                Posix.closeQuietly(fds[i]);
+                LibC.closeQuietly(fds[i]);
             }
             if ((int) got == 0) {
                 throw new IOException("the server closed the connection");
@@ -235,7 +237,7 @@ final class VhostTestClient implements AutoCloseable {
     }
 
     void kick() {
-        Posix.write(kick, eight, 8);
+        LibC.write(kick, eight, 8);
     }
 
     int usedIdx() {
@@ -247,13 +249,13 @@ final class VhostTestClient implements AutoCloseable {
     boolean awaitUsed(int want, long millis) {
         long end = System.currentTimeMillis() + millis;
         Memory buf = new Memory(64);
-        Posix.fcntl(callOurs, Posix.F_SETFL, Posix.O_NONBLOCK);
+        LibC.fcntl(callOurs, LibC.F_SETFL, LibC.O_NONBLOCK);
         while (usedIdx() != (want & 0xffff)) {
             if (System.currentTimeMillis() > end) {
                 return false;
             }
             try {
-                Posix.read(callOurs, buf, 64);
+                LibC.read(callOurs, buf, 64);
             } catch (LastErrorException e) {
                 try {
                     Thread.sleep(1);
@@ -287,10 +289,10 @@ final class VhostTestClient implements AutoCloseable {
     @Override
     public void close() {
         socket.close();
-        Posix.munmap(map, FILE_OFFSET + MEM_SIZE);
-        Posix.closeQuietly(memfd);
-        Posix.closeQuietly(kick);
-        Posix.closeQuietly(callOurs);
-        Posix.closeQuietly(callTheirs);
+        LibC.munmap(map, FILE_OFFSET + MEM_SIZE);
+        LibC.closeQuietly(memfd);
+        LibC.closeQuietly(kick);
+        LibC.closeQuietly(callOurs);
+        LibC.closeQuietly(callTheirs);
     }
 }

@@ -1,12 +1,9 @@
-package org.ubdjava.export.vhost;
+package org.ubdjava.core.nativeio;
 
-import static org.ubdjava.export.vhost.SocketAbi.*;
+import static org.ubdjava.core.nativeio.SocketAbi.*;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import org.ubdjava.export.Servers;
 
 import org.ubdjava.core.UbdException;
 
@@ -19,9 +16,9 @@ import com.sun.jna.Pointer;
  * Java's own channels cannot. Not thread-safe: one thread reads, and replies are sent by that
  * same thread.
  */
-final class UnixSocket implements AutoCloseable {
-    /** Descriptors one message may carry: the memory table's regions at most. */
-    static final int MAX_FDS = 8;
+public final class UnixSocket implements AutoCloseable {
+    /** Descriptors one message may carry: a vhost-user memory table's regions at most. */
+    public static final int MAX_FDS = 8;
 
     private final int fd;
     private final Memory msghdr = new Memory(MSGHDR_BYTES);
@@ -33,62 +30,48 @@ final class UnixSocket implements AutoCloseable {
         this.fd = fd;
     }
 
-    int fd() {
+    public int fd() {
         return fd;
     }
 
-    /** A listening socket at path; a stale socket file nobody answers on is replaced. */
-    static int listen(Path path) {
-        removeStale(path);
-        int s = Posix.socket(Posix.AF_UNIX, Posix.SOCK_STREAM | Posix.SOCK_CLOEXEC, 0);
+    /**
+     * A listening socket at path, as a descriptor for {@link #accept}. Nothing may be at the path:
+     * whether a stale socket there may be replaced is the server's to decide, before it calls this.
+     */
+    public static int listen(Path path) {
+        int s = LibC.socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0);
         try {
             byte[] a = sockaddrUn(path);
-            Posix.bind(s, a, a.length);
-            Posix.listen(s, 8);
+            LibC.bind(s, a, a.length);
+            LibC.listen(s, 8);
             return s;
         } catch (LastErrorException | IllegalArgumentException e) {
-            Posix.closeQuietly(s);
+            LibC.closeQuietly(s);
             throw new UbdException(path + ": cannot listen: "
-                    + (e instanceof LastErrorException l ? Posix.describe(l) : e.getMessage()), e);
+                    + (e instanceof LastErrorException l ? LibC.describe(l) : e.getMessage()), e);
         }
     }
 
-    private static void removeStale(Path path) {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try {
-            Servers.requireSocketOrFree(path);
-            try (UnixSocket probe = connect(path)) {
-                throw new UbdException(path + ": another server is listening there");
-            } catch (IOException refused) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UbdException(path + ": " + e.getMessage(), e);
-        }
+    public static UnixSocket accept(int listener) {
+        return new UnixSocket(LibC.accept4(listener, Pointer.NULL, Pointer.NULL, LibC.SOCK_CLOEXEC));
     }
 
-    static UnixSocket accept(int listener) {
-        return new UnixSocket(Posix.accept4(listener, Pointer.NULL, Pointer.NULL, Posix.SOCK_CLOEXEC));
-    }
-
-    static UnixSocket connect(Path path) throws IOException {
-        int s = Posix.socket(Posix.AF_UNIX, Posix.SOCK_STREAM | Posix.SOCK_CLOEXEC, 0);
+    public static UnixSocket connect(Path path) throws IOException {
+        int s = LibC.socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0);
         try {
             byte[] a = sockaddrUn(path);
-            Posix.connect(s, a, a.length);
+            LibC.connect(s, a, a.length);
             return new UnixSocket(s);
         } catch (LastErrorException e) {
-            Posix.closeQuietly(s);
-            throw new IOException(path + ": " + Posix.describe(e), e);
+            LibC.closeQuietly(s);
+            throw new IOException(path + ": " + LibC.describe(e), e);
         }
     }
 
     /** A blocking read gives up after this long (a peer that stops mid-message). */
-    void receiveTimeout(long seconds) {
+    public void receiveTimeout(long seconds) {
         byte[] t = timeval(seconds);
-        Posix.setsockopt(fd, Posix.SOL_SOCKET, Posix.SO_RCVTIMEO, t, t.length);
+        LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, t, t.length);
     }
 
     /**
@@ -97,7 +80,7 @@ final class UnixSocket implements AutoCloseable {
      *
      * @return bytes read (0 at end of stream) in the low 32 bits, the new descriptor count in the high
      */
-    long receive(Pointer buf, long offset, int length, int[] fds, int fdCount) throws IOException {
+    public long receive(Pointer buf, long offset, int length, int[] fds, int fdCount) throws IOException {
         msghdr.clear();
         iov.setPointer(IOVEC_BASE, buf.share(offset));
         iov.setLong(IOVEC_LEN, length);
@@ -108,16 +91,16 @@ final class UnixSocket implements AutoCloseable {
         long n;
         while (true) {
             try {
-                n = Posix.recvmsg(fd, msghdr, Posix.MSG_CMSG_CLOEXEC);
+                n = LibC.recvmsg(fd, msghdr, LibC.MSG_CMSG_CLOEXEC);
                 break;
             } catch (LastErrorException e) {
-                if (e.getErrorCode() == Posix.EINTR) {
+                if (e.getErrorCode() == LibC.EINTR) {
                     continue;
                 }
-                if (e.getErrorCode() == Posix.EAGAIN) {
+                if (e.getErrorCode() == LibC.EAGAIN) {
                     throw new IOException("the front-end stopped in the middle of a message");
                 }
-                throw new IOException(Posix.describe(e), e);
+                throw new IOException(LibC.describe(e), e);
             }
         }
         long controlLength = msghdr.getLong(MSGHDR_CONTROLLEN);
@@ -128,13 +111,13 @@ final class UnixSocket implements AutoCloseable {
             if (len < CMSG_HEADER_BYTES || at + len > controlLength) {
                 break;
             }
-            if (control.getInt(at + CMSG_LEVEL) == Posix.SOL_SOCKET && control.getInt(at + CMSG_TYPE) == Posix.SCM_RIGHTS) {
+            if (control.getInt(at + CMSG_LEVEL) == LibC.SOL_SOCKET && control.getInt(at + CMSG_TYPE) == LibC.SCM_RIGHTS) {
                 for (long p = at + CMSG_DATA; p + 4 <= at + len; p += 4) {
                     int got = control.getInt(p);
                     if (count < fds.length) {
                         fds[count++] = got;
                     } else {
-                        Posix.closeQuietly(got);
+                        LibC.closeQuietly(got);
                     }
                 }
             }
@@ -147,7 +130,7 @@ final class UnixSocket implements AutoCloseable {
     }
 
     /** Sends length bytes of buf, with the descriptors (may be empty) attached to the first byte. */
-    void send(Pointer buf, int length, int[] fds, int fdCount) throws IOException {
+    public void send(Pointer buf, int length, int[] fds, int fdCount) throws IOException {
         long off = 0;
         boolean first = true;
         while (off < length) {
@@ -159,8 +142,8 @@ final class UnixSocket implements AutoCloseable {
             if (first && fdCount > 0) {
                 control.clear();
                 control.setLong(CMSG_LEN_FIELD, cmsgLen(fdCount));
-                control.setInt(CMSG_LEVEL, Posix.SOL_SOCKET);
-                control.setInt(CMSG_TYPE, Posix.SCM_RIGHTS);
+                control.setInt(CMSG_LEVEL, LibC.SOL_SOCKET);
+                control.setInt(CMSG_TYPE, LibC.SCM_RIGHTS);
                 for (int i = 0; i < fdCount; i++) {
                     control.setInt(CMSG_DATA + 4L * i, fds[i]);
                 }
@@ -168,11 +151,11 @@ final class UnixSocket implements AutoCloseable {
                 msghdr.setLong(MSGHDR_CONTROLLEN, cmsgSpace(fdCount));
             }
             try {
-                off += Posix.sendmsg(fd, msghdr, Posix.MSG_NOSIGNAL);
+                off += LibC.sendmsg(fd, msghdr, LibC.MSG_NOSIGNAL);
                 first = false;
             } catch (LastErrorException e) {
-                if (e.getErrorCode() != Posix.EINTR) {
-                    throw new IOException(Posix.describe(e), e);
+                if (e.getErrorCode() != LibC.EINTR) {
+                    throw new IOException(LibC.describe(e), e);
                 }
             }
         }
@@ -182,7 +165,7 @@ final class UnixSocket implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            Posix.closeQuietly(fd);
+            LibC.closeQuietly(fd);
         }
     }
 }

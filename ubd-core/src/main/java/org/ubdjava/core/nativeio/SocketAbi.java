@@ -1,12 +1,11 @@
-package org.ubdjava.export.vhost;
+package org.ubdjava.core.nativeio;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
  * The socket structures of the 64-bit Linux ABIs (x86-64, aarch64): struct msghdr, struct iovec,
- * struct cmsghdr (with CMSG_SPACE for descriptors), struct sockaddr_un, struct timeval, and
- * struct pollfd for waiting on them.
+ * struct cmsghdr (with CMSG_SPACE for descriptors), struct sockaddr_un, struct timeval.
  */
 final class SocketAbi {
     static final int MSGHDR_BYTES = 56;
@@ -36,11 +35,6 @@ final class SocketAbi {
 
     static final int TIMEVAL_BYTES = 16;
 
-    static final int POLLFD_BYTES = 8;
-    static final int POLLFD_FD = 0;
-    static final int POLLFD_EVENTS = 4;
-    static final int POLLFD_REVENTS = 6;
-
     private SocketAbi() {
     }
 
@@ -60,7 +54,7 @@ final class SocketAbi {
             throw new IllegalArgumentException(path + ": a unix socket path is at most " + SUN_PATH_MAX + " bytes");
         }
         byte[] a = new byte[SOCKADDR_UN_BYTES];
-        a[0] = (byte) Posix.AF_UNIX; // sun_family, little-endian u16
+        a[0] = (byte) LibC.AF_UNIX; // sun_family, little-endian u16
         System.arraycopy(p, 0, a, SUN_PATH, p.length);
         return a;
     }
