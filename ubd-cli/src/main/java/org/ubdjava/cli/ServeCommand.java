@@ -1,21 +1,19 @@
 package org.ubdjava.cli;
 
-import org.ubdjava.export.nbd.ListenAddress;
-import org.ubdjava.export.nbd.NbdServer;
-
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
-import org.ubdjava.export.Servers;
-import org.ubdjava.cli.ExitCodes;
-import org.ubdjava.cli.Numbers;
 import org.ubdjava.core.options.UbdDeviceConfig;
-import org.ubdjava.cli.SpecDevice;
-import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
-import org.ubdjava.cli.VhostUserServe;
+import org.ubdjava.export.Endpoint;
+import org.ubdjava.export.Export;
+import org.ubdjava.export.Servers;
+import org.ubdjava.export.nbd.ListenAddress;
+import org.ubdjava.export.nbd.NbdServer;
 import org.ubdjava.export.vhost.VhostUserServer;
 
 import picocli.CommandLine;
@@ -31,8 +29,9 @@ import picocli.CommandLine.Spec;
                 "(ubda, ubdb, ...); the empty name means the first. Every request goes through the driver, with",
                 "full COW semantics. 'r' exports are read-only; 't' exports offer no trim or write-zeroes.",
                 "Requests must be 512-byte aligned (advertised as the minimum block size).", "",
-                "On stdout, one line per export when ready: NAME SIZE rw|ro URI. On SIGINT/SIGTERM: stops",
-                "accepting, answers requests in flight, flushes every device, removes the socket file.", "",
+                "On stdout, one line per export when ready: NAME SIZE rw|ro URI (with vhost-user: its socket, then",
+                "the guest's argument). On SIGINT/SIGTERM: stops accepting, answers requests in flight, flushes",
+                "every device, removes the socket file.", "",
                 "Example: ubd serve ubd0=cow.img,back.img   then   nbdinfo 'nbd+unix:///ubda?socket=ubd.sock'"})
 public final class ServeCommand implements Callable<Integer> {
     /** The help of every server's {@code --warm-up MS}. */
@@ -56,7 +55,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--record", paramLabel = "DIR",
             description = "With vhost-user: each device's requests as a fio iolog v3, DIR/ubda.iolog, ... (replay them with ubd replay or fio).")
-    java.nio.file.Path record;
+    Path record;
 
     @Option(names = "--poll-us", paramLabel = "US", defaultValue = "" + Servers.POLL_MICROS,
             description = {"After the last request, the I/O thread spins this long for the next one, then yields "
@@ -76,19 +75,18 @@ public final class ServeCommand implements Callable<Integer> {
         if (pollMicros < 0 || pollMicros > 1_000_000) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--poll-us must be 0 to 1000000 microseconds, not " + pollMicros);
         }
-        if (listen.startsWith(VhostUserServer.SCHEME)) {
-            List<UbdDeviceConfig> configs = new ArrayList<>();
-            for (String d : devices) {
-                configs.add(SpecDevice.parse(spec, d));
-            }
-            return VhostUserServe.run(spec, listen, configs, record, pollMicros, warmUpMillis);
-        }
-        if (record != null) {
+        boolean vhost = listen.startsWith(VhostUserServer.SCHEME);
+        if (record != null && !vhost) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--record needs --listen vhost-user:PATH");
         }
-        ListenAddress address;
+        Path socket = null;
+        ListenAddress address = null;
         try {
-            address = ListenAddress.parse(listen);
+            if (vhost) {
+                socket = VhostUserServer.parse(listen);
+            } else {
+                address = ListenAddress.parse(listen);
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--listen " + e.getMessage());
         }
@@ -96,31 +94,29 @@ public final class ServeCommand implements Callable<Integer> {
         for (String d : devices) {
             configs.add(SpecDevice.parse(spec, d));
         }
-        address.check();
-        PrintWriter err = spec.commandLine().getErr();
+        Consumer<String> log = lines(spec);
         UbdDriver driver = Servers.driver(pollMicros);
-        NbdServer server;
-        List<Disk> disks = new ArrayList<>();
-        try {
-            for (UbdDeviceConfig c : configs) {
-                disks.add(driver.attach(c, SpecDevice.stderr(spec)));
-            }
-            Servers.warmUp(driver, warmUpMillis);
-            server = new NbdServer(driver, disks, listen, line -> {
-                err.println(spec.qualifiedName() + ": " + line);
-                err.flush();
-            }).start();
-        } catch (Exception | Error e) {
-            driver.close();
-            throw e;
-        }
-        Servers.closeOnSignal(VhostUserServe.lines(spec), server, "nbd-shutdown");
+        Export export = vhost ? new VhostUserServer(driver, configs, socket, record, SpecDevice.stderr(spec), log)
+                : new NbdServer(driver, configs, address, SpecDevice.stderr(spec), log);
+        export.warmUpFirst(warmUpMillis).start();
+        Servers.closeOnSignal(export, log);
         PrintWriter out = spec.commandLine().getOut();
-        for (Disk d : disks) {
-            out.println(d.name() + " " + d.size() + " " + (d.readOnly() ? "ro" : "rw") + " " + server.uri(d.name()));
+        for (Endpoint e : export.endpoints()) {
+            out.println(e.readyLine());
         }
         out.flush();
-        server.awaitClosed();
+        export.awaitClosed();
         return ExitCodes.OK;
+    }
+
+    /** A server's log as the command's stderr, one line per event, from any of its threads. */
+    static Consumer<String> lines(CommandSpec spec) {
+        PrintWriter err = spec.commandLine().getErr();
+        return line -> {
+            synchronized (err) {
+                err.println(spec.qualifiedName() + ": " + line);
+                err.flush();
+            }
+        };
     }
 }

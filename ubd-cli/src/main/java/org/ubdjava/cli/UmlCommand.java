@@ -1,7 +1,5 @@
 package org.ubdjava.cli;
 
-import org.ubdjava.export.vhost.VhostUserServer;
-
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,12 +10,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
-import org.ubdjava.cli.ExitCodes;
-import org.ubdjava.cli.Numbers;
-import org.ubdjava.realtools.UmlKernel;
 import org.ubdjava.core.options.UbdDeviceConfig;
-import org.ubdjava.cli.SpecDevice;
+import org.ubdjava.export.Endpoint;
+import org.ubdjava.export.Export;
 import org.ubdjava.export.Servers;
+import org.ubdjava.export.vhost.VhostUserServer;
+import org.ubdjava.realtools.UmlKernel;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,21 +66,21 @@ public final class UmlCommand implements Callable<Integer> {
             return ExitCodes.FAILED;
         }
         Path dir = Files.createTempDirectory("ubd-uml");
-        VhostUserServer server = null;
+        Export server = null;
         try {
             List<String> cmd = new ArrayList<>(List.of(kernel.get().binary().toString()));
             if (!configs.isEmpty()) {
                 server = new VhostUserServer(Servers.driver(), configs, dir.resolve("ubd.sock"), null, SpecDevice.stderr(spec),
-                        VhostUserServe.lines(spec)).warmUpFirst(warmUpMillis).start();
+                        ServeCommand.lines(spec)).warmUpFirst(warmUpMillis).start();
             }
             int next = 0;
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
                 if (devices.contains(i)) {
-                    VhostUserServer.Endpoint e = server.endpoints().get(next);
+                    Endpoint e = server.endpoints().get(next);
                     err.println(spec.qualifiedName() + ": " + e.name() + " is /dev/vd" + (char) ('a' + next) + " in the guest, served by ubd-java"
                             + " (load virtio_blk first: insmod " + UmlKernel.VIRTIO_BLK_MODULE + ")");
-                    cmd.add(e.umlArgument());
+                    cmd.add(e.guestArgument().orElseThrow());
                     next++;
                 } else {
                     cmd.add(a);

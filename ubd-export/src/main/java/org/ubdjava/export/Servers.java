@@ -2,19 +2,26 @@ package org.ubdjava.export;
 
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.io.RegularFiles;
-
+import org.ubdjava.driver.device.IoStatus;
+import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
-/** What every front-end's serve command does alike. */
+/** What every {@link Export} does alike: its driver, its warm-up, its sockets, its log lines, its stop on a signal. */
 public final class Servers {
     /**
      * How long a server's I/O thread keeps polling its ring after the last request, by default.
@@ -34,21 +41,22 @@ public final class Servers {
     public static String describe(Throwable e) {
         String m = e.getMessage();
         if (m == null || m.isBlank()) {
-            return e instanceof java.nio.channels.ClosedChannelException ? "the connection was closed"
+            return e instanceof ClosedChannelException ? "the connection was closed"
                     : e.getClass().getSimpleName();
         }
         // a checked exception's message is written for people; an unchecked one is a bug, which its class names
-        boolean bug = (e instanceof RuntimeException || e instanceof Error) && !(e instanceof org.ubdjava.core.UbdException);
+        boolean bug = (e instanceof RuntimeException || e instanceof Error) && !(e instanceof UbdException);
         return bug ? e.getClass().getSimpleName() + ": " + m : m;
     }
 
     /**
-     * Refuses a path a server is to listen on when something other than a socket is there, in one
-     * line naming it and what it is: only a socket (a stale one of an earlier server, which binding
-     * replaces) may be replaced, never a file, a directory or a FIFO someone else made. Servers
-     * ask before they attach any device, so a refused address leaves every disk untouched.
+     * Refuses, in one line naming it, a path a server could not listen on without harm: anything
+     * but a socket is someone else's (a file, a directory, a FIFO) and never replaced, and a socket
+     * another server answers on is that server's. A socket nobody answers on is left over from a
+     * killed server: binding replaces it ({@link #removeStaleSocket}). Servers ask before they
+     * attach any device, so a refused address leaves every disk untouched.
      */
-    public static void requireSocketOrFree(Path path) {
+    public static void requireListenable(Path path) {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -56,27 +64,48 @@ public final class Servers {
         if (!kind.equals("a socket")) {
             throw new UbdException(path + ": is " + kind + ", not a socket: a server listens on a new path or replaces a stale socket only");
         }
-    }
-
-    /**
-     * Makes way for a server to listen at {@code path}: a socket file nobody answers on is left
-     * over from a killed server and is removed; one a server answers on is refused in a line
-     * saying so, and anything else as {@link #requireSocketOrFree} says.
-     */
-    public static void removeStaleSocket(Path path) {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        requireSocketOrFree(path);
         try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
             throw new UbdException(path + ": another server is listening there");
         } catch (IOException refused) {
+            // stale: binding may replace it
+        }
+    }
+
+    /** Makes way for a server to bind {@code path}: removes a stale socket there, refuses what {@link #requireListenable} refuses. */
+    public static void removeStaleSocket(Path path) {
+        requireListenable(path);
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            throw new UbdException(path + ": cannot remove the stale socket: " + describe(e), e);
+        }
+    }
+
+    /**
+     * Makes every completed write of {@code disks} durable, the disks' flushes at once (their
+     * syncs share the file system's journal commit); a flush that fails is one line naming its
+     * disk. A server calls it before it lets its disks go, when no client is left to flush them.
+     */
+    public static void flush(UbdDriver driver, List<Disk> disks, Consumer<String> log) {
+        Map<Disk, CompletableFuture<IoStatus>> flushes = new LinkedHashMap<>();
+        for (Disk d : disks) {
+            if (d.readOnly()) {
+                continue;
+            }
             try {
-                Files.deleteIfExists(path);
-            } catch (IOException e) {
-                throw new UbdException(path + ": cannot remove the stale socket: " + describe(e), e);
+                flushes.put(d, driver.submit(d, IoOp.FLUSH, 0, null, 0));
+            } catch (IllegalStateException closed) {
+                // the driver closed by someone else than the server: what it had done is all there is
+                log.accept(d.name() + ": flush on release: " + describe(closed));
+                break;
             }
         }
+        flushes.forEach((d, f) -> {
+            IoStatus s = f.join();
+            if (s != IoStatus.OK) {
+                log.accept(d.name() + ": flush on release failed: " + s);
+            }
+        });
     }
 
     /**
@@ -114,16 +143,17 @@ public final class Servers {
     }
 
     /**
-     * Closes {@code server} on SIGINT or SIGTERM, as an orderly stop: it stops accepting, answers
+     * Closes {@code export} on SIGINT or SIGTERM, as an orderly stop: it stops accepting, answers
      * what is in flight, flushes and releases its disks, removes its sockets; whoever waits for it
      * to close then returns, and the command exits 0 (the JVM's own handlers would exit 130 or
      * 143 from its shutdown hooks). Any other way the JVM ends (SIGHUP, System.exit) still closes
      * it, from a shutdown hook. A failure to close is one line to {@code log}.
      */
-    public static void closeOnSignal(Consumer<String> log, AutoCloseable server, String threadName) {
+    public static void closeOnSignal(Export export, Consumer<String> log) {
+        String threadName = "export-shutdown";
         Runnable close = () -> {
             try {
-                server.close();
+                export.close();
             } catch (Exception e) {
                 log.accept("shutdown: " + describe(e));
             }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.realtools.Processes;
 import org.ubdjava.realtools.UmlKernel;
@@ -22,6 +23,7 @@ import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.harness.cachesim.ShippedTraces;
 import org.ubdjava.export.Servers;
+import org.ubdjava.export.nbd.ListenAddress;
 import org.ubdjava.export.nbd.NbdServer;
 
 /**
@@ -195,8 +197,9 @@ public final class BenchRun {
                 Path cow = plan.dir().resolve("nbd-" + w.id + "-" + depth + ".cow");
                 Files.deleteIfExists(cow);
                 UbdDriver driver = Servers.driver(); // as ubd serve runs it
-                try (NbdServer server = new NbdServer(driver, List.of(driver.attach("ubd0=" + cow + "," + files.backing, KernelLog.DISCARD)),
-                        "unix:" + socket, line -> { }).start()) {
+                try (NbdServer server = new NbdServer(driver, List.of(UbdOptionParser.device("ubd0=" + cow + "," + files.backing)),
+                        ListenAddress.parse("unix:" + socket), KernelLog.DISCARD, line -> { })) {
+                    server.start();
                     results.add(q.bench(BenchSystem.DRIVER_NBD, "raw", server.uri("ubda"), w, depth, count));
                 } catch (IOException | RuntimeException e) {
                     skip("driver over NBD " + w.id + " failed: " + e.getMessage());

@@ -16,6 +16,8 @@ import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.realtools.Processes;
 import org.ubdjava.realtools.UmlKernel;
+import org.ubdjava.export.Endpoint;
+import org.ubdjava.export.Export;
 import org.ubdjava.export.Servers;
 import org.ubdjava.export.vhost.VhostUserServer;
 
@@ -78,7 +80,7 @@ final class GuestFioBench {
         List<Path> made = new ArrayList<>();
         List<Backend> backends = new ArrayList<>(List.of(Backend.UBD));
         List<String> args = new ArrayList<>();
-        VhostUserServer ours = null;
+        Export ours = null;
         Process qsd = null;
         try {
             for (String n : new String[] {"ubd-r", "ubd-w", "ours-r", "ours-w"}) {
@@ -96,8 +98,8 @@ final class GuestFioBench {
             ours = new VhostUserServer(Servers.driver(), List.of(UbdOptionParser.device("ubd0=" + made.get(2) + "," + backing),
                     UbdOptionParser.device("ubd1=" + made.get(3) + "," + backing)), dir.resolve("ours.sock"), null, KernelLog.DISCARD, line -> { })
                     .start();
-            for (VhostUserServer.Endpoint e : ours.endpoints()) {
-                args.add("virtio_uml.device=" + e.socket() + ":2");
+            for (Endpoint e : ours.endpoints()) {
+                args.add(e.guestArgument().orElseThrow());
             }
             backends.add(Backend.OURS);
             if (qsd != null) {

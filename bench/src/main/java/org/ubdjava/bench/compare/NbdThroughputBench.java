@@ -1,5 +1,7 @@
 package org.ubdjava.bench.compare;
 
+import org.ubdjava.core.options.UbdOptionParser;
+import org.ubdjava.export.nbd.ListenAddress;
 import org.ubdjava.export.nbd.NbdServer;
 
 import java.io.IOException;
@@ -13,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.harness.report.Json;
-import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.export.Servers;
 
@@ -68,8 +69,9 @@ public final class NbdThroughputBench {
         Path cow = dir.resolve("cow.img");
         Files.deleteIfExists(cow);
         UbdDriver driver = Servers.driver(); // as ubd serve runs it
-        Disk disk = driver.attach("ubd0=" + cow + "," + backing, line -> { });
-        try (NbdServer server = new NbdServer(driver, List.of(disk), "unix:" + dir.resolve("ubd.sock"), System.err::println).start()) {
+        try (NbdServer server = new NbdServer(driver, List.of(UbdOptionParser.device("ubd0=" + cow + "," + backing)),
+                ListenAddress.parse("unix:" + dir.resolve("ubd.sock")), line -> { }, System.err::println)) {
+            server.start();
             return fio(dir, server.uri("ubda"), job, seconds);
         }
     }

@@ -1,7 +1,7 @@
 package org.ubdjava.cli.serve;
 
 import org.ubdjava.export.vhost.VhostFixture;
-import org.ubdjava.export.vhost.VhostUserServer;
+import org.ubdjava.export.Endpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +12,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,8 +101,10 @@ class VhostServeCommandTest {
         Files.write(dir.resolve("a.img"), new byte[1 << 20]);
         Files.write(dir.resolve("b.img"), new byte[2 << 20]);
         try (VhostFixture f = new VhostFixture(dir.resolve("vh"), null, "ubd0=" + dir.resolve("a.img"), "ubd1r=" + dir.resolve("b.img"))) {
-            assertEquals(new VhostUserServer.Endpoint("ubda", 1 << 20, false, dir.resolve("vh.ubda")), f.server.endpoints().get(0));
-            assertEquals(new VhostUserServer.Endpoint("ubdb", 2 << 20, true, dir.resolve("vh.ubdb")), f.server.endpoints().get(1));
+            assertEquals(new Endpoint("ubda", 1 << 20, false, dir.resolve("vh.ubda").toString(),
+                    Optional.of("virtio_uml.device=" + dir.resolve("vh.ubda") + ":2")), f.server.endpoints().get(0));
+            assertEquals(new Endpoint("ubdb", 2 << 20, true, dir.resolve("vh.ubdb").toString(),
+                    Optional.of("virtio_uml.device=" + dir.resolve("vh.ubdb") + ":2")), f.server.endpoints().get(1));
             assertTrue(Files.exists(dir.resolve("vh.ubda")) && Files.exists(dir.resolve("vh.ubdb")));
         }
     }

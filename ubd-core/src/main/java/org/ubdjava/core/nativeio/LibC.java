@@ -108,6 +108,8 @@ public final class LibC {
 
     public static native int ftruncate(int fd, long length) throws LastErrorException;
 
+    public static final int MFD_CLOEXEC = 1;
+
     public static native int memfd_create(String name, int flags) throws LastErrorException;
 
     public static final int EFD_NONBLOCK = 04000;

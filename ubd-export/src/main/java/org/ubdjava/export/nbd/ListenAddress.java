@@ -59,7 +59,7 @@ public sealed interface ListenAddress {
     record Unix(Path path) implements ListenAddress {
         @Override
         public void check() {
-            Servers.requireSocketOrFree(path);
+            Servers.requireListenable(path);
         }
 
         @Override

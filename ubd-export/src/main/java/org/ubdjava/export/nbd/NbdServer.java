@@ -10,57 +10,62 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
-import org.ubdjava.driver.device.IoStatus;
-import org.ubdjava.driver.queue.IoOp;
+import org.ubdjava.core.device.KernelLog;
+import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.export.AbstractExport;
+import org.ubdjava.export.Endpoint;
 import org.ubdjava.export.Servers;
 
 /**
- * Serves the exports of one driver over NBD: an accept thread, and per client a reader thread
- * plus a reply-writer thread. Owns the driver from {@link #start} on.
+ * Serves the devices of one driver over NBD, each an export named after its device: an accept
+ * thread, and per client a reader thread plus a reply-writer thread.
  *
- * <p>{@link #close} is the orderly shutdown (also what SIGINT/SIGTERM run): stop accepting, stop
- * every connection's reading so it answers what is in flight and closes, flush every device,
- * close the driver, remove the socket file.
+ * <p>Its {@link #close} stops accepting, stops every connection's reading so that it answers what
+ * is in flight and closes, flushes every device, closes the driver and removes the socket file.
  */
-public final class NbdServer implements AutoCloseable {
+public final class NbdServer extends AbstractExport {
     /** How long close waits for clients to take their last replies before cutting them off. */
     static final long DRAIN_SECONDS = 30;
 
-    private final UbdDriver driver;
-    private final NbdExports exports;
     private final ListenAddress address;
-    private final Consumer<String> log;
     private final Map<NbdConnection, Thread> connections = new HashMap<>();
     private final AtomicInteger clientCount = new AtomicInteger();
-    private final CountDownLatch closed = new CountDownLatch(1);
+    private NbdExports exports;
     private ServerSocketChannel listener;
-    private Thread acceptor;
-    private volatile boolean closing;
 
     /**
-     * @param listen {@code unix:PATH} or {@code tcp:HOST:PORT}
-     * @param log    one line per event a person should see (client protocol errors)
+     * @param address where to listen ({@link ListenAddress#parse} reads {@code unix:PATH} and {@code tcp:HOST:PORT})
+     * @param log     one line per event a person should see (client protocol errors)
      */
-    public NbdServer(UbdDriver driver, List<org.ubdjava.driver.queue.Disk> disks, String listen, Consumer<String> log) {
-        this.driver = driver;
-        this.exports = new NbdExports(disks.stream().map(NbdExport::of).toList());
-        this.address = ListenAddress.parse(listen);
-        this.log = log;
+    public NbdServer(UbdDriver driver, List<UbdDeviceConfig> devices, ListenAddress address, KernelLog kernelLog, Consumer<String> log) {
+        super(driver, devices, kernelLog, log);
+        this.address = address;
     }
 
-    public NbdServer start() throws IOException {
+    @Override
+    protected void checkAddresses() {
+        address.check();
+    }
+
+    @Override
+    protected List<Endpoint> serve(List<Disk> disks) throws IOException {
+        exports = new NbdExports(disks.stream().map(NbdExport::of).toList());
         listener = address.bind();
-        acceptor = new Thread(this::acceptLoop, "nbd-accept");
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (Disk d : disks) {
+            endpoints.add(new Endpoint(d.name(), d.size(), d.readOnly(), address.uri(listener, d.name()), Optional.empty()));
+        }
+        Thread acceptor = new Thread(this::acceptLoop, "nbd-accept");
         acceptor.setDaemon(true);
         acceptor.start();
-        return this;
+        return endpoints;
     }
 
     /** The NBD URI of an export, e.g. {@code nbd+unix:///ubda?socket=/abs/ubd.sock}. */
@@ -69,11 +74,11 @@ public final class NbdServer implements AutoCloseable {
     }
 
     boolean shuttingDown() {
-        return closing;
+        return closing();
     }
 
     private void acceptLoop() {
-        while (!closing) {
+        while (!closing()) {
             SocketChannel ch;
             try {
                 ch = listener.accept();
@@ -106,7 +111,7 @@ public final class NbdServer implements AutoCloseable {
         Thread t = new Thread(c, "nbd-client-" + n);
         t.setDaemon(true);
         synchronized (connections) {
-            if (closing) {
+            if (closing()) {
                 c.forceClose();
                 return;
             }
@@ -122,30 +127,26 @@ public final class NbdServer implements AutoCloseable {
         }
     }
 
-    /** Blocks until {@link #close} has finished (from any thread, e.g. a shutdown hook). */
-    public void awaitClosed() throws InterruptedException {
-        closed.await();
+    @Override
+    protected void stopServing() throws IOException {
+        try {
+            listener.close();
+            drainConnections();
+            Servers.flush(driver, exports.all().stream().map(NbdExport::disk).toList(), log);
+        } finally {
+            address.cleanUp();
+        }
     }
 
     @Override
-    public synchronized void close() throws IOException {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        try {
-            if (listener != null) {
-                listener.close();
-            }
-            drainConnections();
-            flushAll();
-        } finally {
+    protected void abandon() {
+        if (listener != null) {
             try {
-                driver.close();
-            } finally {
-                address.cleanUp();
-                closed.countDown();
+                listener.close();
+            } catch (IOException ignored) {
+                // nothing was accepted on it
             }
+            address.cleanUp();
         }
     }
 
@@ -169,27 +170,6 @@ public final class NbdServer implements AutoCloseable {
                 connections.keySet().forEach(NbdConnection::forceClose);
             }
         }
-    }
-
-    /** Every completed write durable before the driver lets go of the files. */
-    private void flushAll() {
-        Map<NbdExport, CompletableFuture<IoStatus>> flushes = new java.util.LinkedHashMap<>();
-        try {
-            for (NbdExport e : exports.all()) {
-                if (!e.readOnly()) {
-                    flushes.put(e, driver.submit(e.disk(), IoOp.FLUSH, 0, null, 0));
-                }
-            }
-        } catch (IllegalStateException closed) {
-            // closed by someone else than this server: what it had done is all there is
-            log.accept("flush at shutdown: " + Servers.describe(closed));
-        }
-        flushes.forEach((e, f) -> {
-            IoStatus s = f.join();
-            if (s != IoStatus.OK) {
-                log.accept(e.name() + ": flush at shutdown failed: " + s);
-            }
-        });
     }
 
     private static void sleepQuietly() {

@@ -3,14 +3,13 @@ package org.ubdjava.export.vhost;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Consumer;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.options.UbdDeviceConfig;
-import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
-import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.export.Servers;
 
@@ -45,33 +44,29 @@ final class VhostUserDevice implements Runnable {
     private final Consumer<String> log;
     private final PollSet poll = new PollSet(POLL_ENTRIES);
     private final Memory stopValue = new Memory(8);
-    private final int stopFd;
-    private final int listenFd;
+    private int stopFd = -1;
+    private int listenFd = -1;
     private Disk disk;
     private VhostUserSession session;
     private volatile boolean stopping;
 
-    VhostUserDevice(UbdDriver driver, UbdDeviceConfig config, KernelLog kernelLog, Path socketPath, IologRecorder recorder,
-                    Consumer<String> log) {
+    /** @param disk attached, served from start until the first front-end leaves */
+    VhostUserDevice(UbdDriver driver, Disk disk, KernelLog kernelLog, Path socketPath, IologRecorder recorder, Consumer<String> log) {
         this.driver = driver;
-        this.config = config;
+        this.disk = disk;
+        this.config = disk.config();
         this.kernelLog = kernelLog;
         this.socketPath = socketPath;
         this.recorder = recorder;
         this.log = log;
-        this.disk = driver.attach(config, kernelLog);
-        int s = -1;
-        try {
-            s = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-            Servers.removeStaleSocket(socketPath);
-            this.listenFd = UnixSocket.listen(socketPath);
-        } catch (RuntimeException e) {
-            LibC.closeQuietly(s);
-            release();
-            throw e;
-        }
-        this.stopFd = s;
         stopValue.setLong(0, 1);
+    }
+
+    /** Binds the socket (a stale one there replaced), and makes the descriptor {@link #stop} wakes the thread with. */
+    void listen() {
+        stopFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        Servers.removeStaleSocket(socketPath);
+        listenFd = UnixSocket.listen(socketPath);
     }
 
     String name() {
@@ -80,11 +75,6 @@ final class VhostUserDevice implements Runnable {
 
     Path socketPath() {
         return socketPath;
-    }
-
-    /** Size and mode as attached at start. */
-    Disk initialDisk() {
-        return disk;
     }
 
     @Override
@@ -96,22 +86,36 @@ final class VhostUserDevice implements Runnable {
         } catch (RuntimeException | Error e) {
             log.accept(name() + ": stopped serving: " + e);
         } finally {
-            endSession(null);
+            shutDown();
+        }
+    }
+
+    /** Lets go of all but the stop descriptor: the session, the socket and its file, the disk (flushed), the recording. */
+    private void shutDown() {
+        endSession(null);
+        if (listenFd >= 0) {
             LibC.closeQuietly(listenFd);
+            listenFd = -1;
             try {
                 Files.deleteIfExists(socketPath);
             } catch (IOException ignored) {
                 // a stale socket is replaced by the next server
             }
-            release();
-            if (recorder != null) {
-                try {
-                    recorder.close();
-                } catch (IOException e) {
-                    log.accept(name() + ": " + recorder.path() + ": " + Servers.describe(e));
-                }
+        }
+        release();
+        if (recorder != null) {
+            try {
+                recorder.close();
+            } catch (IOException e) {
+                log.accept(name() + ": " + recorder.path() + ": " + Servers.describe(e));
             }
         }
+    }
+
+    /** Lets go of everything of a device whose thread never ran (its server failed to start). */
+    void abandon() {
+        shutDown();
+        closeStopFd();
     }
 
     private void pollOnce() {
@@ -206,13 +210,8 @@ final class VhostUserDevice implements Runnable {
         }
         Disk d = disk;
         disk = null;
+        Servers.flush(driver, List.of(d), log);
         try {
-            if (!d.readOnly()) {
-                IoStatus s = driver.submit(d, IoOp.FLUSH, 0, null, 0).join();
-                if (s != IoStatus.OK) {
-                    log.accept(name() + ": flush on release failed: " + s);
-                }
-            }
             driver.detachIdle(d);
         } catch (IOException | IllegalStateException e) {
             log.accept(name() + ": release failed: " + Servers.describe(e));

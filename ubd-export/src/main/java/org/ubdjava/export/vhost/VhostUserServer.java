@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 import org.ubdjava.core.UbdException;
@@ -13,6 +13,8 @@ import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.options.UbdDeviceConfig;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
+import org.ubdjava.export.AbstractExport;
+import org.ubdjava.export.Endpoint;
 import org.ubdjava.export.Servers;
 
 /**
@@ -20,46 +22,37 @@ import org.ubdjava.export.Servers;
  * ({@link VhostUserDevice}). With one device the socket is PATH; with several, PATH.ubda,
  * PATH.ubdb, ... A User-Mode Linux guest attaches with {@code virtio_uml.device=SOCKET:2}.
  *
- * <p>Owns the driver from {@link #start} on. {@link #close} (also what SIGINT/SIGTERM run) ends
- * every session as a disconnect would (requests complete, disks flushed and released), removes
- * the sockets and closes the driver.
+ * <p>Its {@link #close} ends every session as a disconnect would (requests complete, disks
+ * flushed and released), removes the sockets and closes the driver.
  */
-public final class VhostUserServer implements AutoCloseable {
+public final class VhostUserServer extends AbstractExport {
     public static final String SCHEME = "vhost-user:";
 
-    /** A device as served: its socket, and its size and mode as attached at start. */
-    public record Endpoint(String name, long size, boolean readOnly, Path socket) {
-        /** The linux.uml argument that attaches a guest to this device: {@code virtio_uml.device=SOCKET:2}. */
-        public String umlArgument() {
-            return "virtio_uml.device=" + socket + ":" + VirtioBlkConfig.VIRTIO_ID_BLOCK;
-        }
-    }
-
-    private final UbdDriver driver;
-    private final List<UbdDeviceConfig> configs;
-    private final Path path;
+    /** Each device's socket, in the order of the devices. */
+    private final List<Path> sockets;
     private final Path recordDir;
-    private final KernelLog kernelLog;
-    private final Consumer<String> log;
     private final List<VhostUserDevice> devices = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private final List<Endpoint> endpoints = new ArrayList<>();
-    private final CountDownLatch closed = new CountDownLatch(1);
-    private boolean closing;
-    private long warmUpMillis;
 
     /**
+     * @param path      the socket, or with several devices the stem of theirs ({@link #socketOf})
      * @param recordDir where each device's requests go as DIR/NAME.iolog, or null
      * @param log       one line per event a person should see (a front-end's protocol error, a release)
      */
     public VhostUserServer(UbdDriver driver, List<UbdDeviceConfig> configs, Path path, Path recordDir, KernelLog kernelLog,
                            Consumer<String> log) {
-        this.driver = driver;
-        this.configs = List.copyOf(configs);
-        this.path = path.toAbsolutePath();
+        super(driver, configs, kernelLog, log);
+        Path p = path.toAbsolutePath();
+        this.sockets = configs.stream().map(c -> socketOf(p, c.name(), configs.size())).toList();
         this.recordDir = recordDir;
-        this.kernelLog = kernelLog;
-        this.log = log;
+    }
+
+    /** The socket path of {@code listen}, {@code vhost-user:PATH}; an IllegalArgumentException says what is wrong with it. */
+    public static Path parse(String listen) {
+        if (!listen.startsWith(SCHEME) || listen.length() == SCHEME.length()) {
+            throw new IllegalArgumentException("\"" + listen + "\": expected " + SCHEME + "PATH");
+        }
+        return Path.of(listen.substring(SCHEME.length()));
     }
 
     /** The socket of each device, as the command line names them. */
@@ -67,48 +60,26 @@ public final class VhostUserServer implements AutoCloseable {
         return devices == 1 ? path : path.resolveSibling(path.getFileName() + "." + device);
     }
 
-    /**
-     * Has {@link #start} warm the driver's request path for at most {@code millis} once every
-     * device is attached, before any is served ({@link Servers#warmUp}; 0, the default: not).
-     */
-    public VhostUserServer warmUpFirst(long millis) {
-        warmUpMillis = millis;
-        return this;
+    /** The linux.uml argument that attaches a guest to the device at {@code socket}: {@code virtio_uml.device=SOCKET:2}. */
+    public static String umlArgument(Path socket) {
+        return "virtio_uml.device=" + socket + ":" + VirtioBlkConfig.VIRTIO_ID_BLOCK;
     }
 
-    public VhostUserServer start() throws IOException {
-        try {
-            if (recordDir != null) {
-                Files.createDirectories(recordDir);
-            }
-            for (UbdDeviceConfig c : configs) {
-                IologRecorder r = recordDir == null ? null : IologRecorder.create(recordDir, c.name());
-                VhostUserDevice d;
-                try {
-                    d = new VhostUserDevice(driver, c, kernelLog, socketOf(path, c.name(), configs.size()), r, log);
-                } catch (RuntimeException e) {
-                    if (r != null) {
-                        r.close();
-                    }
-                    throw e;
-                }
-                devices.add(d);
-                Disk disk = d.initialDisk();
-                endpoints.add(new Endpoint(d.name(), disk.size(), disk.readOnly(), d.socketPath()));
-            }
-            Servers.warmUp(driver, warmUpMillis);
-        } catch (IOException | RuntimeException e) {
-            for (VhostUserDevice d : devices) {
-                d.stop();
-                d.run(); // returns at once: releases the disk, removes the socket
-                d.closeStopFd();
-            }
-            devices.clear();
-            driver.close();
-            if (e instanceof IOException io && recordDir != null) {
-                throw new UbdException(recordDir + ": cannot record: " + io.getMessage(), io);
-            }
-            throw e;
+    @Override
+    protected void checkAddresses() {
+        sockets.forEach(Servers::requireListenable);
+    }
+
+    @Override
+    protected List<Endpoint> serve(List<Disk> disks) throws IOException {
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (int i = 0; i < disks.size(); i++) {
+            Disk disk = disks.get(i);
+            VhostUserDevice d = new VhostUserDevice(driver, disk, kernelLog, sockets.get(i), recorder(disk), log);
+            devices.add(d);
+            d.listen();
+            endpoints.add(new Endpoint(disk.name(), disk.size(), disk.readOnly(), d.socketPath().toString(),
+                    Optional.of(umlArgument(d.socketPath()))));
         }
         for (VhostUserDevice d : devices) {
             Thread t = new Thread(d, "vhost-user-" + d.name());
@@ -116,39 +87,36 @@ public final class VhostUserServer implements AutoCloseable {
             threads.add(t);
             t.start();
         }
-        return this;
+        return endpoints;
     }
 
-    public List<Endpoint> endpoints() {
-        return List.copyOf(endpoints);
-    }
-
-    public void awaitClosed() throws InterruptedException {
-        closed.await();
+    private IologRecorder recorder(Disk disk) {
+        if (recordDir == null) {
+            return null;
+        }
+        try {
+            Files.createDirectories(recordDir);
+            return IologRecorder.create(recordDir, disk.name());
+        } catch (IOException e) {
+            throw new UbdException(recordDir + ": cannot record: " + e.getMessage(), e);
+        }
     }
 
     @Override
-    public synchronized void close() throws IOException {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        try {
-            devices.forEach(VhostUserDevice::stop);
-            for (Thread t : threads) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            devices.forEach(VhostUserDevice::closeStopFd);
-        } finally {
+    protected void stopServing() {
+        devices.forEach(VhostUserDevice::stop);
+        for (Thread t : threads) {
             try {
-                driver.close();
-            } finally {
-                closed.countDown();
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
+        devices.forEach(VhostUserDevice::closeStopFd);
+    }
+
+    @Override
+    protected void abandon() {
+        devices.forEach(VhostUserDevice::abandon);
     }
 }

@@ -10,7 +10,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.testsupport.RealTools;
-import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.core.device.KernelLog;
+import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.queue.UbdDriver;
 
 /**
@@ -40,15 +42,14 @@ final class NbdFixture implements AutoCloseable {
         this.socket = dir.resolve("s.sock");
         Files.write(dir.resolve("raw.img"), new byte[(int) SIZE]);
         driver = new UbdDriver();
-        List<Disk> disks = new ArrayList<>();
-        disks.add(driver.attach("ubd0=" + cow + "," + backing, line -> { }));
-        disks.add(driver.attach("ubd1r=" + backing, line -> { }));
-        disks.add(driver.attach("ubd2t=" + dir.resolve("raw.img"), line -> { }));
-        server = new NbdServer(driver, disks, listen, line -> {
+        List<UbdDeviceConfig> devices = List.of(UbdOptionParser.device("ubd0=" + cow + "," + backing),
+                UbdOptionParser.device("ubd1r=" + backing), UbdOptionParser.device("ubd2t=" + dir.resolve("raw.img")));
+        server = new NbdServer(driver, devices, ListenAddress.parse(listen), KernelLog.DISCARD, line -> {
             synchronized (log) {
                 log.add(line);
             }
-        }).start();
+        });
+        server.start();
     }
 
     String uri(String export) throws IOException {

@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Random;
 
 import org.ubdjava.core.testing.CowFixtures;
-import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.core.device.KernelLog;
+import org.ubdjava.core.options.UbdDeviceConfig;
+import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.queue.UbdDriver;
 
 /**
@@ -52,16 +54,16 @@ final class NbdWireFuzz implements AutoCloseable {
         this.backing = CowFixtures.randomBacking(dir.resolve("back.img"), SIZE, new Random(3));
         this.backingBytes = Files.readAllBytes(backing);
         UbdDriver driver = new UbdDriver();
-        List<Disk> disks = new ArrayList<>();
-        disks.add(driver.attach("ubd0=" + dir.resolve("own.cow") + "," + backing, line -> { }));
-        disks.add(driver.attach("ubd1=" + dir.resolve("bystander.cow") + "," + backing, line -> { }));
-        server = new NbdServer(driver, disks, "unix:" + socket, line -> {
+        List<UbdDeviceConfig> devices = List.of(UbdOptionParser.device("ubd0=" + dir.resolve("own.cow") + "," + backing),
+                UbdOptionParser.device("ubd1=" + dir.resolve("bystander.cow") + "," + backing));
+        server = new NbdServer(driver, devices, ListenAddress.parse("unix:" + socket), KernelLog.DISCARD, line -> {
             synchronized (log) {
                 if (log.size() < 1000) {
                     log.add(line);
                 }
             }
-        }).start();
+        });
+        server.start();
         bystanderData = new byte[BYSTANDER_BYTES];
         new Random(9).nextBytes(bystanderData);
         try (RawNbdClient c = new RawNbdClient(socket).greet()) {

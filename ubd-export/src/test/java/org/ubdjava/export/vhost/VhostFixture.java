@@ -32,16 +32,17 @@ public final class VhostFixture implements AutoCloseable {
         for (String s : specs) {
             configs.add(((ParseOutcome.Configured) new UbdOptionParser().parse(s)).device());
         }
-        server = new VhostUserServer(Servers.driver(), configs, socket, record, kernelLog::add, log::add).start();
+        server = new VhostUserServer(Servers.driver(), configs, socket, record, kernelLog::add, log::add);
+        server.start();
     }
 
     public Path socket(int i) {
-        return server.endpoints().get(i).socket();
+        return Path.of(server.endpoints().get(i).address());
     }
 
     /** The kernel argument that attaches device i as the guest's next /dev/vdX. */
     public String deviceArg(int i) {
-        return "virtio_uml.device=" + socket(i) + ":" + VirtioBlkConfig.VIRTIO_ID_BLOCK;
+        return "virtio_uml.device=" + socket(i) + ":" + VhostWireSpec.VIRTIO_ID_BLOCK;
     }
 
     /** Skips the calling test, visibly, when the guest's virtio_blk module is not installed. */

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.ubdjava.export.vhost.VhostTestClient.DATA;
-import static org.ubdjava.export.vhost.VhostUserMessage.*;
+import static org.ubdjava.export.vhost.VhostWireSpec.*;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,13 +75,13 @@ final class VhostFuzz implements AutoCloseable {
     private void messages(VhostTestClient c, Random r) throws IOException {
         int steps = r.nextInt(12);
         if (steps > 0) {
-            c.send(SET_OWNER, VERSION, 0);
+            c.send(VHOST_USER_SET_OWNER, VERSION, 0);
         }
         if (steps > 1) {
-            c.get(GET_FEATURES);
+            c.get(VHOST_USER_GET_FEATURES);
         }
         if (steps > 2) {
-            c.u64(SET_PROTOCOL_FEATURES, r.nextBoolean() ? 1L << PROTOCOL_F_REPLY_ACK : r.nextLong());
+            c.u64(VHOST_USER_SET_PROTOCOL_FEATURES, r.nextBoolean() ? bit(VHOST_USER_PROTOCOL_F_REPLY_ACK) : r.nextLong());
         }
         if (steps > 3) {
             c.memTable(VhostTestClient.GUEST + (r.nextBoolean() ? 0 : r.nextInt(1 << 20)),
@@ -94,26 +94,26 @@ final class VhostFuzz implements AutoCloseable {
                 case 0 -> 0;
                 case 1 -> 8;
                 case 2 -> r.nextInt(300);
-                case 3 -> r.nextInt(MAX_PAYLOAD + 1);
+                case 3 -> r.nextInt(VhostTestClient.PAYLOAD_BYTES + 1);
                 default -> r.nextInt();
             };
-            int sent = size < 0 || size > MAX_PAYLOAD ? 0 : size;
+            int sent = size < 0 || size > VhostTestClient.PAYLOAD_BYTES ? 0 : size;
             for (int b = 0; b < sent; b++) {
-                c.msg.bytes.put(HEADER_BYTES + b, (byte) r.nextInt());
+                c.msg.put(HEADER_BYTES + b, (byte) r.nextInt());
             }
             if (sent >= 8 && r.nextBoolean()) {
-                c.msg.bytes.putInt(HEADER_BYTES, r.nextInt(3)); // a plausible index or region count
+                c.msg.putInt(HEADER_BYTES, r.nextInt(3)); // a plausible index or region count
             }
             int[] fds = switch (r.nextInt(4)) {
                 case 0 -> new int[] {c.memfd};
                 case 1 -> new int[] {c.kick, c.callTheirs};
                 default -> new int[0];
             };
-            c.msg.bytes.putInt(REQUEST, request);
-            c.msg.bytes.putInt(FLAGS, flags);
-            c.msg.bytes.putInt(SIZE, size);
-            c.socket.send(c.msg.memory, HEADER_BYTES + sent, fds, fds.length);
-            if ((flags & FLAG_NEED_REPLY) != 0 || request == GET_FEATURES || request == GET_CONFIG) {
+            c.msg.putInt(HDR_REQUEST, request);
+            c.msg.putInt(HDR_FLAGS, flags);
+            c.msg.putInt(HDR_SIZE, size);
+            c.socket.send(c.wire, HEADER_BYTES + sent, fds, fds.length);
+            if ((flags & FLAG_NEED_REPLY) != 0 || request == VHOST_USER_GET_FEATURES || request == VHOST_USER_GET_CONFIG) {
                 try {
                     c.receive(request);
                 } catch (IllegalStateException noReply) {
@@ -131,11 +131,11 @@ final class VhostFuzz implements AutoCloseable {
                 int head = r.nextInt(8) == 0 ? r.nextInt(1 << 16) : r.nextInt(num);
                 if (r.nextBoolean() && head < num - 3) {
                     int type = switch (r.nextInt(8)) {
-                        case 0, 1 -> VirtioBlkRequest.T_IN;
-                        case 2, 3 -> VirtioBlkRequest.T_OUT;
-                        case 4 -> VirtioBlkRequest.T_FLUSH;
-                        case 5 -> VirtioBlkRequest.T_GET_ID;
-                        case 6 -> r.nextBoolean() ? VirtioBlkRequest.T_DISCARD : VirtioBlkRequest.T_WRITE_ZEROES;
+                        case 0, 1 -> VIRTIO_BLK_T_IN;
+                        case 2, 3 -> VIRTIO_BLK_T_OUT;
+                        case 4 -> VIRTIO_BLK_T_FLUSH;
+                        case 5 -> VIRTIO_BLK_T_GET_ID;
+                        case 6 -> r.nextBoolean() ? VIRTIO_BLK_T_DISCARD : VIRTIO_BLK_T_WRITE_ZEROES;
                         default -> r.nextInt();
                     };
                     long sector = r.nextInt(4) == 0 ? r.nextLong() : r.nextInt(BACKING_BYTES / 512 + 8);
@@ -149,7 +149,7 @@ final class VhostFuzz implements AutoCloseable {
                         c.mem.putLong(at + 16 * i, r.nextInt(4) == 0 ? r.nextLong() : r.nextInt(BACKING_BYTES / 512));
                         c.mem.putInt(at + 16 * i + 8, r.nextInt(64));
                     }
-                    c.request(head, type, sector, type == VirtioBlkRequest.T_IN || type == VirtioBlkRequest.T_GET_ID
+                    c.request(head, type, sector, type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID
                             ? r.nextInt(8) != 0 : r.nextInt(8) == 0, addrs, lens);
                 } else {
                     for (int d = 0; d < 1 + r.nextInt(4); d++) {
@@ -160,14 +160,14 @@ final class VhostFuzz implements AutoCloseable {
                 if (head < num && r.nextInt(10) != 0) {
                     c.offer(head);
                 } else {
-                    c.mem.putShort(c.at(VhostTestClient.AVAIL) + SplitRing.AVAIL_RING + 2 * r.nextInt(num), (short) head);
-                    c.mem.putShort(c.at(VhostTestClient.AVAIL) + SplitRing.AVAIL_IDX, (short) r.nextInt(1 << 16));
+                    c.mem.putShort(c.at(VhostTestClient.AVAIL) + AVAIL_RING + 2 * r.nextInt(num), (short) head);
+                    c.mem.putShort(c.at(VhostTestClient.AVAIL) + AVAIL_IDX, (short) r.nextInt(1 << 16));
                     c.kick();
                 }
             }
             c.awaitUsed(c.availIdx, 20 + r.nextInt(30));
             if (r.nextInt(6) == 0) {
-                c.state(GET_VRING_BASE, 0, 0);
+                c.state(VHOST_USER_GET_VRING_BASE, 0, 0);
                 return;
             }
         }
@@ -195,12 +195,12 @@ final class VhostFuzz implements AutoCloseable {
     void check(long seed) throws IOException {
         String what = "after session " + seed + "; server: " + server.log;
         try (VhostTestClient probe = connectAgain()) {
-            probe.send(SET_OWNER, VERSION, 0);
-            assertTrue(probe.get(GET_FEATURES) != 0, what);
+            probe.send(VHOST_USER_SET_OWNER, VERSION, 0);
+            assertTrue(probe.get(VHOST_USER_GET_FEATURES) != 0, what);
         }
         int sector = (int) Math.floorMod(seed, BACKING_BYTES / 512 - 8);
         neighbour.mem.putLong(neighbour.at(DATA), -1);
-        assertEquals(VirtioBlkRequest.S_OK, neighbour.run(0, VirtioBlkRequest.T_IN, sector, true, new long[] {DATA}, new int[] {4096}), what);
+        assertEquals(VIRTIO_BLK_S_OK, neighbour.run(0, VIRTIO_BLK_T_IN, sector, true, new long[] {DATA}, new int[] {4096}), what);
         byte[] got = new byte[4096];
         neighbour.mem.get(neighbour.at(DATA), got);
         assertArrayEquals(Arrays.copyOfRange(backingBytes, sector * 512, sector * 512 + 4096), got, what);
@@ -212,8 +212,8 @@ final class VhostFuzz implements AutoCloseable {
         for (int attempt = 0; ; attempt++) {
             VhostTestClient c = new VhostTestClient(server.socket(0));
             try {
-                c.send(SET_OWNER, VERSION, 0);
-                c.get(GET_PROTOCOL_FEATURES);
+                c.send(VHOST_USER_SET_OWNER, VERSION, 0);
+                c.get(VHOST_USER_GET_PROTOCOL_FEATURES);
                 return c;
             } catch (IOException refused) {
                 c.close();

@@ -1,6 +1,6 @@
 package org.ubdjava.export.vhost;
 
-import static org.ubdjava.export.vhost.VhostUserMessage.*;
+import static org.ubdjava.export.vhost.VhostWireSpec.*;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,7 +16,8 @@ import org.ubdjava.core.nativeio.UnixSocket;
 /**
  * A vhost-user front-end for tests, as virtio_uml behaves: guest memory is a memfd (one region,
  * mapped at a file offset, guest address = user address), the kick an eventfd, the call one end
- * of a socketpair. Builds split rings and virtio-blk requests in that memory by hand.
+ * of a socketpair. Builds messages, split rings and virtio-blk requests by hand, with the
+ * specification's numbers ({@link VhostWireSpec}), never the back-end's.
  */
 final class VhostTestClient implements AutoCloseable {
     static final long GUEST = 0x4000_0000L;
@@ -28,6 +29,8 @@ final class VhostTestClient implements AutoCloseable {
     /** Request headers and status bytes live here, 64 bytes per descriptor index. */
     static final long HEADERS = GUEST + 0x4000;
     static final long DATA = GUEST + 0x10000;
+    /** Room for the payload of any message sent or answered here: the back-end takes at most 4 KiB. */
+    static final int PAYLOAD_BYTES = 4096;
 
     final UnixSocket socket;
     final int memfd;
@@ -37,7 +40,9 @@ final class VhostTestClient implements AutoCloseable {
     final int kick;
     final int callOurs;
     final int callTheirs;
-    final VhostUserMessage msg = new VhostUserMessage();
+    /** The message buffer, header at 0 and payload at {@link VhostWireSpec#HEADER_BYTES}: what is sent, and the last reply. */
+    final Memory wire = new Memory(HEADER_BYTES + PAYLOAD_BYTES);
+    final ByteBuffer msg = wire.getByteBuffer(0, wire.size()).order(ByteOrder.LITTLE_ENDIAN);
     private final int[] fds = new int[UnixSocket.MAX_FDS];
     private final Memory eight = new Memory(8);
     int num = 16;
@@ -47,7 +52,7 @@ final class VhostTestClient implements AutoCloseable {
     VhostTestClient(Path socketPath) throws IOException {
         socket = UnixSocket.connect(socketPath);
         socket.receiveTimeout(5);
-        memfd = LibC.memfd_create("guest", 1);
+        memfd = LibC.memfd_create("guest", LibC.MFD_CLOEXEC);
         LibC.ftruncate(memfd, FILE_OFFSET + MEM_SIZE);
         map = LibC.mmap(Pointer.NULL, FILE_OFFSET + MEM_SIZE, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, memfd, 0);
         mem = map.getByteBuffer(FILE_OFFSET, MEM_SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -63,13 +68,27 @@ final class VhostTestClient implements AutoCloseable {
         return (int) (guest - GUEST);
     }
 
+    /** The last reply's flags. */
+    int flags() {
+        return msg.getInt(HDR_FLAGS);
+    }
+
+    /** The last reply's payload size. */
+    int size() {
+        return msg.getInt(HDR_SIZE);
+    }
+
+    int payloadInt(int offset) {
+        return msg.getInt(HEADER_BYTES + offset);
+    }
+
     // ---- messages
 
     void send(int request, int flags, int size, int... sendFds) throws IOException {
-        msg.bytes.putInt(REQUEST, request);
-        msg.bytes.putInt(FLAGS, flags);
-        msg.bytes.putInt(SIZE, size);
-        socket.send(msg.memory, HEADER_BYTES + size, sendFds, sendFds.length);
+        msg.putInt(HDR_REQUEST, request);
+        msg.putInt(HDR_FLAGS, flags);
+        msg.putInt(HDR_SIZE, size);
+        socket.send(wire, HEADER_BYTES + size, sendFds, sendFds.length);
     }
 
     /** Sends with the version flag and NEED_REPLY, as virtio_uml does once REPLY_ACK is negotiated; returns the ack. */
@@ -79,13 +98,13 @@ final class VhostTestClient implements AutoCloseable {
     }
 
     long u64(int request, long value) throws IOException {
-        msg.bytes.putLong(HEADER_BYTES, value);
+        msg.putLong(HEADER_BYTES, value);
         return sendAcked(request, U64_BYTES);
     }
 
     long state(int request, int index, int number) throws IOException {
-        msg.bytes.putInt(HEADER_BYTES + STATE_INDEX, index);
-        msg.bytes.putInt(HEADER_BYTES + STATE_NUM, number);
+        msg.putInt(HEADER_BYTES + STATE_INDEX, index);
+        msg.putInt(HEADER_BYTES + STATE_NUM, number);
         return sendAcked(request, STATE_BYTES);
     }
 
@@ -97,15 +116,15 @@ final class VhostTestClient implements AutoCloseable {
     /** Reads a reply; returns its u64 (for replies of 8 bytes). Throws when the server hung up. */
     long receive(int request) throws IOException {
         read(0, HEADER_BYTES);
-        int size = msg.size();
-        if (size < 0 || size > MAX_PAYLOAD) {
+        int size = size();
+        if (size < 0 || size > PAYLOAD_BYTES) {
             throw new IOException("reply of " + size + " bytes");
         }
         read(HEADER_BYTES, HEADER_BYTES + size);
-        if (msg.request() != request) {
-            throw new IOException("reply to " + msg.request() + ", expected " + request);
+        if (msg.getInt(HDR_REQUEST) != request) {
+            throw new IOException("reply to " + msg.getInt(HDR_REQUEST) + ", expected " + request);
         }
-        return size == 8 ? msg.u64() : -1;
+        return size == U64_BYTES ? msg.getLong(HEADER_BYTES) : -1;
     }
 
     private void read(int from, int to) throws IOException {
@@ -113,7 +132,7 @@ final class VhostTestClient implements AutoCloseable {
         while (at < to) {
             long got;
             try {
-                got = socket.receive(msg.memory, at, to - at, fds, 0);
+                got = socket.receive(wire, at, to - at, fds, 0);
             } catch (IOException e) {
                 if (e.getMessage().contains("in the middle of a message")) {
                     throw new IllegalStateException("no reply within 5 s (the server neither answered nor hung up)");
@@ -133,18 +152,18 @@ final class VhostTestClient implements AutoCloseable {
     /** The whole set-up virtio_uml sends, up to an enabled queue of num entries. */
     void setUp(int entries) throws IOException {
         num = entries;
-        send(SET_OWNER, VERSION, 0);
-        long features = get(GET_FEATURES);
-        get(GET_PROTOCOL_FEATURES);
-        u64(SET_PROTOCOL_FEATURES, VirtioBlkConfig.bit(PROTOCOL_F_REPLY_ACK) | VirtioBlkConfig.bit(PROTOCOL_F_CONFIG));
-        check(u64(SET_FEATURES, features));
+        send(VHOST_USER_SET_OWNER, VERSION, 0);
+        long features = get(VHOST_USER_GET_FEATURES);
+        get(VHOST_USER_GET_PROTOCOL_FEATURES);
+        u64(VHOST_USER_SET_PROTOCOL_FEATURES, bit(VHOST_USER_PROTOCOL_F_REPLY_ACK) | bit(VHOST_USER_PROTOCOL_F_CONFIG));
+        check(u64(VHOST_USER_SET_FEATURES, features));
         check(memTable(GUEST, MEM_SIZE, GUEST, FILE_OFFSET));
-        check(vringFd(SET_VRING_CALL, 0, callTheirs));
-        check(state(SET_VRING_NUM, 0, num));
-        check(state(SET_VRING_BASE, 0, 0));
+        check(vringFd(VHOST_USER_SET_VRING_CALL, 0, callTheirs));
+        check(state(VHOST_USER_SET_VRING_NUM, 0, num));
+        check(state(VHOST_USER_SET_VRING_BASE, 0, 0));
         check(vringAddr(DESC, USED, AVAIL));
-        check(vringFd(SET_VRING_KICK, 0, kick));
-        check(state(SET_VRING_ENABLE, 0, 1));
+        check(vringFd(VHOST_USER_SET_VRING_KICK, 0, kick));
+        check(state(VHOST_USER_SET_VRING_ENABLE, 0, 1));
     }
 
     static void check(long ack) throws IOException {
@@ -154,49 +173,49 @@ final class VhostTestClient implements AutoCloseable {
     }
 
     long memTable(long guest, long size, long user, long offset) throws IOException {
-        msg.bytes.putInt(HEADER_BYTES + MEM_NREGIONS, 1);
-        msg.bytes.putInt(HEADER_BYTES + MEM_NREGIONS + 4, 0);
-        msg.bytes.putLong(HEADER_BYTES + MEM_REGIONS + REGION_GUEST_ADDR, guest);
-        msg.bytes.putLong(HEADER_BYTES + MEM_REGIONS + REGION_SIZE, size);
-        msg.bytes.putLong(HEADER_BYTES + MEM_REGIONS + REGION_USER_ADDR, user);
-        msg.bytes.putLong(HEADER_BYTES + MEM_REGIONS + REGION_MMAP_OFFSET, offset);
-        return sendAcked(SET_MEM_TABLE, MEM_REGIONS + 2 * REGION_BYTES, memfd);
+        msg.putInt(HEADER_BYTES + MEM_NREGIONS, 1);
+        msg.putInt(HEADER_BYTES + MEM_PADDING, 0);
+        msg.putLong(HEADER_BYTES + MEM_REGIONS + REGION_GUEST_ADDR, guest);
+        msg.putLong(HEADER_BYTES + MEM_REGIONS + REGION_SIZE, size);
+        msg.putLong(HEADER_BYTES + MEM_REGIONS + REGION_USER_ADDR, user);
+        msg.putLong(HEADER_BYTES + MEM_REGIONS + REGION_MMAP_OFFSET, offset);
+        return sendAcked(VHOST_USER_SET_MEM_TABLE, MEM_REGIONS + 2 * REGION_BYTES, memfd);
     }
 
     long vringFd(int request, int index, int fd) throws IOException {
-        msg.bytes.putLong(HEADER_BYTES, index);
+        msg.putLong(HEADER_BYTES, index);
         return sendAcked(request, U64_BYTES, fd);
     }
 
     long vringAddr(long desc, long used, long avail) throws IOException {
-        msg.bytes.putInt(HEADER_BYTES + ADDR_INDEX, 0);
-        msg.bytes.putInt(HEADER_BYTES + ADDR_FLAGS, 0);
-        msg.bytes.putLong(HEADER_BYTES + ADDR_DESC, desc);
-        msg.bytes.putLong(HEADER_BYTES + ADDR_USED, used);
-        msg.bytes.putLong(HEADER_BYTES + ADDR_AVAIL, avail);
-        msg.bytes.putLong(HEADER_BYTES + ADDR_LOG, -1);
-        return sendAcked(SET_VRING_ADDR, ADDR_BYTES);
+        msg.putInt(HEADER_BYTES + ADDR_INDEX, 0);
+        msg.putInt(HEADER_BYTES + ADDR_FLAGS, 0);
+        msg.putLong(HEADER_BYTES + ADDR_DESC, desc);
+        msg.putLong(HEADER_BYTES + ADDR_USED, used);
+        msg.putLong(HEADER_BYTES + ADDR_AVAIL, avail);
+        msg.putLong(HEADER_BYTES + ADDR_LOG, -1);
+        return sendAcked(VHOST_USER_SET_VRING_ADDR, ADDR_BYTES);
     }
 
     /** GET_CONFIG of size bytes from offset 0; the answer in the message's payload. */
     ByteBuffer config(int size) throws IOException {
-        msg.bytes.putInt(HEADER_BYTES + CONFIG_OFFSET, 0);
-        msg.bytes.putInt(HEADER_BYTES + CONFIG_SIZE, size);
-        msg.bytes.putInt(HEADER_BYTES + CONFIG_FLAGS, 0);
-        send(GET_CONFIG, VERSION, CONFIG_DATA + size);
-        receive(GET_CONFIG);
-        return msg.bytes.duplicate().position(HEADER_BYTES + CONFIG_DATA).limit(HEADER_BYTES + CONFIG_DATA + size).slice()
+        msg.putInt(HEADER_BYTES + CONFIG_OFFSET, 0);
+        msg.putInt(HEADER_BYTES + CONFIG_SIZE, size);
+        msg.putInt(HEADER_BYTES + CONFIG_FLAGS, 0);
+        send(VHOST_USER_GET_CONFIG, VERSION, CONFIG_PAYLOAD + size);
+        receive(VHOST_USER_GET_CONFIG);
+        return msg.duplicate().position(HEADER_BYTES + CONFIG_PAYLOAD).limit(HEADER_BYTES + CONFIG_PAYLOAD + size).slice()
                 .order(ByteOrder.LITTLE_ENDIAN);
     }
 
     // ---- rings
 
     void desc(int i, long addr, int len, int flags, int next) {
-        int at = at(DESC) + i * SplitRing.DESC_BYTES;
-        mem.putLong(at + SplitRing.DESC_ADDR, addr);
-        mem.putInt(at + SplitRing.DESC_LEN, len);
-        mem.putShort(at + SplitRing.DESC_FLAGS, (short) flags);
-        mem.putShort(at + SplitRing.DESC_NEXT, (short) next);
+        int at = at(DESC) + i * DESC_BYTES;
+        mem.putLong(at + DESC_ADDR, addr);
+        mem.putInt(at + DESC_LEN, len);
+        mem.putShort(at + DESC_FLAGS, (short) flags);
+        mem.putShort(at + DESC_NEXT, (short) next);
     }
 
     long header(int head) {
@@ -213,26 +232,26 @@ final class VhostTestClient implements AutoCloseable {
      */
     void request(int head, int type, long sector, boolean in, long[] addrs, int[] lens) {
         int h = at(header(head));
-        mem.putInt(h + VirtioBlkRequest.HEADER_TYPE, type);
-        mem.putInt(h + VirtioBlkRequest.HEADER_IOPRIO, 0);
-        mem.putLong(h + VirtioBlkRequest.HEADER_SECTOR, sector);
+        mem.putInt(h + OUTHDR_TYPE, type);
+        mem.putInt(h + OUTHDR_IOPRIO, 0);
+        mem.putLong(h + OUTHDR_SECTOR, sector);
         mem.put(at(status(head)), (byte) 0x7f);
         int d = head;
-        desc(d, header(head), VirtioBlkRequest.HEADER_BYTES, SplitRing.DESC_F_NEXT, d + 1);
+        desc(d, header(head), OUTHDR_BYTES, VIRTQ_DESC_F_NEXT, d + 1);
         for (int i = 0; i < addrs.length; i++) {
             d++;
-            desc(d, addrs[i], lens[i], SplitRing.DESC_F_NEXT | (in ? SplitRing.DESC_F_WRITE : 0), d + 1);
+            desc(d, addrs[i], lens[i], VIRTQ_DESC_F_NEXT | (in ? VIRTQ_DESC_F_WRITE : 0), d + 1);
         }
         d++;
-        desc(d, status(head), 1, SplitRing.DESC_F_WRITE, 0);
+        desc(d, status(head), 1, VIRTQ_DESC_F_WRITE, 0);
     }
 
     /** Makes head available and kicks. */
     void offer(int head) {
-        mem.putShort(at(AVAIL) + SplitRing.AVAIL_RING + 2 * (availIdx % num), (short) head);
+        mem.putShort(at(AVAIL) + AVAIL_RING + AVAIL_ENTRY_BYTES * (availIdx % num), (short) head);
         availIdx = (availIdx + 1) & 0xffff;
         java.lang.invoke.VarHandle.releaseFence();
-        mem.putShort(at(AVAIL) + SplitRing.AVAIL_IDX, (short) availIdx);
+        mem.putShort(at(AVAIL) + AVAIL_IDX, (short) availIdx);
         kick();
     }
 
@@ -242,7 +261,7 @@ final class VhostTestClient implements AutoCloseable {
 
     int usedIdx() {
         java.lang.invoke.VarHandle.acquireFence();
-        return Short.toUnsignedInt(mem.getShort(at(USED) + SplitRing.USED_IDX));
+        return Short.toUnsignedInt(mem.getShort(at(USED) + USED_IDX));
     }
 
     /** Waits (up to millis) for the used index to reach want, taking interrupts; false on timeout. */
@@ -270,8 +289,8 @@ final class VhostTestClient implements AutoCloseable {
 
     /** Used entry i: {id, len}. */
     int[] used(int i) {
-        int at = at(USED) + SplitRing.USED_RING + SplitRing.USED_ELEM_BYTES * (i % num);
-        return new int[] {mem.getInt(at + SplitRing.USED_ELEM_ID), mem.getInt(at + SplitRing.USED_ELEM_LEN)};
+        int at = at(USED) + USED_RING + USED_ELEM_BYTES * (i % num);
+        return new int[] {mem.getInt(at + USED_ELEM_ID), mem.getInt(at + USED_ELEM_LEN)};
     }
 
     byte statusOf(int head) {
