@@ -15,8 +15,8 @@ import org.ubdjava.driver.queue.WarmUpLoop;
 
 /**
  * Runs a server's request path warm before it accepts guests: a guest's first tens of thousands of
- * requests would otherwise run in a cold JVM (fio's 4 KiB reads at depth 1 in a UML guest on a
- * freshly started server made 0.53-0.74x the kernel's ubd, 1.1x once warm). The scratch device is
+ * requests would otherwise run in a cold JVM, interpreted (fio's 4 KiB reads at depth 1 in a UML
+ * guest run at 0.53-0.74x the kernel's ubd on a cold server, 1.1x on a warm one). The scratch device is
  * a COW file over a small backing file in a hidden directory under java.io.tmpdir, attached to the
  * server's own driver (its polling, its allocation unit), and deleted afterwards: nothing beside
  * the user's files.

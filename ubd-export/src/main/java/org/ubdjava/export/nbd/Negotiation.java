@@ -38,7 +38,6 @@ final class Negotiation {
     private final ByteChannel ch;
     private final NbdExports exports;
     private final BooleanSupplier shuttingDown;
-    private boolean noZeroes;
     private boolean structuredReplies;
     /** The export SET_META_CONTEXT selected base:allocation for; null when none is selected. */
     private NbdExport baseAllocationFor;
@@ -57,7 +56,7 @@ final class Negotiation {
         if ((clientFlags & ~KNOWN_CLIENT_FLAGS) != 0) {
             throw new NbdProtocolException("unknown client flags 0x" + Integer.toHexString(clientFlags));
         }
-        noZeroes = (clientFlags & NBD_FLAG_C_NO_ZEROES) != 0;
+        boolean noZeroes = (clientFlags & NBD_FLAG_C_NO_ZEROES) != 0;
         while (true) {
             ByteBuffer head = Wire.read(ch, 16);
             long magic = head.getLong();

@@ -13,7 +13,6 @@ import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Completion;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
-import org.ubdjava.driver.queue.UbdDriver;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
@@ -49,13 +48,11 @@ final class BlkQueue {
         int[] viewRegions;
     }
 
-    private final String device;
-    private final UbdDriver driver;
+    private final ServedDisk served;
     private final Disk disk;
     private final GuestMemory memory;
     private final SplitRing ring;
     private final int callFd;
-    private final IologRecorder recorder;
     private final byte[] serial;
     private final Slot[] slots;
     private final Memory one = new Memory(8);
@@ -73,18 +70,16 @@ final class BlkQueue {
     private int usedIdx;
     private boolean callFailed;
 
-    BlkQueue(String device, UbdDriver driver, Disk disk, GuestMemory memory, SplitRing ring, int base, int callFd,
-             IologRecorder recorder) {
-        this.device = device;
-        this.driver = driver;
-        this.disk = disk;
+    /** @param callFd the descriptor that interrupts the guest, or -1 when it polls */
+    BlkQueue(ServedDisk served, GuestMemory memory, SplitRing ring, int base, int callFd) {
+        this.served = served;
+        this.disk = served.disk();
         this.memory = memory;
         this.ring = ring;
         this.callFd = callFd;
-        this.recorder = recorder;
         String s = disk.config().serial();
         this.serial = s == null ? null : s.getBytes(StandardCharsets.UTF_8);
-        int num = ring.num;
+        int num = ring.num();
         slots = new Slot[num];
         for (int i = 0; i < num; i++) {
             slots[i] = new Slot();
@@ -109,8 +104,8 @@ final class BlkQueue {
         int avail;
         while ((avail = ring.availIdx()) != lastAvail) {
             int ahead = (avail - lastAvail) & 0xffff;
-            if (ahead > ring.num) {
-                throw new VhostProtocolException("the available index ran " + ahead + " entries ahead in a " + ring.num + "-entry ring");
+            if (ahead > ring.num()) {
+                throw new VhostProtocolException("the available index ran " + ahead + " entries ahead in a " + ring.num() + "-entry ring");
             }
             while (lastAvail != avail) {
                 int head = ring.availHead(lastAvail);
@@ -122,7 +117,7 @@ final class BlkQueue {
 
     /** Reads the chain at head into the scratch arrays, checking it; returns its length. */
     private int readChain(int head) throws VhostProtocolException {
-        int num = ring.num;
+        int num = ring.num();
         int i = head;
         int n = 0;
         while (true) {
@@ -157,8 +152,8 @@ final class BlkQueue {
     }
 
     private void start(int head) throws VhostProtocolException {
-        if (head >= ring.num) {
-            throw new VhostProtocolException("available entry names descriptor " + head + " of a " + ring.num + "-entry table");
+        if (head >= ring.num()) {
+            throw new VhostProtocolException("available entry names descriptor " + head + " of a " + ring.num() + "-entry table");
         }
         Slot s = slots[head];
         if (s.busy) {
@@ -191,7 +186,7 @@ final class BlkQueue {
                 case T_IN, T_OUT -> readWrite(s, type == T_IN, sector, n);
                 case T_FLUSH -> {
                     s.parts.set(1);
-                    record(IoOp.FLUSH, 0, 0);
+                    served.record(IoOp.FLUSH, 0, 0);
                     submit(s, IoOp.FLUSH, 0, null, 0);
                 }
                 case T_GET_ID -> getId(s, n);
@@ -238,7 +233,7 @@ final class BlkQueue {
         }
         s.parts.set(parts);
         long at = sector * SECTOR;
-        record(in ? IoOp.READ : IoOp.WRITE, at, total);
+        served.record(in ? IoOp.READ : IoOp.WRITE, at, total);
         int part = 0;
         for (int i = 1; i < n - 1; i++) {
             if (len[i] == 0) {
@@ -253,8 +248,8 @@ final class BlkQueue {
 
     private ByteBuffer view(Slot s, int part, int r) {
         if (s.views == null) {
-            s.views = new ByteBuffer[ring.num];
-            s.viewRegions = new int[ring.num];
+            s.views = new ByteBuffer[ring.num()];
+            s.viewRegions = new int[ring.num()];
         }
         ByteBuffer v = s.views[part];
         if (v == null || s.viewRegions[part] != r) {
@@ -306,21 +301,15 @@ final class BlkQueue {
                     partDone(s.head, IoStatus.IOERR);
                     continue;
                 }
-                record(op, sector * SECTOR, sectors * SECTOR);
+                served.record(op, sector * SECTOR, sectors * SECTOR);
                 submit(s, op, sector * SECTOR, null, sectors * SECTOR);
             }
         }
     }
 
-    private void record(IoOp op, long at, long length) {
-        if (recorder != null) {
-            recorder.record(op, at, length);
-        }
-    }
-
     private void submit(Slot s, IoOp op, long at, ByteBuffer buffer, long length) {
         try {
-            driver.submit(disk, op, at, buffer, length, completion, s.head);
+            served.driver().submit(disk, op, at, buffer, length, completion, s.head);
         } catch (IllegalStateException closed) {
             partDone(s.head, IoStatus.IOERR); // the driver is closing: only while the server goes down
         }
@@ -369,7 +358,7 @@ final class BlkQueue {
             // EAGAIN: the guest has unread interrupts already, one more adds nothing
             if (e.getErrorCode() != LibC.EAGAIN && !callFailed) {
                 callFailed = true;
-                System.err.println("ubd: " + device + ": cannot interrupt the guest: " + LibC.describe(e));
+                served.say("cannot interrupt the guest: " + LibC.describe(e));
             }
         }
     }

@@ -13,9 +13,15 @@ import java.nio.ByteOrder;
  *
  * <p>The guest writes the ring while we read it: the available index is read with acquire
  * semantics before the entries it covers, and the used index is written with release semantics
- * after the entries it publishes. Every value read is the guest's to choose; callers check them.
+ * after the entries it publishes, so the parts are read and written through the methods here
+ * only. Every value read is the guest's to choose; callers check them.
+ *
+ * @param num   the queue's size, a power of two
+ * @param desc  the descriptor table, {@link #descBytes} long
+ * @param avail the available ring, {@link #availBytes} long
+ * @param used  the used ring, {@link #usedBytes} long
  */
-final class SplitRing {
+record SplitRing(int num, ByteBuffer desc, ByteBuffer avail, ByteBuffer used) {
     static final int DESC_BYTES = 16;
     static final int DESC_ADDR = 0;
     static final int DESC_LEN = 8;
@@ -46,18 +52,6 @@ final class SplitRing {
     static final int MAX_NUM = 1024;
 
     private static final VarHandle U16 = MethodHandles.byteBufferViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-
-    final int num;
-    private final ByteBuffer desc;
-    private final ByteBuffer avail;
-    private final ByteBuffer used;
-
-    SplitRing(int num, ByteBuffer desc, ByteBuffer avail, ByteBuffer used) {
-        this.num = num;
-        this.desc = desc;
-        this.avail = avail;
-        this.used = used;
-    }
 
     static long descBytes(int num) {
         return (long) DESC_BYTES * num;

@@ -185,7 +185,7 @@ final class VhostUserDevice implements Runnable {
                 return;
             }
         }
-        session = new VhostUserSession(name(), driver, disk, recorder, s);
+        session = new VhostUserSession(new ServedDisk(driver, disk, recorder, log), s);
     }
 
     /** Ends the session (if any) and lets the disk go: flushed, detached, its locks dropped. */

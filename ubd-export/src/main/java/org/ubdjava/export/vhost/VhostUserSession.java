@@ -5,8 +5,6 @@ import static org.ubdjava.export.vhost.VhostUserMessage.*;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
-import org.ubdjava.driver.queue.Disk;
-import org.ubdjava.driver.queue.UbdDriver;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
@@ -32,10 +30,7 @@ final class VhostUserSession implements AutoCloseable {
     static final long PROTOCOL_FEATURES = VirtioBlkConfig.bit(PROTOCOL_F_REPLY_ACK) | VirtioBlkConfig.bit(PROTOCOL_F_CONFIG)
             | VirtioBlkConfig.bit(PROTOCOL_F_BACKEND_REQ);
 
-    private final String device;
-    private final UbdDriver driver;
-    private final Disk disk;
-    private final IologRecorder recorder;
+    private final ServedDisk served;
     private final UnixSocket socket;
     private final VhostUserMessage msg = new VhostUserMessage();
     private final int[] fds = new int[UnixSocket.MAX_FDS];
@@ -55,13 +50,10 @@ final class VhostUserSession implements AutoCloseable {
     private boolean enabled;
     private BlkQueue queue;
 
-    VhostUserSession(String device, UbdDriver driver, Disk disk, IologRecorder recorder, UnixSocket socket) {
-        this.device = device;
-        this.driver = driver;
-        this.disk = disk;
-        this.recorder = recorder;
+    VhostUserSession(ServedDisk served, UnixSocket socket) {
+        this.served = served;
         this.socket = socket;
-        this.features = VirtioBlkConfig.features(disk) | VirtioBlkConfig.bit(F_PROTOCOL_FEATURES);
+        this.features = VirtioBlkConfig.features(served.disk()) | VirtioBlkConfig.bit(F_PROTOCOL_FEATURES);
         socket.receiveTimeout(RECEIVE_TIMEOUT_SECONDS);
     }
 
@@ -379,7 +371,7 @@ final class VhostUserSession implements AutoCloseable {
             throw new VhostProtocolException("GET_CONFIG of " + Integer.toUnsignedString(size) + " bytes at "
                     + Integer.toUnsignedString(from) + " in a payload of " + msg.size() + " bytes");
         }
-        ByteBuffer space = VirtioBlkConfig.space(disk);
+        ByteBuffer space = VirtioBlkConfig.space(served.disk());
         for (int i = 0; i < size; i++) {
             int at = from + i;
             msg.bytes.put(HEADER_BYTES + CONFIG_DATA + i, at < space.capacity() ? space.get(at) : 0);
@@ -397,7 +389,7 @@ final class VhostUserSession implements AutoCloseable {
         ByteBuffer desc = part("descriptor table", descAddr, SplitRing.descBytes(num));
         ByteBuffer avail = part("available ring", availAddr, SplitRing.availBytes(num));
         ByteBuffer used = part("used ring", usedAddr, SplitRing.usedBytes(num));
-        queue = new BlkQueue(device, driver, disk, memory, new SplitRing(num, desc, avail, used), base, callFd, recorder);
+        queue = new BlkQueue(served, memory, new SplitRing(num, desc, avail, used), base, callFd);
         queue.process(); // kicks may have come before the ring was enabled
     }
 

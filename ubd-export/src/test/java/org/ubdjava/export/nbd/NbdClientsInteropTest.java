@@ -75,19 +75,18 @@ class NbdClientsInteropTest {
     /** qemu-io writes and reads back patterns; qemu-img convert gives exactly what merging the COW file gives. */
     @Test
     void qemuWritesAndConvertEqualsTheMerge() throws IOException {
-        String qemuIo = NbdFixture.tool("qemu-io", getClass().getSimpleName());
-        String qemuImg = NbdFixture.tool("qemu-img", getClass().getSimpleName());
+        NbdFixture.Qemu qemu = NbdFixture.qemu(getClass().getSimpleName());
         Path converted = dir.resolve("out.img");
         try (NbdFixture f = new NbdFixture(dir)) {
             String uri = f.uri("ubda");
-            Exec.Result w = run(dir, qemuIo, "-f", "raw", uri, "-c", "write -P 0xab 4096 8192", "-c", "read -P 0xab 4096 8192",
+            Exec.Result w = run(dir, qemu.io(), "-f", "raw", uri, "-c", "write -P 0xab 4096 8192", "-c", "read -P 0xab 4096 8192",
                     "-c", "write -P 0x5c 1048576 65536", "-c", "write -z 2097152 131072", "-c", "discard 3145728 65536",
                     "-c", "read -P 0 2097152 131072", "-c", "flush");
             assertTrue(!w.both().contains("failed"), w.both());
-            Exec.Result ro = Exec.run(dir, List.of(qemuIo, "-f", "raw", f.uri("ubdb"), "-c", "write -P 1 0 512"));
+            Exec.Result ro = Exec.run(dir, List.of(qemu.io(), "-f", "raw", f.uri("ubdb"), "-c", "write -P 1 0 512"));
             assertTrue(ro.exit() != 0 || ro.both().contains("failed") || ro.both().contains("read-only") || ro.both().contains("ermission"),
                     "a write to the read-only export fails: " + ro.both());
-            run(dir, qemuImg, "convert", "-f", "raw", "-O", "raw", uri, converted.toString());
+            run(dir, qemu.img(), "convert", "-f", "raw", "-O", "raw", uri, converted.toString());
         }
         Path merged = dir.resolve("merged.img");
         CowMerger.mergeInto(dir.resolve("cow.img"), null, merged, done -> { });
@@ -182,18 +181,17 @@ class NbdClientsInteropTest {
     @Test
     void nbdinfoMapAndQemuImgMapAgreeWithUbdMap() throws IOException {
         String nbdinfo = NbdFixture.tool("nbdinfo", getClass().getSimpleName());
-        String qemuIo = NbdFixture.tool("qemu-io", getClass().getSimpleName());
-        String qemuImg = NbdFixture.tool("qemu-img", getClass().getSimpleName());
+        NbdFixture.Qemu qemu = NbdFixture.qemu(getClass().getSimpleName());
         List<Run> viaNbdinfo = new ArrayList<>();
         List<Run> viaQemuImg = new ArrayList<>();
         try (NbdFixture f = new NbdFixture(dir)) {
             String uri = f.uri("ubda");
-            run(dir, qemuIo, "-f", "raw", uri, "-c", "write -P 0x11 0 65536", "-c", "write -P 0x22 2097152 1048576",
+            run(dir, qemu.io(), "-f", "raw", uri, "-c", "write -P 0x11 0 65536", "-c", "write -P 0x22 2097152 1048576",
                     "-c", "write -z 4194304 131072", "-c", "discard 5242880 65536", "-c", "write -P 0x33 8257536 131072", "-c", "flush");
             for (JsonNode e : JSON.readTree(run(dir, nbdinfo, "--map", "--json", uri).out())) {
                 viaNbdinfo.add(new Run(e.get("offset").asLong(), e.get("length").asLong(), (e.get("type").asInt() & 1) == 0));
             }
-            for (JsonNode e : JSON.readTree(run(dir, qemuImg, "map", "--output=json", "-f", "raw", uri).out())) {
+            for (JsonNode e : JSON.readTree(run(dir, qemu.img(), "map", "--output=json", "-f", "raw", uri).out())) {
                 viaQemuImg.add(new Run(e.get("start").asLong(), e.get("length").asLong(), e.get("data").asBoolean()));
             }
         }

@@ -61,6 +61,15 @@ final class NbdFixture implements AutoCloseable {
         server.close();
     }
 
+    /** qemu-io and qemu-img, the clients that write through an export and read it back. */
+    record Qemu(String io, String img) {
+    }
+
+    /** Both of {@link Qemu}, or the calling test skipped as {@link #tool} skips it. */
+    static Qemu qemu(String testClass) {
+        return new Qemu(tool("qemu-io", testClass), tool("qemu-img", testClass));
+    }
+
     /** Skips the calling test, saying so on stderr, when a client program is not installed. */
     static String tool(String program, String testClass) {
         var found = RealTools.find(program);

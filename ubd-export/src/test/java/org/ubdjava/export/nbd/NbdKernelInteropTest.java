@@ -22,17 +22,16 @@ class NbdKernelInteropTest {
 
     @Test
     void theRealKernelReadsWhatQemuWroteThroughTheExport() throws Exception {
-        String qemuIo = NbdFixture.tool("qemu-io", getClass().getSimpleName());
-        String qemuImg = NbdFixture.tool("qemu-img", getClass().getSimpleName());
+        NbdFixture.Qemu qemu = NbdFixture.qemu(getClass().getSimpleName());
         Path seen = dir.resolve("seen.img");
         try (NbdFixture f = new NbdFixture(dir)) {
             String uri = f.uri("ubda");
             // sub-page writes leave pages that mix COW and backing sectors
-            Exec.Result w = Exec.run(dir, List.of(qemuIo, "-f", "raw", uri, "-c", "write -P 0x11 512 1024",
+            Exec.Result w = Exec.run(dir, List.of(qemu.io(), "-f", "raw", uri, "-c", "write -P 0x11 512 1024",
                     "-c", "write -P 0x22 65536 4096", "-c", "write -P 0x33 1049088 1536", "-c", "write -z 2097152 8192",
                     "-c", "discard 4194304 65536", "-c", "flush"));
             assertEquals(0, w.exit(), w.both());
-            Exec.Result c = Exec.run(dir, List.of(qemuImg, "convert", "-f", "raw", "-O", "raw", uri, seen.toString()));
+            Exec.Result c = Exec.run(dir, List.of(qemu.img(), "convert", "-f", "raw", "-O", "raw", uri, seen.toString()));
             assertEquals(0, c.exit(), c.both());
         }
         String want = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(seen)));
