@@ -138,16 +138,16 @@ final class VhostFuzz implements AutoCloseable {
                         case 6 -> r.nextBoolean() ? VIRTIO_BLK_T_DISCARD : VIRTIO_BLK_T_WRITE_ZEROES;
                         default -> r.nextInt();
                     };
-                    long sector = r.nextInt(4) == 0 ? r.nextLong() : r.nextInt(BACKING_BYTES / 512 + 8);
+                    long sector = r.nextInt(4) == 0 ? r.nextLong() : r.nextInt(BACKING_BYTES / SECTOR + 8);
                     int n = r.nextInt(3);
                     long[] addrs = new long[n];
                     int[] lens = new int[n];
                     for (int i = 0; i < n; i++) {
                         addrs[i] = address(r);
                         lens[i] = length(r);
-                        int at = c.at(DATA);
-                        c.mem.putLong(at + 16 * i, r.nextInt(4) == 0 ? r.nextLong() : r.nextInt(BACKING_BYTES / 512));
-                        c.mem.putInt(at + 16 * i + 8, r.nextInt(64));
+                        int range = c.at(DATA) + RANGE_BYTES * i; // what a DISCARD or WRITE_ZEROES would read there
+                        c.mem.putLong(range + RANGE_SECTOR, r.nextInt(4) == 0 ? r.nextLong() : r.nextInt(BACKING_BYTES / SECTOR));
+                        c.mem.putInt(range + RANGE_NUM_SECTORS, r.nextInt(64));
                     }
                     c.request(head, type, sector, type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID
                             ? r.nextInt(8) != 0 : r.nextInt(8) == 0, addrs, lens);
@@ -198,12 +198,12 @@ final class VhostFuzz implements AutoCloseable {
             probe.send(VHOST_USER_SET_OWNER, VERSION, 0);
             assertTrue(probe.get(VHOST_USER_GET_FEATURES) != 0, what);
         }
-        int sector = (int) Math.floorMod(seed, BACKING_BYTES / 512 - 8);
+        int sector = (int) Math.floorMod(seed, BACKING_BYTES / SECTOR - 8);
         neighbour.mem.putLong(neighbour.at(DATA), -1);
         assertEquals(VIRTIO_BLK_S_OK, neighbour.run(0, VIRTIO_BLK_T_IN, sector, true, new long[] {DATA}, new int[] {4096}), what);
         byte[] got = new byte[4096];
         neighbour.mem.get(neighbour.at(DATA), got);
-        assertArrayEquals(Arrays.copyOfRange(backingBytes, sector * 512, sector * 512 + 4096), got, what);
+        assertArrayEquals(Arrays.copyOfRange(backingBytes, sector * SECTOR, sector * SECTOR + 4096), got, what);
         server.log.clear();
     }
 

@@ -60,8 +60,8 @@ class VhostProtocolTest {
             assertEquals(0, c.u64(VHOST_USER_SET_PROTOCOL_FEATURES, bit(VHOST_USER_PROTOCOL_F_REPLY_ACK) | bit(VHOST_USER_PROTOCOL_F_CONFIG)));
             assertEquals(FLAG_REPLY | VERSION, c.flags());
             ByteBuffer config = c.config(60);
-            assertEquals(4 * MIB / 512, config.getLong(CFG_CAPACITY));
-            assertEquals(512, config.getInt(CFG_BLK_SIZE));
+            assertEquals(4 * MIB / SECTOR, config.getLong(CFG_CAPACITY));
+            assertEquals(SECTOR, config.getInt(CFG_BLK_SIZE));
             // this back-end's limits: 126 data buffers (with header and status a request fits a 256-entry ring twice), 1 MiB each
             assertEquals(126, config.getInt(CFG_SEG_MAX));
             assertEquals(1 << 20, config.getInt(CFG_SIZE_MAX));
@@ -83,7 +83,7 @@ class VhostProtocolTest {
             byte[] got = new byte[8192];
             c.mem.get(c.at(DATA), got, 0, 4096);
             c.mem.get(c.at(DATA + 0x4000), got, 4096, 4096);
-            assertArrayEquals(java.util.Arrays.copyOfRange(backingBytes, 3 * 512, 3 * 512 + 8192), got);
+            assertArrayEquals(java.util.Arrays.copyOfRange(backingBytes, 3 * SECTOR, 3 * SECTOR + 8192), got);
             assertArrayEquals(new int[] {0, 8193}, c.used(0), "used length: data plus the status byte");
             // write 1536 bytes at sector 9, then read 4 KiB from sector 8
             byte[] w = new byte[1536];
@@ -93,7 +93,7 @@ class VhostProtocolTest {
             assertArrayEquals(new int[] {4, 1}, c.used(1));
             assertEquals(VIRTIO_BLK_S_OK, c.run(0, VIRTIO_BLK_T_FLUSH, 0, false, new long[0], new int[0]));
             assertEquals(VIRTIO_BLK_S_OK, c.run(8, VIRTIO_BLK_T_IN, 8, true, new long[] {DATA + 0xc000}, new int[] {4096}));
-            byte[] want = java.util.Arrays.copyOfRange(backingBytes, 8 * 512, 8 * 512 + 4096);
+            byte[] want = java.util.Arrays.copyOfRange(backingBytes, 8 * SECTOR, 8 * SECTOR + 4096);
             System.arraycopy(w, 0, want, 512, w.length);
             byte[] back = new byte[4096];
             c.mem.get(c.at(DATA + 0xc000), back);
@@ -112,7 +112,7 @@ class VhostProtocolTest {
             c.mem.get(c.at(DATA), id);
             assertEquals("SERIAL-0123456789-ab", new String(id, java.nio.charset.StandardCharsets.US_ASCII));
             // beyond the end, and an unknown type
-            assertEquals(VIRTIO_BLK_S_IOERR, c.run(0, VIRTIO_BLK_T_IN, 4 * MIB / 512 - 1, true, new long[] {DATA}, new int[] {1024}));
+            assertEquals(VIRTIO_BLK_S_IOERR, c.run(0, VIRTIO_BLK_T_IN, 4 * MIB / SECTOR - 1, true, new long[] {DATA}, new int[] {1024}));
             assertEquals(VIRTIO_BLK_S_UNSUPP, c.run(0, 99, 0, true, new long[] {DATA}, new int[] {512}));
         }
         assertArrayEquals(backingBytes, Files.readAllBytes(backing), "the backing file is never written");
@@ -131,7 +131,7 @@ class VhostProtocolTest {
             assertEquals(VIRTIO_BLK_S_OK, c.run(1, VIRTIO_BLK_T_IN, 7, true, new long[] {DATA + 4096}, new int[] {512}));
             byte[] got = new byte[512];
             c.mem.get(c.at(DATA + 4096), got);
-            assertArrayEquals(java.util.Arrays.copyOfRange(backingBytes, 7 * 512, 8 * 512), got);
+            assertArrayEquals(java.util.Arrays.copyOfRange(backingBytes, 7 * SECTOR, 8 * SECTOR), got);
             c.msg.putInt(HEADER_BYTES + STATE_INDEX, 0);
             c.msg.putInt(HEADER_BYTES + STATE_NUM, 0);
             c.send(VHOST_USER_GET_VRING_BASE, VERSION, STATE_BYTES);
@@ -236,7 +236,7 @@ class VhostProtocolTest {
                 assertEquals(VIRTIO_BLK_S_OK, good.run(0, VIRTIO_BLK_T_IN, caseNo[0], true, new long[] {DATA}, new int[] {512}), "case " + caseNo[0]);
                 byte[] got = new byte[512];
                 good.mem.get(good.at(DATA), got);
-                assertArrayEquals(java.util.Arrays.copyOfRange(backingBytes, caseNo[0] * 512, caseNo[0] * 512 + 512), got);
+                assertArrayEquals(java.util.Arrays.copyOfRange(backingBytes, caseNo[0] * SECTOR, caseNo[0] * SECTOR + 512), got);
                 caseNo[0]++;
             }
             System.out.println("closing lines: " + expected);
