@@ -143,6 +143,7 @@ public final class Replay {
      * trace and checks the disk can take the run. A refusal leaves no directory behind.
      */
     private static Setup prepare(ReplayOptions o) throws IOException {
+        DescriptorBudget.require(o);
         UbdDeviceConfig base = UbdOptionParser.device(o.spec());
         if (base.backing() == null) {
             throw new UbdException(o.spec() + ": replay needs a COW file over a backing file (ubd0=vm.cow,base.img)");

@@ -31,6 +31,33 @@ class ReplayUserMistakesTest {
         assertFalse(Files.exists(dir.resolve("nonexist")));
     }
 
+    /**
+     * A fleet whose COW files cannot all be open at once (ulimit -n) is refused before any COW file
+     * is made, naming the limit, where it would stop part-way with EMFILE at some VM.
+     */
+    @Test
+    void moreVmsThanTheProcessMayOpenFilesIsRefusedBeforeAnyIsMade() throws Exception {
+        String[] a = ReplayRun.demoArgs(dir, 1, 400, "--merge-check", "0");
+        StringBuilder cmd = new StringBuilder("ulimit -n 300 && exec ");
+        for (String w : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-opens",
+                "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.base/java.io=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), "org.ubdjava.cli.UbdMain")) {
+            cmd.append('\'').append(w).append("' ");
+        }
+        for (String w : a) {
+            cmd.append('\'').append(w).append("' ");
+        }
+        Process p = new ProcessBuilder("bash", "-c", cmd.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, p.waitFor(), out);
+        assertTrue(out.strip().matches("ubd replay: --vms 400: 400 VMs running at once keep 400 COW files open, and this process may "
+                + "open 300 files \\(ulimit -n\\); run at most [0-9]+ at a time \\(--at-once [0-9]+\\) or split the fleet over processes "
+                + "\\(--shard K/N\\)"), out);
+        try (var made = Files.list(dir.resolve("run"))) {
+            assertEquals(0, made.count(), "no COW file made");
+        }
+    }
+
     @Test
     void anOutThatIsAFileIsRefusedBeforeTheRun() throws Exception {
         Path file = Files.writeString(dir.resolve("report.txt"), "mine");

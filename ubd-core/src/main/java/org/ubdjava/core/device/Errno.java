@@ -12,12 +12,15 @@ public final class Errno {
     public static final int ENOENT = 2;
     public static final int EIO = 5;
     public static final int EBADF = 9;
+    public static final int ENOMEM = 12;
     public static final int EAGAIN = 11;
     public static final int EACCES = 13;
     public static final int EBUSY = 16;
     public static final int ENOTDIR = 20;
     public static final int EISDIR = 21;
     public static final int EINVAL = 22;
+    public static final int ENFILE = 23;
+    public static final int EMFILE = 24;
     public static final int ENOSPC = 28;
     public static final int EROFS = 30;
     public static final int ENOSYS = 38;
@@ -49,6 +52,16 @@ public final class Errno {
             }
             if (reason.contains("Permission denied")) {
                 return EACCES;
+            }
+            // the JDK's words for them (strerror): a process or a system out of descriptors, a process out of mappings
+            if (reason.contains("Too many open files in system")) {
+                return ENFILE;
+            }
+            if (reason.contains("Too many open files")) {
+                return EMFILE;
+            }
+            if (reason.contains("Cannot allocate memory") || reason.contains("Map failed")) {
+                return ENOMEM;
             }
         }
         return EIO;

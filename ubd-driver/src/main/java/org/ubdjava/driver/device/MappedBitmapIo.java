@@ -6,6 +6,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 
 import org.ubdjava.core.nativeio.DirectMemory;
+import org.ubdjava.core.nativeio.MappingBudget;
 import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
@@ -101,12 +102,16 @@ final class MappedBitmapIo extends ForwardingHostIo {
 
     /** The bitmap's blocks allocated, then mapped; null when either fails (the file is written instead). */
     private MappedByteBuffer map() {
+        if (!MappingBudget.PROCESS.tryTake()) {
+            return null; // the process's mappings are for its other disks and the JVM
+        }
         try {
             NativeFiles.allocate(channel, start, end - start);
             MappedByteBuffer m = channel.map(FileChannel.MapMode.READ_WRITE, start, end - start);
             NativeFiles.adviseRandom(m); // the bitmap's first store must not read in the data area after it
             return m;
         } catch (IOException | RuntimeException e) {
+            MappingBudget.PROCESS.giveBack();
             return null;
         }
     }
@@ -116,6 +121,7 @@ final class MappedBitmapIo extends ForwardingHostIo {
         // the file is not this view's to close (it belongs to the device's HostFile): only the mapping
         if (bitmap != null) {
             DirectMemory.free(bitmap);
+            MappingBudget.PROCESS.giveBack();
         }
         bitmap = null;
         closed = true;

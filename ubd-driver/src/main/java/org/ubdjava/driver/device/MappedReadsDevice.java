@@ -6,6 +6,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 
 import org.ubdjava.core.nativeio.DirectMemory;
+import org.ubdjava.core.nativeio.MappingBudget;
 import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
@@ -20,6 +21,10 @@ import org.ubdjava.core.nativeio.NativeFiles;
  * here only the sectors whose bits are set, which were written, so no read faults in a page of a
  * hole (tmpfs would allocate it). The windows are unmapped at {@link #close}, under the lock the
  * reads take, so a read racing with a detach fails instead of touching unmapped memory.
+ *
+ * <p>Where no mapping can be made (the process has used up vm.max_map_count, which thousands of
+ * disks in one process reach), reads go to the file instead, as fast as pread is: the disk keeps
+ * working, and the mapping is not tried again on every read.
  */
 final class MappedReadsDevice extends ForwardingDevice {
     private static final int WINDOW_SHIFT = 30;
@@ -28,14 +33,22 @@ final class MappedReadsDevice extends ForwardingDevice {
     private final FileChannel file;
     private final long base;
     private final MappedByteBuffer[] windows;
+    private final MappingBudget budget;
     private boolean closed;
+    /** A mapping failed: every read goes to the file from then on. */
+    private boolean unmappable;
 
     /**
      * @param inner the data area as a device (sector i at {@code base} + 512 i of {@code file})
      * @param file  the COW file, readable
      */
     MappedReadsDevice(BlockDevice inner, FileChannel file, long base) {
+        this(inner, file, base, MappingBudget.PROCESS);
+    }
+
+    MappedReadsDevice(BlockDevice inner, FileChannel file, long base, MappingBudget budget) {
         super(inner);
+        this.budget = budget;
         this.file = file;
         this.base = base;
         this.windows = new MappedByteBuffer[(int) ((inner.size() + WINDOW - 1) >>> WINDOW_SHIFT)];
@@ -52,7 +65,7 @@ final class MappedReadsDevice extends ForwardingDevice {
                     throw new IOException("COW file closed");
                 }
                 MappedByteBuffer m = windows[w];
-                if (m == null || at + n > m.capacity()) {
+                if ((m == null || at + n > m.capacity()) && !unmappable) {
                     m = map(w); // first use, or the file has grown since
                 }
                 if (m != null && at + n <= m.capacity()) {
@@ -75,9 +88,23 @@ final class MappedReadsDevice extends ForwardingDevice {
         if (length <= 0) {
             return null;
         }
-        DirectMemory.free(windows[w]);
-        windows[w] = null;
-        MappedByteBuffer m = file.map(FileChannel.MapMode.READ_ONLY, start, length);
+        if (windows[w] != null) {
+            DirectMemory.free(windows[w]);
+            windows[w] = null;
+            budget.giveBack();
+        }
+        if (!budget.tryTake()) {
+            unmappable = true; // the process's mappings are for its other disks and the JVM: pread serves
+            return null;
+        }
+        MappedByteBuffer m;
+        try {
+            m = file.map(FileChannel.MapMode.READ_ONLY, start, length);
+        } catch (IOException e) {
+            budget.giveBack();
+            unmappable = true; // out of mappings after all (or a file system that has none): pread serves
+            return null;
+        }
         // sectors read here were written before, so cached: a fault that misses must not read around
         NativeFiles.adviseRandom(m);
         windows[w] = m;
@@ -89,8 +116,11 @@ final class MappedReadsDevice extends ForwardingDevice {
         synchronized (this) {
             closed = true;
             for (int i = 0; i < windows.length; i++) {
-                DirectMemory.free(windows[i]);
-                windows[i] = null;
+                if (windows[i] != null) {
+                    DirectMemory.free(windows[i]);
+                    windows[i] = null;
+                    budget.giveBack();
+                }
             }
         }
         inner.close();

@@ -13,6 +13,7 @@ import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ubdjava.core.nativeio.MappingBudget;
 
 /** Reads copied out of a mapping of the data area: what pread would give, also after the file grew, and never after close. */
 class MappedReadsDeviceTest {
@@ -21,6 +22,46 @@ class MappedReadsDeviceTest {
 
     @TempDir
     Path dir;
+
+    /**
+     * A process out of mappings (vm.max_map_count, 65,530 by default, two or three a disk) still
+     * reads every disk right: by pread, the mapping tried once and not again on every read.
+     */
+    @Test
+    void readsByPreadWhereNoMappingCanBeMade() throws IOException {
+        Path f = dir.resolve("cow-data.img");
+        try (FileChannel real = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             UnmappableChannel ch = new UnmappableChannel(real)) {
+            MappedReadsDevice d = new MappedReadsDevice(new FileDevice(new ChannelIo(real), BASE, SIZE, false), ch, BASE);
+            byte[] a = filled(4096, 0x44);
+            d.write(8192, ByteBuffer.wrap(a));
+            assertArrayEquals(a, read(d, 8192, 4096));
+            assertArrayEquals(a, read(d, 8192, 4096));
+            assertArrayEquals(filled(4096, 0), read(d, 0, 4096));
+            assertEquals(1, ch.mapCalls, "a failed mapping is not retried on every read");
+        }
+    }
+
+    /** Past the process's budget of mappings a disk reads by pread; the mappings a disk took come back when it closes. */
+    @Test
+    void aDiskPastTheBudgetOfMappingsReadsByPread() throws IOException {
+        MappingBudget budget = new MappingBudget(1);
+        Path f1 = dir.resolve("a.img");
+        Path f2 = dir.resolve("b.img");
+        try (FileChannel c1 = FileChannel.open(f1, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             FileChannel c2 = FileChannel.open(f2, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            MappedReadsDevice a = new MappedReadsDevice(new FileDevice(new ChannelIo(c1), BASE, SIZE, false), c1, BASE, budget);
+            MappedReadsDevice b = new MappedReadsDevice(new FileDevice(new ChannelIo(c2), BASE, SIZE, false), c2, BASE, budget);
+            a.write(0, ByteBuffer.wrap(filled(4096, 0x55)));
+            b.write(0, ByteBuffer.wrap(filled(4096, 0x66)));
+            assertArrayEquals(filled(4096, 0x55), read(a, 0, 4096));
+            assertEquals(1, budget.taken());
+            assertArrayEquals(filled(4096, 0x66), read(b, 0, 4096));
+            assertEquals(1, budget.taken(), "the second disk made no mapping");
+            a.close();
+            assertEquals(0, budget.taken(), "closing gives the mapping back");
+        }
+    }
 
     @Test
     void readsWhatWasWrittenAlsoPastWhereTheFileEndedWhenFirstMapped() throws IOException {
