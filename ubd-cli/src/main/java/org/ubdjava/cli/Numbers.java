@@ -70,6 +70,18 @@ public final class Numbers {
         }
     }
 
+    /** A wall-clock instant in milliseconds since the epoch (--start-at): not before 1970. */
+    public static final class EpochMillis implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            long n = whole(value);
+            if (n < 0) {
+                throw new TypeConversionException("'" + value + "' is negative: milliseconds since 1970 are 0 or more");
+            }
+            return n;
+        }
+    }
+
     /** A number of records to take (--limit): taking none would replay or simulate nothing. */
     public static final class Records implements ITypeConverter<Long> {
         @Override

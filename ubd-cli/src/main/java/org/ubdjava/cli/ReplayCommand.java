@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
@@ -20,6 +21,9 @@ import org.ubdjava.harness.replay.Replay;
 import org.ubdjava.harness.replay.ReplayOptions;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;
 import org.ubdjava.harness.replay.ReplayResult;
+import org.ubdjava.harness.replay.Shard;
+import org.ubdjava.harness.shard.ShardAssignment;
+import org.ubdjava.harness.shard.ShardOutput;
 import org.ubdjava.harness.trace.TraceFormat;
 import org.ubdjava.harness.trace.TraceReader;
 import org.ubdjava.harness.trace.TraceReaders;
@@ -40,7 +44,10 @@ import picocli.CommandLine.Spec;
                 "exactly the sectors written or discarded, and sample COW files are merged and compared.",
                 "Before writing anything, the replay refuses to start when the COW files cannot fit on their file system.",
                 "Exit 0: PASSED (verdict \"passed\"); 1: FAILED (a mismatch, an I/O error, a failed check) or INCOMPLETE",
-                "(records not replayed, see --allow-skipped), stderr says which, one line each."})
+                "(records not replayed, see --allow-skipped), stderr says which, one line each.", "",
+                "More than one machine: a run cut into N shards, one process each (--shard K/N, or a Slurm array task or a",
+                "Kubernetes Indexed Job pod: see --shard), each with its own --out DIR; then `ubd report merge DIR...` makes",
+                "the whole run's report. deploy/ (in the repository) runs it under Slurm and Kubernetes."})
 public final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -137,8 +144,34 @@ public final class ReplayCommand implements Callable<Integer> {
                     + "or stale-reads:N (every Nth read returns a changed byte).")
     FaultInjectingDevice.Fault fault;
 
+    @Option(names = "--shard", paramLabel = "K/N", converter = ShardConverter.class,
+            description = "Replay only shard K of N of the run: the VMs i with i mod N = K, each exactly as the whole run "
+                    + "replays it (its number, trace, shifts, data and COW file name: vm-i.cow), so N processes, on one "
+                    + "host or many, together do the whole run. Without it, K comes from SLURM_ARRAY_TASK_ID, else "
+                    + "JOB_COMPLETION_INDEX (a Kubernetes Indexed Job), and N from --shards, else SLURM_ARRAY_TASK_COUNT; "
+                    + "with none of these the process is the whole run. --vms, --merge-check and --oracle keep their "
+                    + "meaning for the whole fleet except that the checks sample this shard's VMs; --at-once counts "
+                    + "this shard's. With --out DIR the shard writes there its report, its latency histograms "
+                    + "(HdrHistogram log), its I/O's wall-clock window, its host and the run's identity (traces and "
+                    + "backing file by SHA-256, SPEC, N, options), for `ubd report merge`.")
+    Shard shard;
+
+    @Option(names = "--shards", paramLabel = "N", converter = Numbers.Count.class,
+            description = "The number of shards, with the shard's index from the scheduler (JOB_COMPLETION_INDEX, or "
+                    + "SLURM_ARRAY_TASK_ID when the array is not the whole run: a lost shard run again alone).")
+    Integer shards;
+
+    @Option(names = "--start-at", paramLabel = "EPOCH_MS", converter = Numbers.EpochMillis.class,
+            description = "Start the clock at this wall-clock instant (milliseconds since 1970, as `date +%s%3N` prints), "
+                    + "once ready, so that shards on many hosts run together; an instant already past starts at once and "
+                    + "the report says by how much (late_ms). The merge reports how far apart the shards' I/O started.")
+    Long startAt;
+
     @Parameters(paramLabel = "SPEC", description = "ubd<N>[flags]=COW,BACKING")
     String device;
+
+    /** Where the scheduler's variables are read: the process's environment (a test gives its own). */
+    Map<String, String> env = System.getenv();
 
     @Override
     public Integer call() throws IOException {
@@ -154,6 +187,16 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--oracle " + oracle + ": more VMs for the kernel to read than the run has (--vms " + vms + ")");
         }
+        Shard part;
+        try {
+            part = ShardAssignment.resolve(shard, shards, env);
+        } catch (ShardAssignment.Invalid e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (part != null && part.count() > vms) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "shard " + part + ": more shards than VMs (--vms " + vms
+                    + "): shard " + (part.count() - 1) + " would have none");
+        }
         UbdDeviceConfig base = SpecDevice.parse(spec, device);
         CommandLines.requireOutDirectory(out, "--out");
         requireCowDirectory(base);
@@ -165,8 +208,22 @@ public final class ReplayCommand implements Callable<Integer> {
         ReplayOptions o = ReplayOptions.builder(readers, device).vms(vms).maxInflight(maxInflight).pace(pace).seed(seed)
                 .shifts(shiftTime ? how : Shift.NONE, shiftSpace ? how : Shift.NONE).atOnce(atOnce).force(force)
                 .mergeChecks(mergeChecks).limit(limit).fault(fault).out(out).oracle(oracle).preallocation(preallocation)
-                .allocationUnit(allocationUnit).allowSkipped(allowSkipped).build();
-        return report(spec, Replay.run(o, warmUpMillis), json, out);
+                .allocationUnit(allocationUnit).allowSkipped(allowSkipped).shard(part).startAt(startAt == null ? 0 : startAt).build();
+        if (part == null || out == null) {
+            return report(spec, Replay.run(o, warmUpMillis, backing -> { }), json, out);
+        }
+        ShardOutput shardOut = ShardOutput.open(out, traces, format, o);
+        ReplayResult r;
+        try {
+            r = Replay.run(o, warmUpMillis, shardOut);
+        } catch (IOException | RuntimeException e) {
+            // the merge names this shard failed, with why, rather than merely unfinished
+            shardOut.failed(e);
+            throw e;
+        }
+        int exit = report(spec, r, json, out);
+        shardOut.finished(r);
+        return exit;
     }
 
     /**
@@ -221,6 +278,18 @@ public final class ReplayCommand implements Callable<Integer> {
                 return FaultInjectingDevice.Fault.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException("'" + value + "': " + e.getMessage());
+            }
+        }
+    }
+
+    /** {@code --shard}: K/N, a wrong one a command-line error naming the option. */
+    public static final class ShardConverter implements CommandLine.ITypeConverter<Shard> {
+        @Override
+        public Shard convert(String value) {
+            try {
+                return Shard.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
         }
     }

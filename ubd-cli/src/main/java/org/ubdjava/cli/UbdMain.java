@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
         description = "User-Mode Linux ubd block devices and COW files, in Java.",
         subcommands = {MkcowCommand.class, MooCommand.class, InfoCommand.class, CheckCommand.class,
                 MapCommand.class, RebaseCommand.class, UbdParseCommand.class, CatCommand.class, WriteCommand.class,
-                ReplayCommand.class, DemoCommand.class, ServeCommand.class, UmlCommand.class, BenchCommand.class, CacheSimCommand.class,
+                ReplayCommand.class, ReportCommand.class, DemoCommand.class, ServeCommand.class, UmlCommand.class, BenchCommand.class, CacheSimCommand.class,
                 CommandLine.HelpCommand.class})
 public final class UbdMain implements Callable<Integer> {
     @Spec

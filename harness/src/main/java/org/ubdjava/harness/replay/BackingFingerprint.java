@@ -22,10 +22,10 @@ import org.ubdjava.core.nativeio.DataMap;
  * any byte written does; only data extents are read, so a sparse 32 GiB backing file costs only
  * its data.
  */
-record BackingFingerprint(String sha256, long mtimeMillis, long size) {
+public record BackingFingerprint(String sha256, long mtimeMillis, long size) {
     static final int BLOCK = 4096;
 
-    static BackingFingerprint of(Path file) {
+    public static BackingFingerprint of(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             long size = ch.size();

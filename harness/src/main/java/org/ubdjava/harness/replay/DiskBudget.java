@@ -104,7 +104,7 @@ final class DiskBudget {
 
     /** {@link #require} on figures: {@code free} bytes available, {@code perVm} the most one COW file takes. */
     static void check(Path dir, long perVm, ReplayOptions o, long backingBytes, boolean mergeCheck, int kept, long free) {
-        long files = o.deletesCows() ? o.live() + kept : o.vms();
+        long files = o.deletesCows() ? o.live() + kept : o.vmsHere();
         // a merge check writes a whole image beside the COW files: the backing's data and the VM's
         long extra = mergeCheck ? perVm + backingBytes : 0;
         long need = perVm * files + extra;
@@ -113,7 +113,7 @@ final class DiskBudget {
         }
         long fits = perVm == 0 ? 0 : (free - extra) / perVm - (o.deletesCows() ? kept : 0);
         String advice = fits < 1 ? "free some space or use another directory"
-                : "run fewer VMs at a time (--at-once " + Math.min(fits, o.vms() - 1) + ") or use another directory";
+                : "run fewer VMs at a time (--at-once " + Math.min(fits, o.vmsHere() - 1) + ") or use another directory";
         if (o.allocationUnitIn(dir) > 0) {
             // the units may be what does not fit: block by block the files take only what is written
             advice += ", or let the COW files grow block by block (--alloc-unit 0)";

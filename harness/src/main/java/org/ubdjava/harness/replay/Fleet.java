@@ -43,6 +43,8 @@ final class Fleet {
     private final UnaryOperator<BlockDevice> layer;
     private final boolean[] mergeChecked;
     private final boolean[] oracleRead;
+    /** The VMs this process replays, in the order they start: the whole run's, or its shard's. */
+    private final int[] vms;
     private final AtomicInteger next = new AtomicInteger();
     private final Map<Integer, FileChannel> runningCows = new ConcurrentHashMap<>();
     private final AtomicLong retiredCowBytes = new AtomicLong();
@@ -57,7 +59,7 @@ final class Fleet {
     private final MismatchLog log;
     private final BufferBudget budget;
 
-    /** Index: VM. Set when the VM starts. */
+    /** Index: VM (the run's number: a shard leaves the other shards' VMs null). Set when the VM starts. */
     final VmReplayer[] replayers;
     /** Index: VM. Its COW file's allocated bytes when it finished. */
     final long[] cowUsage;
@@ -80,6 +82,7 @@ final class Fleet {
         this.layer = layer;
         this.mergeChecked = mark(mergeChecked, schedules.size());
         this.oracleRead = mark(oracleRead, schedules.size());
+        this.vms = options.part().vms(schedules.size());
         replayers = new VmReplayer[schedules.size()];
         cowUsage = new long[schedules.size()];
         bitmapExact = new boolean[schedules.size()];
@@ -95,10 +98,11 @@ final class Fleet {
 
     /** Attaches the next VM's disk, or returns null when every VM has started. */
     VmReplayer startNext() {
-        int vm = next.getAndIncrement();
-        if (vm >= schedules.size()) {
+        int n = next.getAndIncrement();
+        if (n >= vms.length) {
             return null;
         }
+        int vm = vms[n];
         UbdDeviceConfig c = new UbdDeviceConfig(base.unit(), base.name(), cows.get(vm).toString(), base.backing(),
                 base.serial(), base.flags());
         if (options.preallocation() != Preallocation.OFF) {
@@ -138,7 +142,7 @@ final class Fleet {
 
     /** Until every VM has finished, or a worker has failed (then the run ends with its failure). */
     void awaitIdle() {
-        while (finished.get() < schedules.size() && !aborted) {
+        while (finished.get() < vms.length && !aborted) {
             LockSupport.parkNanos(1_000_000);
         }
     }
@@ -192,6 +196,11 @@ final class Fleet {
     /** Worker time spent retiring VMs (the detach, the checks, the deletion), all workers together. */
     long retireNanos() {
         return retireNanos.get();
+    }
+
+    /** The VMs this process replays, in order. */
+    int[] vms() {
+        return vms.clone();
     }
 
     int mergesOk() {

@@ -20,6 +20,8 @@ import org.ubdjava.harness.report.Json;
 
 /** report.json, report.html and its charts (PNG, drawn by JFreeChart) in one directory. */
 public final class HtmlReport {
+    /** The report's JSON, the replay's own format, in the directory. */
+    public static final String REPORT_JSON = "report.json";
     private static final int W = 800;
     private static final int H = 400;
 
@@ -29,7 +31,7 @@ public final class HtmlReport {
     public static void write(ReplayResult r, Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("report.json"), Json.write(r) + "\n");
+        Files.writeString(dir.resolve(REPORT_JSON), Json.write(r) + "\n");
 
         XYSeries mbps = new XYSeries("MB/s");
         XYSeries iops = new XYSeries("IOPS");
@@ -69,8 +71,8 @@ public final class HtmlReport {
 
         DefaultCategoryDataset perVm = new DefaultCategoryDataset();
         double[] vmIops = r.vmIops();
-        for (int vm = 0; vm < vmIops.length; vm++) {
-            perVm.addValue(vmIops[vm], "IOPS", Integer.toString(vm));
+        for (int j = 0; j < vmIops.length; j++) {
+            perVm.addValue(vmIops[j], "IOPS", Integer.toString(r.vmNumbers()[j]));
         }
         save(dir, "per-vm.png", ChartFactory.createBarChart("Per-VM IOPS", "VM", "IOPS", perVm,
                 PlotOrientation.VERTICAL, false, false, false));

@@ -94,9 +94,29 @@ public final class Replay {
      * {@code io_s}; the whole run's {@code elapsed_s} includes it.
      */
     public static ReplayResult run(ReplayOptions o, long warmUpMillis) throws IOException {
+        return run(o, warmUpMillis, backing -> { });
+    }
+
+    /**
+     * What a run tells its caller once it is ready to start: every input checked, the COW files'
+     * place cleared, the request path warmed, the backing file fingerprinted. A shard records
+     * there which run it belongs to before it waits for the common start.
+     */
+    @FunctionalInterface
+    public interface Ready {
+        void ready(BackingFingerprint backing) throws IOException;
+    }
+
+    /**
+     * A run as {@link #run(ReplayOptions, long)}, telling {@code ready} when it is about to start;
+     * then, given {@link ReplayOptions#startAtEpochMs}, it waits for that instant before its clock.
+     */
+    public static ReplayResult run(ReplayOptions o, long warmUpMillis, Ready ready) throws IOException {
         Setup setup = prepare(o);
         long warmUpNanos = warmUpMillis > 0 ? WarmUp.run(setup.cowDir, warmUpMillis, o) : 0;
         BackingFingerprint before = BackingFingerprint.of(setup.backing);
+        ready.ready(before);
+        long lateMillis = awaitStart(o.startAtEpochMs());
         MismatchLog log = new MismatchLog(MAX_PRINTED);
         // the fault layers are kept so the report can say how many faults they injected
         List<FaultInjectingDevice> faults = new ArrayList<>();
@@ -124,8 +144,33 @@ public final class Replay {
             return ReplayResult.of(new ReplayResult.Inputs(o, setup.plans, run.fleet, run.traceLatency, run.elapsedNanos, log,
                     backingUnchanged, setup.mergeChecked.length, run.samples, before, oracle,
                     new ReplayResult.Verification(run.verifierBackingBytes, image.extents()), faultsInjected,
-                    o.allocationUnitIn(setup.cowDir), warmUpMillis > 0 ? warmUpNanos : -1));
+                    o.allocationUnitIn(setup.cowDir), warmUpMillis > 0 ? warmUpNanos : -1, run.clock, lateMillis));
         }
+    }
+
+    /**
+     * Sleeps until {@code epochMs} (0: no start was set) and returns how late the run is: 0 when
+     * it waited, else the milliseconds by which the instant had passed.
+     */
+    static long awaitStart(long epochMs) {
+        if (epochMs == 0) {
+            return 0;
+        }
+        long now = System.currentTimeMillis();
+        if (now > epochMs) {
+            return now - epochMs;
+        }
+        try {
+            // the wall clock, read again after each sleep: a sleep may end early or late, and the
+            // clock may be stepped while it runs
+            while ((now = System.currentTimeMillis()) < epochMs) {
+                Thread.sleep(Math.min(epochMs - now, 1000));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UbdException("interrupted while waiting for the start at " + epochMs);
+        }
+        return 0;
     }
 
     /** What a run replays, on which files, checked how: everything decided before anything is written. */
@@ -135,7 +180,21 @@ public final class Replay {
 
     /** What the replay itself measured; {@code traceLatency} is indexed by trace. */
     private record Execution(Fleet fleet, Histogram[] traceLatency, long elapsedNanos, List<Timeline.Sample> samples,
-                             long verifierBackingBytes) {
+                             long verifierBackingBytes, WallClock clock) {
+    }
+
+    /**
+     * One reading of the wall clock and the monotonic clock at the same moment, to place the
+     * monotonic instants a run measures on the wall clock that other hosts share.
+     */
+    record WallClock(long epochMillis, long nanos) {
+        static WallClock now() {
+            return new WallClock(System.currentTimeMillis(), System.nanoTime());
+        }
+
+        long epochMillis(long atNanos) {
+            return epochMillis + Math.floorDiv(atNanos - nanos, 1_000_000L);
+        }
     }
 
     /**
@@ -156,16 +215,21 @@ public final class Replay {
         if (deviceBytes < SECTOR) {
             throw new UbdException(backing + ": backing file smaller than one sector");
         }
+        // every VM's name, whoever replays it; only this process's VMs' files are looked at
         List<Path> cows = new ArrayList<>();
+        Shard part = o.part();
         for (int vm = 0; vm < o.vms(); vm++) {
             Path cow = cowPath(Path.of(base.file()), vm);
+            cows.add(cow);
+            if (!part.has(vm)) {
+                continue;
+            }
             if (Files.exists(cow) || Files.isSymbolicLink(cow)) {
                 if (!o.force()) {
                     throw new UbdException(cow + ": exists from an earlier run; a replay starts from clean COW files (use --force to replace them)");
                 }
                 Files.delete(cow);
             }
-            cows.add(cow);
         }
         Path cowDir = cows.get(0).toAbsolutePath().getParent();
         Path created = createDirectories(cowDir);
@@ -173,8 +237,8 @@ public final class Replay {
         // the plans spill next to the COW files: the disk that must hold the run anyway (the budget
         // check below sees the space they took)
         List<ReplayPlan> plans = new ArrayList<>();
-        int[] mergeChecked = sample(Math.min(o.mergeChecks(), o.vms()), o.vms());
-        int[] oracleRead = sample(Math.min(o.oracle(), o.vms()), o.vms());
+        int[] mergeChecked = sample(o.mergeChecks(), part, o.vms());
+        int[] oracleRead = sample(o.oracle(), part, o.vms());
         try {
             for (Supplier<TraceReader> trace : o.traces()) {
                 try (TraceReader reader = trace.get()) {
@@ -198,7 +262,8 @@ public final class Replay {
     private static Execution execute(ReplayOptions o, Setup setup, MappedImage image, SectorData data, MismatchLog log,
                                      UnaryOperator<BlockDevice> layer) throws IOException {
         long totalBytes = 0;
-        for (VmSchedule s : setup.schedules) {
+        for (int vm : o.part().vms(o.vms())) {
+            VmSchedule s = setup.schedules.get(vm);
             totalBytes += s.plan.readBytes + s.plan.writeBytes;
         }
         DeviceOpener opener = new DeviceOpener(HostFileTable.PROCESS, line -> { }); // "Creating ..." once per VM is noise here
@@ -214,7 +279,8 @@ public final class Replay {
             Fleet fleet = new Fleet(setup.schedules, setup.cows, o, setup.base, driver, opener, layer, setup.mergeChecked,
                     setup.oracleRead, verifiers, tallies, log, new BufferBudget(BUFFER_BUDGET));
             int workers = Math.max(1, Math.min(o.live(), Runtime.getRuntime().availableProcessors()));
-            long startNanos = System.nanoTime();
+            WallClock clock = WallClock.now();
+            long startNanos = clock.nanos();
             Timeline timeline = new Timeline(() -> sum(tallies, IoTally::requests), () -> sum(tallies, IoTally::bytes),
                     fleet::cowBytes, progress, startNanos, totalBytes > (8L << 30) ? 1000 : 100);
             Thread sampler = new Thread(timeline, "replay-timeline");
@@ -258,7 +324,7 @@ public final class Replay {
                     traceLatency[trace].add(t.latencyNanos[trace]);
                 }
             }
-            return new Execution(fleet, traceLatency, elapsedNanos, timeline.samples(), verifierBackingBytes);
+            return new Execution(fleet, traceLatency, elapsedNanos, timeline.samples(), verifierBackingBytes, clock);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UbdException("interrupted");
@@ -340,11 +406,12 @@ public final class Replay {
         }
     }
 
-    /** {@code n} VMs of {@code vms}, spread evenly from the first to the last. */
-    private static int[] sample(int n, int vms) {
-        int[] picked = new int[n];
-        for (int i = 0; i < n; i++) {
-            picked[i] = n == 1 ? 0 : (int) ((long) i * (vms - 1) / (n - 1));
+    /** Up to {@code n} of the shard's VMs (of a run of {@code vms}), spread evenly from its first to its last. */
+    private static int[] sample(int n, Shard part, int vms) {
+        int here = part.vmsOf(vms);
+        int[] picked = new int[Math.min(n, here)];
+        for (int i = 0; i < picked.length; i++) {
+            picked[i] = part.vm(picked.length == 1 ? 0 : (int) ((long) i * (here - 1) / (picked.length - 1)));
         }
         return picked;
     }

@@ -36,11 +36,18 @@ import org.ubdjava.harness.trace.TraceReader;
  *                     the unused runs of 64 KiB or more); 0: block by block, as the kernel's files grow
  * @param allowSkipped the run may pass although records of its traces lie outside the device and
  *                     were not replayed as recorded (a run that replayed nothing never passes)
+ * @param shard        which of the run's VMs this process replays, or null for all of them (the whole
+ *                     run); every other option keeps its whole-run meaning ({@code vms} is the whole
+ *                     fleet's), except {@code atOnce}, {@code mergeChecks} and {@code oracle}, which
+ *                     count this process's VMs
+ * @param startAtEpochMs the wall-clock instant (epoch milliseconds) at which the run starts its clock,
+ *                     so that shards on several hosts run together; one already past starts at once and
+ *                     the report says how late; 0: at once, without waiting
  */
 public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int vms, int maxInflight, double pace, long seed,
                             Shift shiftTime, Shift shiftSpace, int atOnce, boolean force, int mergeChecks, long limit,
                             FaultInjectingDevice.Fault fault, Path out, int oracle, Preallocation preallocation,
-                            long allocationUnit, boolean allowSkipped) {
+                            long allocationUnit, boolean allowSkipped, Shard shard, long startAtEpochMs) {
 
     /** How VMs spread over a dimension (trace time or device offsets). */
     public enum Shift {
@@ -61,6 +68,9 @@ public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int
         if (traces.isEmpty()) {
             throw new IllegalArgumentException("no trace");
         }
+        if (startAtEpochMs < 0) {
+            throw new IllegalArgumentException("start at " + startAtEpochMs + ": an instant is not negative");
+        }
     }
 
     /**
@@ -76,7 +86,8 @@ public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int
     public Builder toBuilder() {
         return new Builder(traces, spec).vms(vms).maxInflight(maxInflight).pace(pace).seed(seed).shifts(shiftTime, shiftSpace)
                 .atOnce(atOnce).force(force).mergeChecks(mergeChecks).limit(limit).fault(fault).out(out).oracle(oracle)
-                .preallocation(preallocation).allocationUnit(allocationUnit).allowSkipped(allowSkipped);
+                .preallocation(preallocation).allocationUnit(allocationUnit).allowSkipped(allowSkipped).shard(shard)
+                .startAt(startAtEpochMs);
     }
 
     /** Named options, checked together by {@link #build}. */
@@ -99,6 +110,8 @@ public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int
         private Preallocation preallocation = Preallocation.OFF;
         private long allocationUnit = DEFAULT_ALLOCATION_UNIT;
         private boolean allowSkipped;
+        private Shard shard;
+        private long startAtEpochMs;
 
         private Builder(List<Supplier<TraceReader>> traces, String spec) {
             this.traces = traces;
@@ -120,10 +133,12 @@ public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int
         public Builder preallocation(Preallocation p) { preallocation = p; return this; }
         public Builder allocationUnit(long bytes) { allocationUnit = bytes; return this; }
         public Builder allowSkipped(boolean allow) { allowSkipped = allow; return this; }
+        public Builder shard(Shard s) { shard = s; return this; }
+        public Builder startAt(long epochMs) { startAtEpochMs = epochMs; return this; }
 
         public ReplayOptions build() {
             return new ReplayOptions(traces, spec, vms, maxInflight, pace, seed, shiftTime, shiftSpace, atOnce, force, mergeChecks, limit,
-                    fault, out, oracle, preallocation, allocationUnit, allowSkipped);
+                    fault, out, oracle, preallocation, allocationUnit, allowSkipped, shard, startAtEpochMs);
         }
     }
 
@@ -153,13 +168,26 @@ public record ReplayOptions(List<Supplier<TraceReader>> traces, String spec, int
         return vms * (HEAP_PER_VM + (double) maxInflight * HEAP_PER_SLOT);
     }
 
+    /** The shard this process replays: the whole run when none was given. */
+    public Shard part() {
+        return shard == null ? WHOLE : shard;
+    }
+
+    private static final Shard WHOLE = new Shard(0, 1);
+
+    /** VMs this process replays: the whole fleet's, or its shard's. */
+    public int vmsHere() {
+        return part().vmsOf(vms);
+    }
+
     /** VMs running at the same time. */
     int live() {
-        return atOnce <= 0 ? vms : Math.min(atOnce, vms);
+        int here = vmsHere();
+        return atOnce <= 0 ? here : Math.min(atOnce, here);
     }
 
     /** Whether finished VMs' COW files are deleted (only to bound disk use under --at-once). */
     boolean deletesCows() {
-        return live() < vms;
+        return live() < vmsHere();
     }
 }

@@ -37,13 +37,18 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  *                     (skipped) or partly (clipped): not replayed as recorded
  * @param warmUpS      seconds spent warming the request path on a scratch device before the run
  *                     (inside elapsed_s, outside io_s), or null when there was no warm-up
+ * @param shard        what a shard of a run adds for the merge (its place, wall-clock windows and
+ *                     totals), or null for a run not cut into shards; the figures above are then
+ *                     its VMs' alone ({@code vms} counts them)
+ * @param traceLatencyNanos the latency histogram of each trace's VMs, in the order of {@code per_trace}
+ * @param vmNumbers    the run's number of each VM of {@code vmIops} and {@code cowUsage}
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"verdict", "passed", "vms", "requests", "reads_verified", "mismatches", "errors", "backing_unchanged", "bitmaps_exact",
         "merge_checked", "merge_ok", "oracle", "elapsed_s", "retire_worker_s", "iops", "mb_per_s", "io_s", "io_iops", "io_mb_per_s", "latency_us", "per_vm_iops", "per_trace",
         "verification", "schedule", "trace", "traces", "skipped", "clipped", "not_replayed", "model", "disk_usage", "backing_sha256",
-        "faults_injected", "problems", "problems_not_printed", "warm_up_s"})
+        "faults_injected", "problems", "problems_not_printed", "warm_up_s", "shard"})
 public record ReplayResult(String verdict, boolean passed, int vms, long requests, long readsVerified, long mismatches, long errors,
                            boolean backingUnchanged, boolean bitmapsExact, int mergeChecked, int mergeOk, Oracle oracle,
                            double elapsedS, double retireWorkerS, double iops, double mbPerS, double ioS, double ioIops, double ioMbPerS,
@@ -53,7 +58,8 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
                            String backingSha256, Long faultsInjected, List<String> problems, long problemsNotPrinted,
                            @JsonIgnore Histogram latencyNanos, @JsonIgnore List<Timeline.Sample> samples,
                            @JsonIgnore double[] vmIops, @JsonIgnore long[] cowUsage, @JsonIgnore boolean allowSkipped,
-                           Double warmUpS) {
+                           Double warmUpS, Sharding shard, @JsonIgnore Histogram[] traceLatencyNanos,
+                           @JsonIgnore int[] vmNumbers) {
 
     public static final String PASSED = "passed";
     public static final String FAILED = "failed";
@@ -117,11 +123,37 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
                             boolean cowFilesKept) {
     }
 
+    /**
+     * A shard's part of a run, and what the merge of the shards needs beyond the figures every
+     * report has: where its I/O lay on the wall clock (which the shards' hosts share, as their
+     * monotonic clocks are not), and totals that per-VM averages would round away.
+     *
+     * @param index          this shard (its VMs are those whose number modulo {@code count} is it)
+     * @param count          shards of the run
+     * @param startAtEpochMs the common start this shard waited for (epoch milliseconds), or null
+     * @param lateMs         by how much that start had passed when this shard was ready (0: it waited)
+     * @param io             from its first request submitted to its last completed, or null when none completed
+     * @param ioBytes        bytes its requests moved
+     * @param writeBytes     bytes its VMs' traces write, all its VMs together
+     * @param distinctBytes  distinct bytes its VMs' traces write, all its VMs together
+     * @param perTrace       each trace's window alone, as {@code io} (null where its VMs here completed nothing)
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonPropertyOrder({"index", "count", "start_at_epoch_ms", "late_ms", "io", "io_bytes", "write_bytes", "distinct_bytes", "per_trace"})
+    public record Sharding(int index, int count, Long startAtEpochMs, long lateMs, Window io, long ioBytes, long writeBytes,
+                           long distinctBytes, List<Window> perTrace) {
+    }
+
+    /** An interval of wall-clock time, in milliseconds since the epoch. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Window(long startEpochMs, long endEpochMs) {
+    }
+
     /** What a finished run hands over to make the result: the figures are derived here. */
     record Inputs(ReplayOptions options, List<ReplayPlan> plans, Fleet fleet, Histogram[] traceLatency, long elapsedNanos,
                   MismatchLog log, boolean backingUnchanged, int merges, List<Timeline.Sample> samples,
                   BackingFingerprint backing, KernelOracle.Result oracle, Verification verification, Long faultsInjected,
-                  long allocationUnit, long warmUpNanos) {
+                  long allocationUnit, long warmUpNanos, Replay.WallClock clock, long lateMillis) {
     }
 
     static ReplayResult of(Inputs in) {
@@ -132,7 +164,8 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
         long bytes = 0;
         long readsVerified = 0;
         long errors = 0;
-        double[] vmIops = new double[o.vms()];
+        int[] here = fleet.vms();
+        double[] vmIops = new double[here.length];
         long firstSubmit = Long.MAX_VALUE;
         long lastDone = Long.MIN_VALUE;
         int traces = in.plans().size();
@@ -141,7 +174,8 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
         long[] traceLastDone = new long[traces];
         Arrays.fill(traceFirstSubmit, Long.MAX_VALUE);
         Arrays.fill(traceLastDone, Long.MIN_VALUE);
-        for (VmReplayer vm : fleet.replayers) {
+        for (int j = 0; j < here.length; j++) {
+            VmReplayer vm = fleet.replayers[here[j]];
             if (vm == null) {
                 continue; // never started: a worker failed first
             }
@@ -149,7 +183,7 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
             bytes += vm.bytes;
             readsVerified += vm.readsVerified;
             errors += vm.errors;
-            vmIops[vm.vm] = vm.requests / (Math.max(1, vm.lastDoneNanos - vm.firstSubmitNanos) / 1e9);
+            vmIops[j] = vm.requests / (Math.max(1, vm.lastDoneNanos - vm.firstSubmitNanos) / 1e9);
             int t = vm.schedule.trace;
             traceRequests[t] += vm.requests;
             if (vm.requests > 0) {
@@ -163,9 +197,11 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
         double ioSeconds = ioSeconds(firstSubmit, lastDone, seconds);
         boolean bitmapsExact = true;
         long usageTotal = 0;
-        for (int vm = 0; vm < o.vms(); vm++) {
-            bitmapsExact &= fleet.bitmapExact[vm];
-            usageTotal += fleet.cowUsage[vm];
+        long[] cowUsage = new long[here.length];
+        for (int j = 0; j < here.length; j++) {
+            bitmapsExact &= fleet.bitmapExact[here[j]];
+            cowUsage[j] = fleet.cowUsage[here[j]];
+            usageTotal += cowUsage[j];
         }
         int mergesOk = fleet.mergesOk();
         boolean checksHeld = log.mismatches() == 0 && log.problems() == 0 && in.backingUnchanged() && bitmapsExact
@@ -181,27 +217,41 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
             h.add(traceLatency);
         }
         Latency latency = latency(h);
-        double[] sorted = vmIops.clone();
-        Arrays.sort(sorted);
-        Spread spread = new Spread(round(sorted[0]), round(sorted[sorted.length / 2]), round(sorted[sorted.length - 1]));
+        Spread spread = spreadOf(vmIops);
         Schedule schedule = new Schedule(in.plans().size(), o.shiftTime().name().toLowerCase(Locale.ROOT),
                 o.shiftSpace().name().toLowerCase(Locale.ROOT), o.live(), o.maxInflight(), o.pace(), o.preallocation().label(),
                 in.allocationUnit());
-        TraceTotals t = TraceTotals.of(in.plans(), o.vms());
+        TraceTotals t = TraceTotals.of(in.plans(), here);
         List<TraceIo> perTrace = new ArrayList<>(traces);
         for (int i = 0; i < traces; i++) {
             double window = ioSeconds(traceFirstSubmit[i], traceLastDone[i], seconds);
             perTrace.add(new TraceIo(in.plans().get(i).trace, t.perTrace.get(i).vms(), traceRequests[i],
                     round(traceRequests[i] / window), latency(in.traceLatency()[i])));
         }
-        return new ReplayResult(verdict, verdict.equals(PASSED), o.vms(), requests, readsVerified, log.mismatches(), errors, in.backingUnchanged(),
+        Sharding sharding = null;
+        if (o.shard() != null) {
+            Replay.WallClock c = in.clock();
+            List<Window> traceWindows = new ArrayList<>(traces);
+            for (int i = 0; i < traces; i++) {
+                traceWindows.add(traceLastDone[i] > traceFirstSubmit[i]
+                        ? new Window(c.epochMillis(traceFirstSubmit[i]), c.epochMillis(traceLastDone[i])) : null);
+            }
+            sharding = new Sharding(o.shard().index(), o.shard().count(), o.startAtEpochMs() == 0 ? null : o.startAtEpochMs(),
+                    in.lateMillis(), lastDone > firstSubmit ? new Window(c.epochMillis(firstSubmit), c.epochMillis(lastDone)) : null,
+                    bytes, t.writeBytes, t.distinctBytes, traceWindows);
+        }
+        Histogram[] traceLatency = new Histogram[traces];
+        for (int i = 0; i < traces; i++) {
+            traceLatency[i] = in.traceLatency()[i].copy();
+        }
+        return new ReplayResult(verdict, verdict.equals(PASSED), here.length, requests, readsVerified, log.mismatches(), errors, in.backingUnchanged(),
                 bitmapsExact, in.merges(), mergesOk, oracle, round(seconds), round(fleet.retireNanos() / 1e9),
                 round(requests / seconds), round(bytes / seconds / 1e6), round3(ioSeconds), round(requests / ioSeconds), round(bytes / ioSeconds / 1e6), latency, spread, perTrace, in.verification(), schedule,
                 t.figures, in.plans().size() > 1 ? t.perTrace : null, t.figures.skippedEmpty() + t.figures.skippedOutsideDevice(),
                 t.figures.clipped(), t.notReplayed, t.model,
-                new DiskUsage(t.writeBytesPerVm, t.distinctBytesPerVm, usageTotal, usageTotal / o.vms(), !o.deletesCows()),
+                new DiskUsage(t.writeBytesPerVm, t.distinctBytesPerVm, usageTotal, usageTotal / Math.max(1, here.length), !o.deletesCows()),
                 in.backing().sha256(), in.faultsInjected(), problems, log.unprinted(), h, in.samples(), vmIops,
-                fleet.cowUsage.clone(), o.allowSkipped(), in.warmUpNanos() < 0 ? null : round3(in.warmUpNanos() / 1e9));
+                cowUsage, o.allowSkipped(), in.warmUpNanos() < 0 ? null : round3(in.warmUpNanos() / 1e9), sharding, traceLatency, here);
     }
 
     /**
@@ -225,10 +275,18 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
         return out;
     }
 
-    /** The per-trace figures added up; per VM figures average over the VMs when they replay different traces. */
+    /**
+     * The per-trace figures added up over the VMs {@code here} (the run's numbers); per VM figures
+     * average over them when they replay different traces.
+     */
     private record TraceTotals(TraceFigures figures, List<PerTrace> perTrace, Model model, long writeBytesPerVm,
-                               long distinctBytesPerVm, long notReplayed) {
-        static TraceTotals of(List<ReplayPlan> plans, int allVms) {
+                               long distinctBytesPerVm, long notReplayed, long writeBytes, long distinctBytes) {
+        static TraceTotals of(List<ReplayPlan> plans, int[] here) {
+            int[] vmsOf = new int[plans.size()];
+            for (int vm : here) {
+                vmsOf[vm % plans.size()]++; // VM i replays trace i mod T
+            }
+            int allVms = Math.max(1, here.length);
             long records = 0;
             long skippedNonIo = 0;
             long skippedEmpty = 0;
@@ -245,7 +303,7 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
             List<PerTrace> perTrace = new ArrayList<>();
             for (int i = 0; i < plans.size(); i++) {
                 ReplayPlan p = plans.get(i);
-                int vms = (allVms - i + plans.size() - 1) / plans.size();
+                int vms = vmsOf[i];
                 records += p.traceRecords;
                 skippedNonIo += p.skippedNonIo;
                 skippedEmpty += p.skippedEmpty;
@@ -264,7 +322,7 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
             return new TraceTotals(
                     new TraceFigures(records, vmRecords / allVms, skippedNonIo, skippedEmpty, skippedOutside, clipped, widened),
                     perTrace, new Model(modelSectors, modelBytes, round((double) modelBytes / Math.max(1, modelSectors)), planBytes),
-                    vmWriteBytes / allVms, vmDistinct / allVms, notReplayed);
+                    vmWriteBytes / allVms, vmDistinct / allVms, notReplayed, vmWriteBytes, vmDistinct);
         }
     }
 
@@ -275,6 +333,12 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
                 verdict.toUpperCase(Locale.ROOT), vms, requests, elapsedS, retireWorkerS,
                 notReplayed == 0 ? "" : "; " + notReplayed + " I/O records outside the device not replayed"
                         + (allowSkipped ? " (--allow-skipped)" : "")));
+        if (shard != null) {
+            b.append(String.format(Locale.ROOT, "  shard %s of %s: the run's VMs i with i mod %s = %s%s%n", shard.index(), shard.count(),
+                    shard.count(), shard.index(), shard.startAtEpochMs() == null ? ""
+                            : shard.lateMs() == 0 ? ", started at " + shard.startAtEpochMs()
+                            : ", started " + shard.lateMs() + " ms after " + shard.startAtEpochMs() + " (it was ready late)"));
+        }
         if (warmUpS != null) {
             b.append(String.format(Locale.ROOT, "  of which %s s warming the request path on a scratch device before the first request (outside io_s)%n", warmUpS));
         }
@@ -320,6 +384,31 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
     /** From the first request submitted to the last completed; the whole run when nothing completed. */
     private static double ioSeconds(long firstSubmit, long lastDone, double runSeconds) {
         return lastDone > firstSubmit ? (lastDone - firstSubmit) / 1e9 : runSeconds;
+    }
+
+    /** The least, median and greatest of {@code values} (none: zeros), rounded as the report rounds. */
+    public static Spread spreadOf(double[] values) {
+        if (values.length == 0) {
+            return new Spread(0, 0, 0);
+        }
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return new Spread(round(sorted[0]), round(sorted[sorted.length / 2]), round(sorted[sorted.length - 1]));
+    }
+
+    /** The report's latency figures of a histogram of nanoseconds. */
+    public static Latency latencyOf(Histogram h) {
+        return latency(h);
+    }
+
+    /** A rate as the report rounds it (one decimal). */
+    public static double rounded(double v) {
+        return round(v);
+    }
+
+    /** Seconds as the report rounds them (three decimals). */
+    public static double roundedSeconds(double v) {
+        return round3(v);
     }
 
     private static Latency latency(Histogram h) {
