@@ -139,6 +139,7 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
      * @param perTrace       each trace's window alone, as {@code io} (null where its VMs here completed nothing)
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"index", "count", "start_at_epoch_ms", "late_ms", "io", "io_bytes", "write_bytes", "distinct_bytes", "per_trace"})
     public record Sharding(int index, int count, Long startAtEpochMs, long lateMs, Window io, long ioBytes, long writeBytes,
                            long distinctBytes, List<Window> perTrace) {
