@@ -51,13 +51,16 @@ final class ShardRuns {
     /** The inputs of a run in {@code dir}: the demo trace, a 32 MiB demo image, and a directory for COW files. */
     record Inputs(Path trace, Path backing) {
         static Inputs in(Path dir) throws Exception {
-            Path trace = dir.resolve("demo.iolog");
+            return at(dir.resolve("demo.iolog"), dir.resolve("base.img"));
+        }
+
+        /** The demo trace copied to {@code trace}, the demo image made at {@code backing}, unless there already. */
+        static Inputs at(Path trace, Path backing) throws Exception {
             if (!Files.exists(trace)) {
                 try (var in = ShardRuns.class.getResourceAsStream("/traces/demo.iolog")) {
                     Files.copy(in, trace);
                 }
             }
-            Path backing = dir.resolve("base.img");
             if (!Files.exists(backing)) {
                 DemoImage.create(backing, 64L << 20, 3, 7);
             }

@@ -132,6 +132,7 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
      * @param count          shards of the run
      * @param startAtEpochMs the common start this shard waited for (epoch milliseconds), or null
      * @param lateMs         by how much that start had passed when this shard was ready (0: it waited)
+     * @param run            from its clock's start to its end (elapsed_s without the warm-up)
      * @param io             from its first request submitted to its last completed, or null when none completed
      * @param ioBytes        bytes its requests moved
      * @param writeBytes     bytes its VMs' traces write, all its VMs together
@@ -140,8 +141,9 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonPropertyOrder({"index", "count", "start_at_epoch_ms", "late_ms", "io", "io_bytes", "write_bytes", "distinct_bytes", "per_trace"})
-    public record Sharding(int index, int count, Long startAtEpochMs, long lateMs, Window io, long ioBytes, long writeBytes,
+    @JsonPropertyOrder({"index", "count", "start_at_epoch_ms", "late_ms", "run", "io", "io_bytes", "write_bytes", "distinct_bytes",
+        "per_trace"})
+    public record Sharding(int index, int count, Long startAtEpochMs, long lateMs, Window run, Window io, long ioBytes, long writeBytes,
                            long distinctBytes, List<Window> perTrace) {
     }
 
@@ -238,7 +240,7 @@ public record ReplayResult(String verdict, boolean passed, int vms, long request
                         ? new Window(c.epochMillis(traceFirstSubmit[i]), c.epochMillis(traceLastDone[i])) : null);
             }
             sharding = new Sharding(o.shard().index(), o.shard().count(), o.startAtEpochMs() == 0 ? null : o.startAtEpochMs(),
-                    in.lateMillis(), lastDone > firstSubmit ? new Window(c.epochMillis(firstSubmit), c.epochMillis(lastDone)) : null,
+                    in.lateMillis(), new Window(c.epochMillis(), c.epochMillis(c.nanos() + in.elapsedNanos())), lastDone > firstSubmit ? new Window(c.epochMillis(firstSubmit), c.epochMillis(lastDone)) : null,
                     bytes, t.writeBytes, t.distinctBytes, traceWindows);
         }
         Histogram[] traceLatency = new Histogram[traces];

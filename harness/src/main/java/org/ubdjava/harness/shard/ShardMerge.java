@@ -184,7 +184,7 @@ public final class ShardMerge {
         boolean bitmapsExact = true;
         int mergeChecked = 0;
         int mergeOk = 0;
-        double elapsed = 0;
+        Window runWindow = null;
         double retire = 0;
         long ioBytes = 0;
         long writeBytes = 0;
@@ -225,8 +225,7 @@ public final class ShardMerge {
             bitmapsExact &= r.bitmapsExact();
             mergeChecked += r.mergeChecked();
             mergeOk += r.mergeOk();
-            // the shards ran side by side: the run took as long as its longest shard
-            elapsed = Math.max(elapsed, r.elapsedS());
+            runWindow = union(runWindow, s.run());
             retire += r.retireWorkerS();
             ioBytes += s.ioBytes();
             writeBytes += s.writeBytes();
@@ -272,6 +271,9 @@ public final class ShardMerge {
             throw new UbdException("no shard of the run has a result to merge: " + String.join("; ", mergeProblems));
         }
         ReplayResult first = parts.get(0).report;
+        // the run lasted from the first shard's clock start to the last one's end, and the shards
+        // warmed their request paths side by side before
+        double elapsed = Math.max(1, runWindow.endEpochMs() - runWindow.startEpochMs()) / 1000.0 + (warmUp == null ? 0 : warmUp);
         double ioSeconds = io == null ? elapsed : Math.max(1, io.endEpochMs() - io.startEpochMs()) / 1000.0;
         double seconds = Math.max(elapsed, 1e-9);
         perVm.sort(Comparator.comparingInt(ShardRecord.VmFigures::vm));
