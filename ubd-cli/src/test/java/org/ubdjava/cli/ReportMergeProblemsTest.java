@@ -221,6 +221,19 @@ class ReportMergeProblemsTest {
         assertTrue(err.get(0).startsWith(empty + ": not a shard's result: no shard.json"), err.get(0));
     }
 
+    /** A record that is not JSON, with a line break and an escape sequence in it: one line naming it, nothing of the file's controls. */
+    @Test
+    void anUnreadableRecordIsNamedOnOneLine() throws Exception {
+        Path bad = Files.createDirectories(dir.resolve("out/garbage"));
+        Files.writeString(bad.resolve(ShardFiles.RECORD), "{\"format\": 1,\n\u001b[2J\u001b[31mubd: FORGED");
+        List<Path> dirs = new ArrayList<>(GOOD);
+        dirs.add(bad);
+        List<String> err = failedMerge(dirs);
+        assertEquals(1, err.size(), err.toString());
+        assertTrue(err.get(0).startsWith(bad + ": shard.json unreadable: "), err.get(0));
+        assertFalse(err.get(0).chars().anyMatch(c -> c == 0x1b), err.get(0));
+    }
+
     /**
      * Percentiles are never averaged: with the shards' latency logs holding known samples, the
      * merged percentiles are those of one histogram of all of them, which averaging the shards'

@@ -2,6 +2,7 @@ package org.ubdjava.harness.shard;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,11 +13,15 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 import org.HdrHistogram.Histogram;
+import org.ubdjava.core.Printable;
 import org.ubdjava.core.UbdException;
 import org.ubdjava.harness.replay.HtmlReport;
 import org.ubdjava.harness.replay.ReplayResult;
 import org.ubdjava.harness.replay.ReplayResult.Sharding;
 import org.ubdjava.harness.replay.ReplayResult.Window;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
  * One report of a whole run from its shards' result directories ({@link ShardFiles}). Counts and
@@ -47,7 +52,8 @@ public final class ShardMerge {
         List<Found> found = new ArrayList<>();
         for (Path dir : dirs) {
             if (!Files.isDirectory(dir)) {
-                problems.add(dir + ": no such directory");
+                problems.add(dir + (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) ? ": not a directory" : ": no such directory")
+                        + ", so no shard's result");
             } else if (!Files.exists(dir.resolve(ShardFiles.RECORD))) {
                 problems.add(dir + ": not a shard's result: no " + ShardFiles.RECORD
                         + " (the shard never got as far as its start, or this is not a directory of ubd replay --shard --out)");
@@ -60,7 +66,7 @@ public final class ShardMerge {
                         found.add(new Found(dir, r));
                     }
                 } catch (IOException | RuntimeException e) {
-                    problems.add(dir + ": " + ShardFiles.RECORD + " unreadable: " + e.getMessage());
+                    problems.add(dir + ": " + ShardFiles.RECORD + " unreadable: " + why(e));
                 }
             }
         }
@@ -108,7 +114,7 @@ public final class ShardMerge {
             try {
                 p = read(k, f, run);
             } catch (IOException | RuntimeException e) {
-                problems.add(at + ": result unreadable: " + e.getMessage());
+                problems.add(at + ": result unreadable: " + why(e));
                 continue;
             }
             if (!p.report.verdict().equals(ReplayResult.PASSED)) {
@@ -346,6 +352,22 @@ public final class ShardMerge {
         }
         sum.add(h);
         return sum;
+    }
+
+    /**
+     * What was wrong with a file a shard wrote, on one line: the parser's own words without the
+     * excerpt and position lines it appends, and nothing of the file's bytes that a terminal would
+     * take for a control sequence.
+     */
+    private static String why(Exception e) {
+        String m;
+        if (e instanceof JsonProcessingException j) {
+            JsonLocation at = j.getLocation();
+            m = j.getOriginalMessage() + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
+        } else {
+            m = e.getMessage() == null ? e.toString() : e.getMessage();
+        }
+        return Printable.escape(m.lines().findFirst().orElse(""));
     }
 
     private static String yes(boolean b) {

@@ -163,6 +163,9 @@ final class HostileCases {
         file("replay ubd0=r.cow,BACKING", union(INPUT, EnumSet.of(VALID_COW)), FAIL, "replay", "--trace", "{trace}", "ubd0={dir}/r.cow,{H}");
         file("cache-sim --trace", traces, FAIL, "cache-sim", "--trace", "{H}");
         file("cache-sim --out", notAnOutDir, k -> FAILED_OR_USAGE, "cache-sim", "--trace", "{trace}", "--out", "{H}");
+        // report merge: shards' result directories read
+        file("report merge DIR", union(INPUT, EnumSet.of(GARBAGE, VALID_COW)), FAIL, "report", "merge", "{H}");
+        file("report merge --json DIR", EnumSet.of(MISSING, DIRECTORY, FIFO), FAIL, "report", "merge", "--json", "{H}");
 
         // bench, serve, uml: refused before anything starts
         file("bench --dir", notAnOutDir, k -> FAILED_OR_USAGE, "bench", "--replay", "--trace", "{trace}", "--dir", "{H}");
@@ -346,7 +349,8 @@ final class HostileCases {
             Map.entry("cat", List.of("ubd0r={cow}")), Map.entry("write", List.of("--offset", "0", "--input", "{data}", "ubd0={cow}")),
             Map.entry("replay", List.of("--trace", "{trace}", REPLAY_SPEC)), Map.entry("cache-sim", List.of("--trace", "{trace}")),
             Map.entry("serve", List.of("--listen", SERVE_LISTEN, "ubd0={cow}")), Map.entry("uml", List.of("--", "--help", "ubd0={cow}")),
-            Map.entry("bench", List.of("--replay", "--trace", "{trace}", "--dir", "{dir}/bench")), Map.entry("demo", List.of()));
+            Map.entry("bench", List.of("--replay", "--trace", "{trace}", "--dir", "{dir}/bench")), Map.entry("demo", List.of()),
+            Map.entry("report", List.of("merge", "{dir}")));
 
     private void commandLines() {
         CommandLine root = UbdMain.commandLine(false);
@@ -389,5 +393,8 @@ final class HostileCases {
         cases.add(HostileCase.of("uml no ARGS", USAGE, List.of("ARGS"), "uml"));
         cases.add(HostileCase.of("demo an extra argument", USAGE, List.of("hostile-extra"), "demo", "hostile-extra"));
         cases.add(HostileCase.of("bench an extra argument", USAGE, List.of("hostile-extra"), "bench", "hostile-extra"));
+        cases.add(HostileCase.of("report merge no DIR", USAGE, List.of("DIR"), "report", "merge"));
+        cases.add(HostileCase.of("report merge --hostile-bogus", USAGE, List.of("--hostile-bogus"), "report", "merge", "--hostile-bogus", "{dir}"));
+        cases.add(HostileCase.of("report hostile-command", USAGE, List.of("hostile-command"), "report", "hostile-command"));
     }
 }

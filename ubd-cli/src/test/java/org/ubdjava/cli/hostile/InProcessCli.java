@@ -96,7 +96,8 @@ final class InProcessCli {
             cl.setOut(toOut);
             cl.setErr(toErr);
             InProcessStreams.redirect(cl, catOut, new ByteArrayInputStream(new byte[0]));
-            String[] argv = (cl.getSubcommands().isEmpty() ? args.subList(1, args.size()) : args).toArray(String[]::new);
+            // the whole of ubd takes every word; a command alone (ubd report too, with commands of its own) the words after its name
+            String[] argv = (cl.getCommand() instanceof UbdMain ? args : args.subList(1, args.size())).toArray(String[]::new);
             Thread t = new Thread(() -> {
                 try {
                     exit.set(cl.execute(argv));
