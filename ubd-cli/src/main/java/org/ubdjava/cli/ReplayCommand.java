@@ -162,7 +162,7 @@ public final class ReplayCommand implements Callable<Integer> {
     Integer shards;
 
     @Option(names = "--start-at", paramLabel = "EPOCH_MS", converter = Numbers.EpochMillis.class,
-            description = "Start the clock at this wall-clock instant (milliseconds since 1970, as `date +%s%3N` prints), "
+            description = "Start the clock at this wall-clock instant (milliseconds since 1970, as `date +%%s%%3N` prints), "
                     + "once ready, so that shards on many hosts run together; an instant already past starts at once and "
                     + "the report says by how much (late_ms). The merge reports how far apart the shards' I/O started.")
     Long startAt;

@@ -135,6 +135,18 @@ class ReportMergeProblemsTest {
         }
     }
 
+    /** A shard that stopped before its replay (its VMs' COW files were there from an earlier run): failed, with why. */
+    @Test
+    void aShardThatStoppedWithAnErrorIsNamedFailedWithIt() throws Exception {
+        Path out = dir.resolve("out/refused-2");
+        ShardRuns.Run r = ShardRuns.ubd(in.replay(dir.resolve("run"), "--shard", "2/" + SHARDS, "--out", out.toString()));
+        assertEquals(1, r.exit(), r.both());
+        List<String> err = failedMerge(with(2, out));
+        assertEquals(1, err.size(), err.toString());
+        assertTrue(err.get(0).startsWith("shard 2 (" + out + "): failed: ") && err.get(0).contains("vm-2.cow: exists from an earlier run"),
+                err.get(0));
+    }
+
     /** Killed with SIGKILL while it waited for the common start: its record says it was ready, nothing more. */
     @Test
     void aKilledShardIsNamedUnfinished() throws Exception {
