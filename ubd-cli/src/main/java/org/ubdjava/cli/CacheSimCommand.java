@@ -7,10 +7,12 @@ import org.ubdjava.harness.cachesim.PageTrace;
 import org.ubdjava.harness.cachesim.ShippedTraces;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.cli.CachePolicyConverter;
@@ -22,6 +24,10 @@ import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.cli.ReplayCommand;
 import org.ubdjava.cli.SizeConverter;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;
+import org.ubdjava.harness.replay.Shard;
+import org.ubdjava.harness.shard.RunIdentity;
+import org.ubdjava.harness.shard.ShardAssignment;
+import org.ubdjava.harness.shard.ShardOutput;
 import org.ubdjava.harness.trace.TraceFormat;
 import org.ubdjava.harness.trace.TraceReader;
 import org.ubdjava.harness.trace.TraceReaders;
@@ -38,7 +44,11 @@ import picocli.CommandLine.Spec;
                 "backing cache. Compares one shared cache of SIZE with N private caches of SIZE/N, for each policy, using",
                 "the driver's own cache index and policies. Also prints LRU's exact hit-ratio curve over many sizes (stack",
                 "distances, one pass) and, with --sample, the SHARDS estimate of it and its error.",
-                "Without --trace it runs on the traces that ship with ubd-java (" + ShippedTraces.LIST + ")."})
+                "Without --trace it runs on the traces that ship with ubd-java (" + ShippedTraces.LIST + ").", "",
+                "Private caches past one machine: with --shard K/N (or a scheduler's index, as for ubd replay) only the VMs i",
+                "with i mod N = K are simulated, each with its private caches of SIZE / N (N the whole fleet's --vms), and with",
+                "--out DIR the shard's result goes there for `ubd report merge`. The shared cache is one stream of every VM's",
+                "accesses and is not simulated in a shard."})
 public final class CacheSimCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -90,6 +100,20 @@ public final class CacheSimCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Write report.json, hit-ratio.png and report.html here.")
     Path out;
 
+    @Option(names = "--shard", paramLabel = "K/N", converter = ReplayCommand.ShardConverter.class,
+            description = "Simulate only shard K of N of the fleet's private caches: the VMs i with i mod N = K, each placed "
+                    + "as in the whole fleet; needs --size (the default sizes come from the whole fleet's shared stream). "
+                    + "Without it K comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX and N from --shards or "
+                    + "SLURM_ARRAY_TASK_COUNT, as for ubd replay. The shards' --out directories merge with `ubd report merge`.")
+    Shard shard;
+
+    @Option(names = "--shards", paramLabel = "N", converter = Numbers.Count.class,
+            description = "The number of shards, with the shard's index from the scheduler (JOB_COMPLETION_INDEX).")
+    Integer shards;
+
+    /** Where the scheduler's variables are read: the process's environment (a test gives its own). */
+    Map<String, String> env = System.getenv();
+
     @Option(names = "--dump-pages", paramLabel = "FILE", hidden = true,
             description = "Write the shared stream of backing page numbers, one a line (input for other simulators).")
     Path dumpPages;
@@ -102,6 +126,26 @@ public final class CacheSimCommand implements Callable<Integer> {
         }
         if (traces.size() > vms) {
             throw new CommandLine.ParameterException(cl, traces.size() + " traces for " + vms + " VMs: some would not be simulated");
+        }
+        Shard part;
+        try {
+            part = ShardAssignment.resolve(shard, shards, env);
+        } catch (ShardAssignment.Invalid e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+        if (part != null) {
+            if (part.count() > vms) {
+                throw new CommandLine.ParameterException(cl, "shard " + part + ": more shards than VMs (--vms " + vms + "): shard "
+                        + (part.count() - 1) + " would have none");
+            }
+            if (sizes == null) {
+                throw new CommandLine.ParameterException(cl, "shard " + part + " needs --size: the default sizes come from the "
+                        + "whole fleet's shared stream, which no shard sees");
+            }
+            if (sample > 0 || dumpPages != null) {
+                throw new CommandLine.ParameterException(cl, (sample > 0 ? "--sample" : "--dump-pages") + " is of the shared stream, "
+                        + "which a shard (" + part + ") does not simulate");
+            }
         }
         List<CachePolicy> chosen = new ArrayList<>();
         for (CachePolicy policy : policies) {
@@ -138,8 +182,48 @@ public final class CacheSimCommand implements Callable<Integer> {
             loaded = loaded.subList(0, vms); // the shipped traces, for fewer VMs than there are of them
         }
         Shift how = randomShifts ? Shift.RANDOM : Shift.EVEN;
-        CacheSimResult r = CacheSim.run(new CacheSim.Config(loaded, chosen, total, vms, shiftTime ? how : Shift.NONE,
-                shiftSpace ? how : Shift.NONE, seed, sample, dumpPages));
+        CacheSim.Config config = new CacheSim.Config(loaded, chosen, total, vms, shiftTime ? how : Shift.NONE,
+                shiftSpace ? how : Shift.NONE, seed, sample, dumpPages);
+        if (part != null) {
+            return shard(config, part, chosen);
+        }
+        CacheSimResult r = CacheSim.run(config);
+        return print(r);
+    }
+
+    /** One shard's private caches, and with --out its result for the merge. */
+    private int shard(CacheSim.Config config, Shard part, List<CachePolicy> chosen) throws IOException {
+        if (out == null) {
+            return print(CacheSim.runShard(config, part));
+        }
+        List<RunIdentity.TraceFile> files = new ArrayList<>();
+        if (traces.isEmpty()) {
+            for (String name : ShippedTraces.NAMES.subList(0, config.traces().size())) {
+                try (InputStream in = ShippedTraces.class.getResourceAsStream("/traces/" + name)) {
+                    files.add(RunIdentity.digest("traces/" + name + " (shipped)", in));
+                }
+            }
+        } else {
+            traces.forEach(t -> files.add(RunIdentity.digest(t)));
+        }
+        RunIdentity identity = RunIdentity.ofCacheSim(files, format, vms, part.count(), seed, config.shiftTime(), config.shiftSpace(),
+                limit, chosen.stream().map(CachePolicy::cliName).toList(), sizes);
+        ShardOutput shardOut = ShardOutput.open(out, identity, part.index());
+        shardOut.ready();
+        int exit;
+        try {
+            exit = print(CacheSim.runShard(config, part));
+        } catch (RuntimeException e) {
+            shardOut.failed(e);
+            throw e;
+        }
+        shardOut.ended();
+        return exit;
+    }
+
+    /** Prints the result (table or JSON) and writes --out. */
+    private int print(CacheSimResult r) throws IOException {
+        CommandLine cl = spec.commandLine();
         PrintWriter stdout = cl.getOut();
         if (json) {
             stdout.println(CacheSimReport.json(r));

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.harness.report.Json;
-import org.ubdjava.harness.shard.MergedReport;
+import org.ubdjava.harness.shard.Merged;
 import org.ubdjava.harness.shard.ShardMerge;
 
 import picocli.CommandLine.Command;
@@ -23,7 +23,9 @@ import picocli.CommandLine.Spec;
                 "says how far apart the shards' I/O started (skew_ms) and what each shard did.",
                 "The run's shard count is in every shard's record, so a shard whose directory is absent is found. Exit 1,",
                 "naming each, when a shard is missing, duplicated, did not finish (killed), failed a check, or belongs to",
-                "another run (other traces, SPEC, options or backing file, by content); nothing is then reported as passed."})
+                "another run (other traces, SPEC, options or backing file, by content); nothing is then reported as passed.",
+                "The shards of `ubd cache-sim --shard K/N --out DIR` merge the same way: their private caches' hits and",
+                "accesses added up at each policy and size."})
 public final class ReportMergeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -36,16 +38,16 @@ public final class ReportMergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        MergedReport r = ShardMerge.merge(dirs);
+        Merged r = ShardMerge.merge(dirs);
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? Json.write(r) + "\n" : r.summary());
         out.flush();
         PrintWriter err = spec.commandLine().getErr();
-        for (String line : r.replay().problems()) {
+        for (String line : r.problems()) {
             err.println(line);
         }
-        if (r.replay().problemsNotPrinted() > 0) {
-            err.println("... and " + r.replay().problemsNotPrinted() + " more problems the shards found (see their reports)");
+        if (r.problemsNotPrinted() > 0) {
+            err.println("... and " + r.problemsNotPrinted() + " more problems the shards found (see their reports)");
         }
         err.flush();
         return r.passed() ? ExitCodes.OK : ExitCodes.FAILED;

@@ -110,8 +110,8 @@ class ReportMergeProblemsTest {
     @Test
     void aMissingShardIsFoundFromTheCountTheOthersRecorded() throws Exception {
         List<String> err = failedMerge(with(2, null));
-        assertEquals(List.of("shard 2 of 4: missing: no directory given holds its result (it did not start, or failed before its "
-                + "replay was ready: see its log)"), err);
+        assertEquals(List.of("shard 2 of 4: missing: no directory given holds its result (it did not start, or failed before it "
+                + "was ready: see its log)"), err);
     }
 
     @Test
@@ -180,7 +180,7 @@ class ReportMergeProblemsTest {
         Path other = shard(0, "seed-2-0", 0, "--seed", "2");
         List<String> err = failedMerge(with(0, other));
         assertEquals(List.of("shard 0 (" + other + "): from another run: --seed 2, the run's 1",
-                "shard 0 of 4: missing: no directory given holds its result (it did not start, or failed before its replay was ready: see its log)"),
+                "shard 0 of 4: missing: no directory given holds its result (it did not start, or failed before it was ready: see its log)"),
                 err);
     }
 

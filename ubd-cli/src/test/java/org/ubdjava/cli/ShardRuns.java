@@ -40,6 +40,7 @@ final class ShardRuns {
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         ((ReplayCommand) cl.getSubcommands().get("replay").getCommand()).env = env;
+        ((CacheSimCommand) cl.getSubcommands().get("cache-sim").getCommand()).env = env;
         int exit = cl.execute(args.toArray(String[]::new));
         return new Run(exit, out.toString(), err.toString());
     }

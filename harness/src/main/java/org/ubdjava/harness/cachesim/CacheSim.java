@@ -13,6 +13,7 @@ import org.ubdjava.core.UbdException;
 import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.driver.cache.CacheSimulator;
 import org.ubdjava.harness.replay.ReplayOptions.Shift;
+import org.ubdjava.harness.replay.Shard;
 import org.ubdjava.harness.replay.VmPlacement;
 
 /**
@@ -69,17 +70,7 @@ public final class CacheSim {
     }
 
     public static CacheSimResult run(Config c) {
-        long device = 0;
-        for (PageTrace t : c.traces()) {
-            device = Math.max(device, t.deviceSectors());
-        }
-        if (device / PageTrace.SECTORS_PER_PAGE > Integer.MAX_VALUE) {
-            throw new UbdException(c.traces().get(0).name + ": the traces reach past 8 TiB, more than the simulator's page numbers");
-        }
-        List<PageTrace> traces = new ArrayList<>();
-        for (PageTrace t : c.traces()) {
-            traces.add(t.onDevice(device));
-        }
+        List<PageTrace> traces = onOneDevice(c);
         int vms = c.vms();
         StackDistances shared = new StackDistances();
         StackDistances[] own = new StackDistances[vms];
@@ -112,7 +103,7 @@ public final class CacheSim {
         long[] curveSizes = curveSizes(shared.footprint(), vms, sims.sizes);
         CacheSimResult.Curve sharedCurve = curve(SHARED, curveSizes, shared.cumulativeHits(), shared.accesses());
         List<CacheSimResult.Curve> curves = vms == 1 ? List.of(sharedCurve) // one VM's private cache is the shared one
-                : List.of(sharedCurve, privateCurve(curveSizes, own, shared.accesses()));
+                : List.of(sharedCurve, privateCurve(curveSizes, own, vms, shared.accesses()));
         CacheSimResult.Sampled sampled = shards == null ? null : sampled(shards, curves.get(0));
         List<String> names = new ArrayList<>();
         for (PageTrace t : c.traces()) {
@@ -121,6 +112,66 @@ public final class CacheSim {
         CacheSimResult.Stream stream = new CacheSimResult.Stream(names, vms, c.shiftTime().name().toLowerCase(Locale.ROOT),
                 c.shiftSpace().name().toLowerCase(Locale.ROOT), records, shared.accesses(), shared.footprint());
         return new CacheSimResult(sims.rows(), curves, sampled, stream);
+    }
+
+    /**
+     * The private caches of one shard of the fleet: the VMs i with i mod N = K, each with its own
+     * caches of size / vms (vms the whole fleet's), placed as in the whole simulation. A VM's private
+     * cache sees its own accesses alone, so the shards' hits and accesses add up to the whole
+     * fleet's exactly, row for row and point for point. The shared cache is one stream of every
+     * VM's accesses and cannot be cut so: a shard has no shared rows, curve or SHARDS estimate.
+     * The sizes must be given (the default ones come from the shared stream's footprint); the
+     * LRU curve's sizes are spread up to the device, which every shard knows, rather than the footprint.
+     */
+    public static CacheSimResult runShard(Config c, Shard shard) {
+        if (c.sizes() == null) {
+            throw new IllegalArgumentException("a shard needs its sizes: the default ones come from the whole fleet's footprint");
+        }
+        List<PageTrace> traces = onOneDevice(c);
+        long devicePages = traces.get(0).deviceSectors() / PageTrace.SECTORS_PER_PAGE;
+        int[] vms = shard.vms(c.vms());
+        StackDistances[] own = new StackDistances[vms.length];
+        for (int j = 0; j < vms.length; j++) {
+            own[j] = new StackDistances();
+        }
+        PrivateCaches caches = new PrivateCaches(c.policies(), c.sizes(), c.vms(), vms.length);
+        List<VmStream> streams = new ArrayList<>();
+        for (VmStream s : streams(traces, c)) {
+            if (shard.has(s.vm)) {
+                streams.add(s);
+            }
+        }
+        long[] accesses = {0};
+        long records = drive(streams, (vm, page) -> {
+            int j = vm / shard.count(); // vm = index + j * count, index < count
+            own[j].access(page);
+            caches.access(j, page);
+            accesses[0]++;
+        });
+        long[] curveSizes = curveSizes(devicePages, c.vms(), c.sizes());
+        List<String> names = new ArrayList<>();
+        for (PageTrace t : c.traces()) {
+            names.add(t.name);
+        }
+        CacheSimResult.Stream stream = new CacheSimResult.Stream(names, vms.length, c.shiftTime().name().toLowerCase(Locale.ROOT),
+                c.shiftSpace().name().toLowerCase(Locale.ROOT), records, accesses[0], null);
+        return new CacheSimResult(caches.rows(), List.of(privateCurve(curveSizes, own, c.vms(), accesses[0])), null, stream);
+    }
+
+    /** The traces on one device: the largest any of them reaches. */
+    private static List<PageTrace> onOneDevice(Config c) {
+        long device = 0;
+        for (PageTrace t : c.traces()) {
+            device = Math.max(device, t.deviceSectors());
+        }
+        if (device / PageTrace.SECTORS_PER_PAGE > Integer.MAX_VALUE) {
+            throw new UbdException(c.traces().get(0).name + ": the traces reach past 8 TiB, more than the simulator's page numbers");
+        }
+        List<PageTrace> traces = new ArrayList<>();
+        for (PageTrace t : c.traces()) {
+            traces.add(t.onDevice(device));
+        }
+        return traces;
     }
 
     private static List<VmStream> streams(List<PageTrace> traces, Config c) {
@@ -183,14 +234,15 @@ public final class CacheSim {
         return new CacheSimResult.Curve("lru", mode, points);
     }
 
-    private static CacheSimResult.Curve privateCurve(long[] sizes, StackDistances[] own, long accesses) {
+    /** LRU's private curve of the VMs {@code own} (some or all of a fleet of {@code fleet}), each cache a 1/fleet of a size. */
+    private static CacheSimResult.Curve privateCurve(long[] sizes, StackDistances[] own, int fleet, long accesses) {
         long[][] cumulative = new long[own.length][];
         for (int vm = 0; vm < own.length; vm++) {
             cumulative[vm] = own[vm].cumulativeHits();
         }
         List<CacheSimResult.Point> points = new ArrayList<>();
         for (long bytes : sizes) {
-            long perVm = bytes / PageTrace.PAGE / own.length;
+            long perVm = bytes / PageTrace.PAGE / fleet;
             long hits = 0;
             for (long[] c : cumulative) {
                 hits += StackDistances.hits(c, perVm);
@@ -292,6 +344,53 @@ public final class CacheSim {
 
         private CacheSimResult.Row row(String policy, long bytes, String mode, long hits, long accesses) {
             return new CacheSimResult.Row(policy, bytes, vms, mode, accesses, hits, ratio(hits, accesses));
+        }
+    }
+
+    /** A shard's private caches: every policy at every size, a cache of size / fleet for each of its VMs. */
+    private static final class PrivateCaches {
+        private final List<CachePolicy> policies;
+        private final long[] sizes;
+        private final int vms;
+        /** [policy x size][the shard's j-th VM] */
+        private final CacheSimulator[][] own;
+
+        PrivateCaches(List<CachePolicy> policies, long[] sizes, int fleet, int vms) {
+            this.policies = policies;
+            this.sizes = sizes;
+            this.vms = vms;
+            own = new CacheSimulator[policies.size() * sizes.length][];
+            for (int p = 0; p < policies.size(); p++) {
+                for (int s = 0; s < sizes.length; s++) {
+                    CacheSimulator[] o = new CacheSimulator[vms];
+                    for (int j = 0; j < vms; j++) {
+                        o[j] = new CacheSimulator(Simulators.pages(sizes[s], fleet), policies.get(p));
+                    }
+                    own[p * sizes.length + s] = o;
+                }
+            }
+        }
+
+        void access(int j, long page) {
+            for (CacheSimulator[] o : own) {
+                o[j].access(page);
+            }
+        }
+
+        List<CacheSimResult.Row> rows() {
+            List<CacheSimResult.Row> out = new ArrayList<>();
+            for (int p = 0; p < policies.size(); p++) {
+                for (int s = 0; s < sizes.length; s++) {
+                    long hits = 0;
+                    long all = 0;
+                    for (CacheSimulator o : own[p * sizes.length + s]) {
+                        hits += o.hits();
+                        all += o.hits() + o.misses();
+                    }
+                    out.add(new CacheSimResult.Row(policies.get(p).cliName(), sizes[s], vms, PRIVATE, all, hits, ratio(hits, all)));
+                }
+            }
+            return out;
         }
     }
 

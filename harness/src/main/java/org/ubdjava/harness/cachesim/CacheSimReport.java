@@ -24,6 +24,8 @@ import org.ubdjava.harness.report.Json;
 /** {@code ubd cache-sim}'s outputs: the text table, the JSON, and the charts with every curve on one axis. */
 public final class CacheSimReport {
     public static final String PNG = "hit-ratio.png";
+    /** The result's JSON in the directory. */
+    public static final String REPORT_JSON = "report.json";
     static final int W = 1100;
     static final int H = 700;
 
@@ -32,8 +34,10 @@ public final class CacheSimReport {
 
     public static void printTable(CacheSimResult r, PrintWriter out) {
         CacheSimResult.Stream s = r.stream();
-        out.printf(Locale.ROOT, "%d VMs on %s (time shift %s, space shift %s): %,d records, %,d backing-page accesses, footprint %,d pages%n",
-                s.vms(), String.join(", ", s.traces()), s.shiftTime(), s.shiftSpace(), s.records(), s.accesses(), s.footprintPages());
+        out.printf(Locale.ROOT, "%d VMs on %s (time shift %s, space shift %s): %,d records, %,d backing-page accesses%s%n",
+                s.vms(), String.join(", ", s.traces()), s.shiftTime(), s.shiftSpace(), s.records(), s.accesses(),
+                s.footprintPages() == null ? " (private caches only: no shared stream here)"
+                        : String.format(Locale.ROOT, ", footprint %,d pages", s.footprintPages()));
         out.printf(Locale.ROOT, "%-10s %-8s %12s %12s %12s %9s%n", "policy", "mode", "size", "accesses", "hits", "hit ratio");
         for (CacheSimResult.Row row : r.results()) {
             out.printf(Locale.ROOT, "%-10s %-8s %12s %12d %12d %9.4f%n", row.policy(), row.mode(), bytes(row.sizeBytes()),
@@ -55,7 +59,7 @@ public final class CacheSimReport {
     /** report.json, hit-ratio.png and report.html in {@code dir}. */
     public static void writeDir(CacheSimResult r, Path dir) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("report.json"), json(r) + "\n");
+        Files.writeString(dir.resolve(REPORT_JSON), json(r) + "\n");
         ChartUtils.saveChartAsPNG(dir.resolve(PNG).toFile(), chart(r), W, H);
         String html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>ubd cache-sim</title>"
                 + "<style>body{font-family:sans-serif;max-width:1150px;margin:auto}td,th{padding:2px 8px;text-align:right}</style>"

@@ -47,10 +47,15 @@ public record CacheSimResult(List<Row> results, List<Curve> curves, Sampled samp
                           @JsonProperty("max_abs_error") double maxAbsError) {
     }
 
-    /** What was simulated: the traces, the fleet, and the stream of backing-page accesses it made. */
+    /**
+     * What was simulated: the traces, the fleet, and the stream of backing-page accesses it made.
+     *
+     * @param footprintPages distinct pages of the shared stream; null for a shard's simulation, which sees part of it
+     */
     @JsonPropertyOrder({"traces", "vms", "shift_time", "shift_space", "records", "accesses", "footprint_pages"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Stream(List<String> traces, int vms, @JsonProperty("shift_time") String shiftTime,
                          @JsonProperty("shift_space") String shiftSpace, long records, long accesses,
-                         @JsonProperty("footprint_pages") long footprintPages) {
+                         @JsonProperty("footprint_pages") Long footprintPages) {
     }
 }

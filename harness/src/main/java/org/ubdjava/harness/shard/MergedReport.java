@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * where the shard's line did); the merge's own problems (a shard missing, duplicated, unfinished,
  * failed or from another run) come first.
  */
-public record MergedReport(@JsonUnwrapped ReplayResult replay, Merge merge) {
+public record MergedReport(@JsonUnwrapped ReplayResult replay, Merge merge) implements Merged {
 
     /**
      * @param shards       the run's shard count (from the shards' records)
@@ -46,11 +46,23 @@ public record MergedReport(@JsonUnwrapped ReplayResult replay, Merge merge) {
                             ReplayResult.Window io) {
     }
 
+    @Override
     public boolean passed() {
         return replay.passed();
     }
 
+    @Override
+    public List<String> problems() {
+        return replay.problems();
+    }
+
+    @Override
+    public long problemsNotPrinted() {
+        return replay.problemsNotPrinted();
+    }
+
     /** The terminal summary: the merge's lines, then the replay's summary of the whole run. */
+    @Override
     public String summary() {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "merge of %s of %s shards: %s%s%n", merge.merged(), merge.shards(),

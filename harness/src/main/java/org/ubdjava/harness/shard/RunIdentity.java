@@ -18,32 +18,38 @@ import org.ubdjava.harness.replay.BackingFingerprint;
 import org.ubdjava.harness.replay.ReplayOptions;
 import org.ubdjava.harness.trace.TraceFormat;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
- * What makes shards parts of one run: the same traces (by content), SPEC, fleet, shard count,
- * options that change what is replayed or how fast, and backing file (by content). Each shard
+ * What makes shards parts of one run: the same command, traces (by content), SPEC, fleet, shard
+ * count, options that change what is replayed or how fast, and backing file (by content). Each shard
  * records its own, taken from what it sees; there is no coordinator, so the merge compares them
  * and refuses a shard whose identity differs from the run's. Options that only decide what is
  * checked ({@code --merge-check}, {@code --oracle}), how the request path is warmed, or a fault
  * injected to test the checks are not part of it: a shard that injects one belongs to the run and
  * fails its checks.
  *
+ * @param kind     {@value #REPLAY} or {@value #CACHE_SIM}: the command the shards ran
  * @param traces   each trace as given, in order (VM i replays trace i mod T)
  * @param format   the trace format given, or null when each was detected
- * @param spec     the SPEC as given (COW file names and backing path)
+ * @param spec     the SPEC as given (COW file names and backing path); null for a cache simulation
  * @param vms      the whole fleet
  * @param shards   how many shards the run is cut into
  * @param settings the options that change what the VMs replay or how fast
  * @param backing  the backing file's content as this shard saw it before replaying, or null when the
- *                 shard failed before it looked (then it is compared on the rest)
+ *                 shard failed before it looked (then it is compared on the rest), and for a cache simulation
+ * @param caches   the caches simulated, for a cache simulation; else null
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonPropertyOrder({"traces", "format", "spec", "vms", "shards", "settings", "backing"})
-public record RunIdentity(List<TraceFile> traces, String format, String spec, int vms, int shards, Settings settings,
-                          Backing backing) {
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"kind", "traces", "format", "spec", "vms", "shards", "settings", "backing", "caches"})
+public record RunIdentity(String kind, List<TraceFile> traces, String format, String spec, int vms, int shards, Settings settings,
+                          Backing backing, Caches caches) {
+    public static final String REPLAY = "replay";
+    public static final String CACHE_SIM = "cache-sim";
 
     public RunIdentity {
         traces = List.copyOf(traces);
@@ -55,12 +61,20 @@ public record RunIdentity(List<TraceFile> traces, String format, String spec, in
     }
 
     /**
+     * The options; those of the replay alone are null for a cache simulation.
+     *
      * @param limit  records replayed of each trace, or null for all
      * @param atOnce VMs of the shard running at a time (0: all)
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Settings(long seed, String shiftTime, String shiftSpace, int maxInflight, double pace, int atOnce, Long limit,
-                           String preallocation, long allocUnit, boolean allowSkipped) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Settings(long seed, String shiftTime, String shiftSpace, Long limit, Integer maxInflight, Double pace, Integer atOnce,
+                           String preallocation, Long allocUnit, Boolean allowSkipped) {
+    }
+
+    /** A cache simulation's caches: the policies and the total sizes (bytes, all VMs' private caches together). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Caches(List<String> policies, List<Long> sizes) {
     }
 
     /** The backing file's size and content digest ({@link BackingFingerprint}: holes and zeros alike; no mtime, which copies do not keep). */
@@ -80,14 +94,25 @@ public record RunIdentity(List<TraceFile> traces, String format, String spec, in
         for (Path t : traces) {
             files.add(digest(t));
         }
-        Settings s = new Settings(o.seed(), lower(o.shiftTime()), lower(o.shiftSpace()), o.maxInflight(), o.pace(), o.atOnce(),
-                o.limit() == Long.MAX_VALUE ? null : o.limit(), o.preallocation().label(), o.allocationUnit(), o.allowSkipped());
-        return new RunIdentity(files, format == null ? null : format.cliName(), o.spec(), o.vms(), o.part().count(), s, null);
+        Settings s = new Settings(o.seed(), lower(o.shiftTime()), lower(o.shiftSpace()), o.limit() == Long.MAX_VALUE ? null : o.limit(),
+                o.maxInflight(), o.pace(), o.atOnce(), o.preallocation().label(), o.allocationUnit(), o.allowSkipped());
+        return new RunIdentity(REPLAY, files, format == null ? null : format.cliName(), o.spec(), o.vms(), o.part().count(), s, null, null);
+    }
+
+    /**
+     * The identity of a cache simulation of {@code traces} (each given as {@link TraceFile}s: files
+     * read by {@link #digest(Path)}, or the shipped ones by {@link #digest(String, InputStream)}).
+     */
+    public static RunIdentity ofCacheSim(List<TraceFile> traces, TraceFormat format, int vms, int shards, long seed, Enum<?> shiftTime,
+                                         Enum<?> shiftSpace, long limit, List<String> policies, List<Long> sizes) {
+        return new RunIdentity(CACHE_SIM, traces, format == null ? null : format.cliName(), null, vms, shards,
+                new Settings(seed, lower(shiftTime), lower(shiftSpace), limit == Long.MAX_VALUE ? null : limit, null, null, null, null,
+                        null, null), null, new Caches(policies, sizes));
     }
 
     /** This identity with the backing file as the shard saw it. */
     public RunIdentity withBacking(BackingFingerprint f) {
-        return new RunIdentity(traces, format, spec, vms, shards, settings, Backing.of(f));
+        return new RunIdentity(kind, traces, format, spec, vms, shards, settings, Backing.of(f), caches);
     }
 
     /**
@@ -97,6 +122,10 @@ public record RunIdentity(List<TraceFile> traces, String format, String spec, in
      */
     public List<String> differences(RunIdentity run) {
         List<String> out = new ArrayList<>();
+        if (!kind.equals(run.kind)) {
+            out.add("a result of ubd " + kind + ", the run's of ubd " + run.kind);
+            return out;
+        }
         if (traces.size() != run.traces.size()) {
             out.add(traces.size() + " traces, the run's " + run.traces.size());
         } else {
@@ -125,6 +154,10 @@ public record RunIdentity(List<TraceFile> traces, String format, String spec, in
         differ(out, "--preallocate", a.preallocation, b.preallocation);
         differ(out, "--alloc-unit", a.allocUnit, b.allocUnit);
         differ(out, "--allow-skipped", a.allowSkipped, b.allowSkipped);
+        if (caches != null && run.caches != null) {
+            differ(out, "--policy", String.join(",", caches.policies), String.join(",", run.caches.policies));
+            differ(out, "--size", caches.sizes, run.caches.sizes);
+        }
         if (backing != null && run.backing != null && !backing.equals(run.backing)) {
             out.add("its backing file (" + backing.size + " bytes, sha256 " + shortHash(backing.sha256) + ") is not the run's ("
                     + run.backing.size + " bytes, sha256 " + shortHash(run.backing.sha256) + ")");
@@ -152,16 +185,24 @@ public record RunIdentity(List<TraceFile> traces, String format, String spec, in
     }
 
     /** The trace's size and SHA-256, read whole. */
-    static TraceFile digest(Path trace) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(trace), MessageDigest.getInstance("SHA-256"))) {
-            byte[] buf = new byte[1 << 16];
-            long bytes = 0;
-            for (int n; (n = in.read(buf)) > 0; ) {
-                bytes += n;
-            }
-            return new TraceFile(trace.toString(), bytes, HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest()));
+    public static TraceFile digest(Path trace) {
+        try (InputStream in = Files.newInputStream(trace)) {
+            return digest(trace.toString(), in);
         } catch (IOException e) {
             throw new UbdException(trace + ": cannot read the trace: " + e.getMessage(), e);
+        }
+    }
+
+    /** The size and SHA-256 of a trace read whole from {@code in} (not closed), named {@code name}. */
+    public static TraceFile digest(String name, InputStream in) throws IOException {
+        try {
+            DigestInputStream d = new DigestInputStream(in, MessageDigest.getInstance("SHA-256"));
+            byte[] buf = new byte[1 << 16];
+            long bytes = 0;
+            for (int n; (n = d.read(buf)) > 0; ) {
+                bytes += n;
+            }
+            return new TraceFile(name, bytes, HexFormat.of().formatHex(d.getMessageDigest().digest()));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -44,10 +44,27 @@ public final class ShardMerge {
     }
 
     /** A directory whose record could be read. */
-    private record Found(Path dir, ShardRecord record) {
+    record Found(Path dir, ShardRecord record) {
     }
 
-    public static MergedReport merge(List<Path> dirs) {
+    /**
+     * The shards of one run that ended with a result, in shard order, and every problem found on
+     * the way: directories that are no shard's result, shards of another run, missing, duplicated,
+     * unfinished or stopped by an error.
+     */
+    record Gathered(RunIdentity run, List<Found> ended, List<String> problems) {
+    }
+
+    /**
+     * The merge of the shards' result directories {@code dirs}: of a replay ({@link MergedReport})
+     * or of a cache simulation ({@link MergedCacheSim}), as their records say.
+     */
+    public static Merged merge(List<Path> dirs) {
+        Gathered g = gather(dirs);
+        return g.run().kind().equals(RunIdentity.CACHE_SIM) ? CacheSimMerge.figures(g) : replay(g);
+    }
+
+    static Gathered gather(List<Path> dirs) {
         List<String> problems = new ArrayList<>();
         List<Found> found = new ArrayList<>();
         for (Path dir : dirs) {
@@ -56,7 +73,7 @@ public final class ShardMerge {
                         + ", so no shard's result");
             } else if (!Files.exists(dir.resolve(ShardFiles.RECORD))) {
                 problems.add(dir + ": not a shard's result: no " + ShardFiles.RECORD
-                        + " (the shard never got as far as its start, or this is not a directory of ubd replay --shard --out)");
+                        + " (the shard never got as far as its start, or this is not a directory of a shard's --out)");
             } else {
                 try {
                     ShardRecord r = ShardFiles.readRecord(dir);
@@ -86,12 +103,12 @@ public final class ShardMerge {
                 byShard.computeIfAbsent(f.record.shard(), k -> new ArrayList<>()).add(f);
             }
         }
-        List<Part> parts = new ArrayList<>();
+        List<Found> ended = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             List<Found> holders = byShard.get(k);
             if (holders == null) {
                 problems.add("shard " + k + " of " + n + ": missing: no directory given holds its result (it did not start, "
-                        + "or failed before its replay was ready: see its log)");
+                        + "or failed before it was ready: see its log)");
                 continue;
             }
             Found f = holders.get(0);
@@ -104,15 +121,25 @@ public final class ShardMerge {
             if (r.endedEpochMs() == null) {
                 problems.add(at + ": did not finish: no result (killed, crashed, or still running; ready on " + r.host()
                         + (r.readyEpochMs() == null ? "" : " at " + r.readyEpochMs()) + ")");
-                continue;
-            }
-            if (r.error() != null) {
+            } else if (r.error() != null) {
                 problems.add(at + ": failed: " + r.error());
-                continue;
+            } else {
+                ended.add(f);
             }
+        }
+        return new Gathered(run, ended, problems);
+    }
+
+    /** The replay's figures from the shards that ended, each read and checked. */
+    private static MergedReport replay(Gathered g) {
+        List<String> problems = new ArrayList<>(g.problems());
+        List<Part> parts = new ArrayList<>();
+        for (Found f : g.ended()) {
+            int k = f.record.shard();
+            String at = "shard " + k + " (" + f.dir + ")";
             Part p;
             try {
-                p = read(k, f, run);
+                p = read(k, f, g.run());
             } catch (IOException | RuntimeException e) {
                 problems.add(at + ": result unreadable: " + why(e));
                 continue;
@@ -125,7 +152,7 @@ public final class ShardMerge {
             }
             parts.add(p);
         }
-        return figures(run, parts, problems);
+        return figures(g.run(), parts, problems);
     }
 
     /** Reads a shard's report and latency log and checks they are of that shard of that run. */
@@ -333,7 +360,7 @@ public final class ShardMerge {
                 first.skipped(), first.clipped(), first.notReplayed(), first.model(),
                 new ReplayResult.DiskUsage(writeBytes / perVmDivisor, distinctBytes / perVmDivisor, cowTotal, cowTotal / perVmDivisor, cowKept),
                 run.backing() == null ? first.backingSha256() : run.backing().sha256(), faults, problems, notPrinted, all, List.of(),
-                vmIops, cowUsage, run.settings().allowSkipped(), warmUp, null, traceLatency, vmNumbers);
+                vmIops, cowUsage, Boolean.TRUE.equals(run.settings().allowSkipped()), warmUp, null, traceLatency, vmNumbers);
         Long skew = earliestStart == null ? null : latestStart - earliestStart;
         return new MergedReport(merged, new MergedReport.Merge(run.shards(), parts.size(), skew, run, lines));
     }
@@ -359,7 +386,7 @@ public final class ShardMerge {
      * excerpt and position lines it appends, and nothing of the file's bytes that a terminal would
      * take for a control sequence.
      */
-    private static String why(Exception e) {
+    static String why(Exception e) {
         String m;
         if (e instanceof JsonProcessingException j) {
             JsonLocation at = j.getLocation();

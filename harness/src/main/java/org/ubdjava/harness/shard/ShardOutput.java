@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.HdrHistogram.Histogram;
+import org.ubdjava.harness.cachesim.CacheSimReport;
 import org.ubdjava.harness.replay.BackingFingerprint;
 import org.ubdjava.harness.replay.HtmlReport;
 import org.ubdjava.harness.replay.Replay;
@@ -44,12 +45,29 @@ public final class ShardOutput implements Replay.Ready {
         if (o.shard() == null) {
             throw new IllegalArgumentException("not a shard: the options give no --shard");
         }
-        RunIdentity identity = RunIdentity.of(traces, format, o);
+        return open(dir, RunIdentity.of(traces, format, o), o.shard().index());
+    }
+
+    /** The output of shard {@code shard} of the run {@code identity} into {@code dir}, cleared of an earlier run's result. */
+    public static ShardOutput open(Path dir, RunIdentity identity, int shard) throws IOException {
         Files.createDirectories(dir);
-        for (String name : new String[] {ShardFiles.RECORD, HtmlReport.REPORT_JSON, ShardFiles.LATENCY_LOG}) {
+        for (String name : new String[] {ShardFiles.RECORD, HtmlReport.REPORT_JSON, CacheSimReport.REPORT_JSON, ShardFiles.LATENCY_LOG}) {
             Files.deleteIfExists(dir.resolve(name));
         }
-        return new ShardOutput(dir, identity, o.shard().index(), host());
+        return new ShardOutput(dir, identity, shard, host());
+    }
+
+    /** A shard that reads no backing file (a cache simulation) is ready: the record as its identity stands. */
+    public void ready() throws IOException {
+        seen = identity;
+        readyEpochMs = System.currentTimeMillis();
+        ShardFiles.writeRecord(dir, new ShardRecord(ShardRecord.FORMAT, seen, shard, host, readyEpochMs, null, null, null));
+    }
+
+    /** A shard without per-VM figures (a cache simulation) has ended and written its report: the record's end. */
+    public void ended() throws IOException {
+        ShardFiles.writeRecord(dir, new ShardRecord(ShardRecord.FORMAT, seen, shard, host, readyEpochMs, System.currentTimeMillis(),
+                null, null));
     }
 
     /** The replay is ready: the record, with the backing file as this shard sees it, before the common start. */
