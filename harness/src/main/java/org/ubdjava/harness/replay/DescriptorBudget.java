@@ -43,10 +43,11 @@ final class DescriptorBudget {
             return;
         }
         long fit = Math.max(1, (max - open - HEADROOM) / PER_VM);
-        String asked = o.live() < o.vms() ? "--at-once " + o.live() : "--vms " + o.vms();
+        String asked = o.live() < o.vmsHere() ? "--at-once " + o.live()
+                : o.shard() != null ? "shard " + o.shard() + " of --vms " + o.vms() : "--vms " + o.vms();
         throw new UbdException(String.format(Locale.ROOT,
                 "%s: %,d VMs running at once keep %,d COW files open, and this process may open %,d files (ulimit -n); "
-                        + "run at most %,d at a time (--at-once %d) or split the fleet over processes (--shard K/N)",
-                asked, o.live(), (long) o.live() * PER_VM, max, fit, fit));
+                        + "run at most %,d at a time (--at-once %d) or split the fleet over %sprocesses (--shard K/N)",
+                asked, o.live(), (long) o.live() * PER_VM, max, fit, fit, o.shard() == null ? "" : "more "));
     }
 }

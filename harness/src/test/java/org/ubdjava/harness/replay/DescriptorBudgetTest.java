@@ -28,6 +28,17 @@ class DescriptorBudgetTest {
         assertEquals(true, e.getMessage().startsWith("--at-once 19701: "), e.getMessage());
     }
 
+    /** A shard holds only its own VMs' files; a shard still too large is told to cut the fleet finer. */
+    @Test
+    void aShardCountsItsOwnVms() {
+        ReplayOptions half = ReplayOptions.builder(List.of(() -> null), "ubd0=a,b").vms(40_000).shard(new Shard(1, 2)).build();
+        DescriptorBudget.require(half, 20_300, 44);
+        UbdException e = assertThrows(UbdException.class, () -> DescriptorBudget.require(half, 20_000, 44));
+        assertEquals("shard 1/2 of --vms 40000: 20,000 VMs running at once keep 20,000 COW files open, and this process may open "
+                + "20,000 files (ulimit -n); run at most 19,700 at a time (--at-once 19700) or split the fleet over more processes "
+                + "(--shard K/N)", e.getMessage());
+    }
+
     @Test
     void anUnknownLimitRefusesNothing() {
         DescriptorBudget.require(vms(1_000_000, 0), -1, 44);
