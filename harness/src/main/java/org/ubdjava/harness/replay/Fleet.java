@@ -124,9 +124,9 @@ final class Fleet {
         check(r, checks);
     }
 
-    /** Called once per VM, after its last request completed: its buffers go back to the budget. */
+    /** Called once per VM, after its last request completed: its buffers are freed and go back to the budget. */
     void finished(VmReplayer r) {
-        budget.release(r.bufferBytes());
+        budget.release(r.releaseBuffers());
         finished.incrementAndGet();
     }
 

@@ -5,6 +5,8 @@ import static org.ubdjava.core.Sectors.SECTOR;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.LockSupport;
 
+import org.ubdjava.core.nativeio.DirectMemory;
+
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Completion;
 import org.ubdjava.driver.queue.Disk;
@@ -111,11 +113,20 @@ final class VmReplayer implements Completion {
         return harvested == plan.count;
     }
 
-    /** Direct memory this VM's buffers hold, to give back to the budget when it retires. */
-    long bufferBytes() {
+    /**
+     * Lets go of this VM's request buffers once its last request has completed, and says how much
+     * direct memory they held, for the budget. The fleet keeps every VM's replayer for the report,
+     * so buffers left here would stay reachable and a run in turns (--at-once) would need the
+     * memory of the whole fleet instead of the VMs running.
+     */
+    long releaseBuffers() {
         long b = 0;
-        for (ByteBuffer s : slotBuffer) {
-            b += s == null ? 0 : s.capacity();
+        for (int i = 0; i < slotBuffer.length; i++) {
+            if (slotBuffer[i] != null) {
+                b += slotBuffer[i].capacity();
+                DirectMemory.free(slotBuffer[i]);
+                slotBuffer[i] = null;
+            }
         }
         return b;
     }

@@ -2,8 +2,11 @@ package org.ubdjava.cli.replay;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.ubdjava.core.io.DemoImage;
 import org.ubdjava.cli.UbdMain;
@@ -20,6 +23,26 @@ public record ReplayRun(int exit, String out, String err) {
         cl.setErr(new PrintWriter(err, true));
         int exit = cl.execute(args);
         return new ReplayRun(exit, out.toString(), err.toString());
+    }
+
+    /**
+     * Runs `ubd ARGS` in a JVM of its own, started by bash after {@code shell} (e.g. {@code ulimit
+     * -n 300}) with {@code jvm} options: for limits of the process, which one JVM cannot change for
+     * itself. stdout and stderr are kept together in {@code out}.
+     */
+    public static ReplayRun inChildJvm(String shell, List<String> jvm, String... args) throws Exception {
+        List<String> words = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-opens",
+                "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.base/java.io=ALL-UNNAMED"));
+        words.addAll(jvm);
+        words.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.ubdjava.cli.UbdMain"));
+        words.addAll(List.of(args));
+        StringBuilder cmd = new StringBuilder(shell.isEmpty() ? "exec " : shell + " && exec ");
+        for (String w : words) {
+            cmd.append('\'').append(w.replace("'", "'\\''")).append("' ");
+        }
+        Process p = new ProcessBuilder("bash", "-c", cmd.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new ReplayRun(p.waitFor(), out, "");
     }
 
     /** The demo trace copied out of the jar into {@code dir}. */
