@@ -226,6 +226,11 @@ public final class SafeRebase {
             } catch (UbdException e) {
                 throw new UbdException("new " + e.getMessage());
             }
+            for (Path cow : cows) {
+                if (BackingFile.sameFile(cow, newPath)) {
+                    throw new UbdException(cow + ": is the new backing file itself; " + NOT_DONE);
+                }
+            }
             checkNewBacking();
             open(cows);
             try {
@@ -306,9 +311,6 @@ public final class SafeRebase {
             Map<Object, Path> seen = new LinkedHashMap<>();
             for (Path cow : cows) {
                 RegularFiles.require(cow, "a COW file");
-                if (BackingFile.sameFile(cow, newPath)) {
-                    throw new UbdException(cow + ": is the new backing file itself; " + NOT_DONE);
-                }
                 Object key = fileKey(cow);
                 Path before = seen.putIfAbsent(key, cow);
                 if (before != null) {
