@@ -13,6 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.bitmap.BitmapRuns;
@@ -26,8 +30,10 @@ import org.ubdjava.core.format.CowGeometry;
 import org.ubdjava.core.format.CowHeader;
 import org.ubdjava.core.format.CowPaths;
 import org.ubdjava.core.rebase.ImageCompare.UnitMask;
+import org.ubdjava.core.io.Buffers;
 import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.io.RegularFiles;
+import org.ubdjava.core.nativeio.NativeFiles;
 import org.ubdjava.core.nativeio.PosixLocks;
 
 /**
@@ -101,11 +107,14 @@ public final class SafeRebase {
      * @param newDeviceBytes   its size over the new one
      * @param sectorsCompared  sectors of the old device this COW file does not hold: each was compared
      * @param sectorsDiffering of those, the ones where the two backing files differ
-     * @param sectorsCopied    sectors copied from the old backing file into the COW file (all the differing ones)
+     * @param sectorsCopied    sectors copied from the old backing file into the COW file (all the differing ones):
+     *                         their bits are set
+     * @param bytesWritten     data bytes written for them: less than {@code sectorsCopied} sectors where the old
+     *                         backing file held zeros over a hole of the COW file (the bit alone reads them)
      * @param contentId        the content id now in the header, renewed for the new backing file; null when the file has none
      */
     public record Outcome(Path cow, String oldBacking, String newBacking, int version, long oldDeviceBytes, long newDeviceBytes,
-                          long sectorsCompared, long sectorsDiffering, long sectorsCopied, ContentId contentId) {
+                          long sectorsCompared, long sectorsDiffering, long sectorsCopied, long bytesWritten, ContentId contentId) {
         /** Whether the guest's disk changed size (grew: the new backing file is larger). */
         public boolean deviceGrew() {
             return newDeviceBytes > oldDeviceBytes;
@@ -146,6 +155,9 @@ public final class SafeRebase {
             return run.rebase(cows, newBacking);
         }
     }
+
+    /** fdatasyncs run at once: enough for the eight guests of one base, few enough for any disk queue. */
+    static final int MAX_PARALLEL_SYNCS = 8;
 
     /** The refusal and I/O words every message shares. */
     static final String NOT_DONE = "not rebasing it";
@@ -243,9 +255,7 @@ public final class SafeRebase {
                 for (Group g : groups.values()) {
                     copyDiffering(g);
                 }
-                for (Target t : targets) {
-                    sync(t);
-                }
+                syncAll();
                 for (Target t : targets) {
                     writeBits(t);
                 }
@@ -262,7 +272,7 @@ public final class SafeRebase {
                     Group g = groupOf(t);
                     outcomes.add(new Outcome(t.path(), t.header.backingFile(), newAbsolute, t.header.version(), g.deviceBytes(),
                             (newStat.size() + g.sectorSize - 1) / g.sectorSize * g.sectorSize,
-                            t.compared, t.differing, t.copied.cardinality(), id));
+                            t.compared, t.differing, t.copied.cardinality(), t.bytesWrittenData, id));
                 }
                 return new Report(newAbsolute, newStat.size(), outcomes, bytesRead);
             } catch (IOException e) {
@@ -485,16 +495,22 @@ public final class SafeRebase {
                             if (r.set()) {
                                 continue;
                             }
-                            oldBytes.limit(at + (int) ((r.end() - first) * ss)).position(at + (int) ((r.start() - first) * ss));
-                            int n = oldBytes.remaining();
+                            int from = at + (int) ((r.start() - first) * ss);
+                            int n = (int) ((r.end() - r.start()) * ss);
+                            long to = t.geometry.dataOffsetOf(r.start());
                             try {
-                                t.writer.write(oldBytes, t.geometry.dataOffsetOf(r.start()));
+                                // zeros over a hole of the COW file's data area need no write: the bit alone
+                                // makes the sector read the hole's zeros (an upgrade fills free space)
+                                // (a write before moved the view's limit: absolute reads need it back)
+                                if (!Buffers.isZero(oldBytes.limit(end), from, n) || !isHole(t.file.channel, to, n)) {
+                                    t.writer.write(oldBytes.limit(from + n).position(from), to);
+                                    t.bytesWrittenData += n;
+                                }
                             } catch (IOException e) {
                                 throw new UbdException(t.path() + ": cannot write: " + CowPaths.describe(e), e);
                             }
                             t.copied.setRange(r.start(), r.end());
                             t.differing += r.end() - r.start();
-                            t.bytesWrittenData += n;
                         }
                     }
                 }, p -> options.progress().update(base + p, total));
@@ -503,6 +519,11 @@ public final class SafeRebase {
             }
             bytesRead += s.bytesRead();
             done = base + g.deviceBytes();
+        }
+
+        private static boolean isHole(FileChannel ch, long offset, int length) throws IOException {
+            long data = NativeFiles.nextData(ch, offset);
+            return data < 0 || data >= offset + length;
         }
 
         private static long countSet(CowBitmap bm, long sectors) {
@@ -546,10 +567,42 @@ public final class SafeRebase {
             };
         }
 
-        private void sync(Target t) {
-            if (t.bytesWrittenData == 0) {
+        /**
+         * The data of every COW file made durable, all at once: each fdatasync waits for its own
+         * file's blocks, so eight files synced one after the other would wait eight times.
+         */
+        private void syncAll() {
+            List<Target> dirty = targets.stream().filter(t -> t.bytesWrittenData > 0).toList();
+            if (dirty.size() <= 1) {
+                dirty.forEach(Run::sync);
                 return;
             }
+            ExecutorService pool = Executors.newFixedThreadPool(Math.min(dirty.size(), MAX_PARALLEL_SYNCS), r -> {
+                Thread th = new Thread(r, "rebase-sync");
+                th.setDaemon(true);
+                return th;
+            });
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (Target t : dirty) {
+                    done.add(pool.submit(() -> sync(t)));
+                }
+                for (Future<?> f : done) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException e) {
+                        throw e.getCause() instanceof RuntimeException r ? r : new UbdException(String.valueOf(e.getCause()), e.getCause());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new UbdException("interrupted while syncing the COW files", e);
+                    }
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+
+        private static void sync(Target t) {
             try {
                 t.writer.sync();
             } catch (IOException e) {
