@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.ContentId;
@@ -68,10 +69,17 @@ final class LockedCow implements Closeable {
     }
 
     /**
-     * The bytes a header switch writes, from {@link HeaderLayout#SWITCH_START}: the file's own
-     * header with the new path, mtime and size in its own layout, and with {@code id} (if not
-     * null) the content-id record too. Every byte in between is the file's own, so the one write
-     * changes only those fields. Checked by reading it back as a header: same layout, same geometry.
+     * The bytes a header switch writes: the file's own header with the new path, mtime and size in
+     * its own layout and, with {@code id} (if not null), the content-id record; cut to the bytes
+     * that change. Every byte in between is the file's own, so the one write changes only those
+     * fields; and it is short: for a v3 or v1 header and a path of a few hundred bytes it lies in
+     * the file's first 512-byte sector, which a disk writes whole or not at all. (A v2 header keeps
+     * its mtime and size after the path, 4 KiB further: a torn write there leaves a path and an
+     * mtime of different files, which the kernel refuses rather than misreads. A record written
+     * with a header lies in the next page: a tear leaves the id stale, never the data wrong.)
+     * Checked by reading it back as a header: same layout, same data offset.
+     *
+     * @return the bytes from the file's start, positioned and limited to the range to write; empty when nothing changes
      */
     ByteBuffer switchedHeader(String absolutePath, long storedMtime, long size, ContentId id) throws IOException {
         HeaderLayout layout = header.layout();
@@ -79,6 +87,7 @@ final class LockedCow implements Closeable {
         ByteBuffer buf = ByteBuffer.allocate(length);
         Buffers.readOrZeros(channel, buf, 0);
         buf.flip();
+        byte[] before = buf.array().clone();
         layout.putBacking(buf, absolutePath, storedMtime, size);
         if (id != null) {
             ContentIdLayout.put(buf, id);
@@ -88,13 +97,28 @@ final class LockedCow implements Closeable {
             throw new IllegalStateException(path + ": a switched header would read as " + written.layout() + " with data at "
                     + written.geometry().dataOffset() + ", not " + layout + " with data at " + header.geometry().dataOffset());
         }
-        return buf.position(HeaderLayout.SWITCH_START);
+        byte[] after = buf.array();
+        int first = Arrays.mismatch(before, after);
+        if (first < 0) {
+            return buf.limit(0);
+        }
+        int last = after.length - 1;
+        while (before[last] == after[last]) {
+            last--;
+        }
+        if (first < HeaderLayout.SWITCH_START) {
+            throw new IllegalStateException(path + ": a switch would change byte " + first + " (magic or version)");
+        }
+        return buf.limit(last + 1).position(first);
     }
 
-    /** The header switch: one write, then a sync. */
+    /** The header switch: one write, then a sync (nothing when the header already says so). */
     void switchHeader(CowWriter writer, String absolutePath, long storedMtime, long size, ContentId id) throws IOException {
         ByteBuffer buf = switchedHeader(absolutePath, storedMtime, size, id);
-        writer.write(buf, HeaderLayout.SWITCH_START);
+        if (!buf.hasRemaining()) {
+            return;
+        }
+        writer.write(buf, buf.position());
         writer.sync();
     }
 

@@ -120,6 +120,23 @@ class SafeRebaseTest {
     }
 
     @Test
+    void theHeaderSwitchIsOneSyncedWriteInTheFirstSector() throws IOException {
+        Random rnd = new Random(31);
+        Path old = base("old.img", 200 * SECTOR, rnd);
+        Path cow = cowOver("cow.img", old, 10, rnd);
+        Path neu = RebaseFixtures.changedCopy(old, dir.resolve("a-much-longer-name-for-the-new-base.img"), 0.2, rnd);
+        RecordingWriters rec = new RecordingWriters();
+        SafeRebase.rebase(List.of(cow), neu.toString(), new SafeRebase.Options(SafeRebase.Progress.NONE, rec));
+        List<RecordingWriters.Op> ops = rec.ops.get(cow);
+        assertTrue(ops.get(ops.size() - 1) instanceof RecordingWriters.Sync);
+        RecordingWriters.Write header = (RecordingWriters.Write) ops.get(ops.size() - 2);
+        assertTrue(ops.get(ops.size() - 3) instanceof RecordingWriters.Sync, "the bits are durable before the header names the new file");
+        // from the first changed byte of the mtime at 8 to the path's end: a disk writes the sector whole or not at all
+        assertTrue(header.position() >= 8 && header.position() < 12, "starts at " + header.position());
+        assertTrue(header.position() + header.data().length <= SECTOR, "ends at " + (header.position() + header.data().length));
+    }
+
+    @Test
     void manyCowFilesOverOneBaseReadItOnce() throws IOException {
         Random rnd = new Random(99);
         long size = 4 << 20;
