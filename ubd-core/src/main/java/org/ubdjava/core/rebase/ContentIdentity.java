@@ -134,7 +134,12 @@ public final class ContentIdentity {
         CowHeader h = CowHeaderReader.read(cow);
         Path backing = CowPaths.resolve(h.backingFile());
         BackingFile.refuseSelf(cow, backing);
-        ContentId actual = ContentDigest.identify(backing, state.id().algorithm(), progress);
+        ContentId actual;
+        try {
+            actual = ContentDigest.identify(backing, state.id().algorithm(), progress);
+        } catch (UbdException e) {
+            return new Verification(cow, state, backing, null, cow + ": " + e.getMessage());
+        }
         String problem = null;
         if (!actual.sameContent(state.id())) {
             problem = cow + ": backing file \"" + backing + "\" does not have the content its content id records ("
@@ -191,9 +196,9 @@ public final class ContentIdentity {
                 throw new UbdException(cow + ": no file of " + want.size() + " bytes (its backing file's size) among " + candidates);
             }
             List<Rejected> rejected = new ArrayList<>();
-            long[] done = {0};
+            long done = 0;
             for (Path c : sized) {
-                long base = done[0];
+                long base = done;
                 ContentId got;
                 try (FileChannel ch = FileChannel.open(c, StandardOpenOption.READ)) {
                     if (BackingFile.hasCowMagic(ch)) {
@@ -210,7 +215,7 @@ public final class ContentIdentity {
                     rejected.add(new Rejected(c, e.getMessage()));
                     continue;
                 }
-                done[0] = base + want.size();
+                done = base + want.size();
                 if (!got.sameContent(want)) {
                     rejected.add(new Rejected(c, "has the size (" + want.size() + " bytes) but not the content ("
                             + want.algorithm().displayName() + " differs): changed?"));

@@ -55,7 +55,8 @@ public final class ImageCompare {
     /**
      * What a walk did.
      *
-     * @param bytesCompared  bytes of the walked range that were compared (as holes of both, or by reading)
+     * @param bytesCompared  bytes of the walked range that were compared (as holes of both, or by reading), in
+     *                       whole units: the last one may reach past the longer file's end
      * @param bytesRead      bytes read from the two files together
      * @param bytesDiffering bytes in differing units
      */

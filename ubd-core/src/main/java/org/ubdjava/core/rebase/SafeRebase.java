@@ -26,6 +26,7 @@ import org.ubdjava.core.format.ContentDigest;
 import org.ubdjava.core.format.ContentId;
 import org.ubdjava.core.format.ContentIdLayout;
 import org.ubdjava.core.format.ContentIdState;
+import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowGeometry;
 import org.ubdjava.core.format.CowHeader;
 import org.ubdjava.core.format.CowPaths;
@@ -172,6 +173,7 @@ public final class SafeRebase {
         /** The bits of the sectors copied so far: written after the data is synced. */
         final CowBitmap copied;
         final ContentIdState id;
+        Group group;
         CowGeometry newGeometry;
         long compared;
         long differing;
@@ -269,7 +271,7 @@ public final class SafeRebase {
                     } catch (IOException e) {
                         throw new UbdException(t.path() + ": cannot write its header: " + CowPaths.describe(e), e);
                     }
-                    Group g = groupOf(t);
+                    Group g = t.group;
                     outcomes.add(new Outcome(t.path(), t.header.backingFile(), newAbsolute, t.header.version(), g.deviceBytes(),
                             (newStat.size() + g.sectorSize - 1) / g.sectorSize * g.sectorSize,
                             t.compared, t.differing, t.copied.cardinality(), t.bytesWrittenData, id));
@@ -320,7 +322,7 @@ public final class SafeRebase {
         private void open(List<Path> cows) {
             Map<Object, Path> seen = new LinkedHashMap<>();
             for (Path cow : cows) {
-                RegularFiles.require(cow, "a COW file");
+                RegularFiles.require(cow, CowFile.ROLE);
                 Object key = fileKey(cow);
                 Path before = seen.putIfAbsent(key, cow);
                 if (before != null) {
@@ -377,6 +379,7 @@ public final class SafeRebase {
                 return n;
             });
             g.targets.add(t);
+            t.group = g;
             return t;
         }
 
@@ -454,15 +457,6 @@ public final class SafeRebase {
                             + NOT_DONE);
                 }
             }
-        }
-
-        private Group groupOf(Target t) {
-            for (Group g : groups.values()) {
-                if (g.targets.contains(t)) {
-                    return g;
-                }
-            }
-            throw new IllegalStateException("no group for " + t.path());
         }
 
         /** Step 1 for a group: compare the backing files where some COW file does not hold the sector; copy each differing run into those that do not. */

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -305,6 +304,26 @@ class SafeRebaseTest {
     }
 
     @Test
+    void refusesBackingFilesSomeoneWritesUnderALock() throws Exception {
+        Path[] f = setup(new Random(41));
+        try (ForeignLock lock = ForeignLock.take(f[0], true)) {
+            assertTrue(lock.acquired);
+            refused(List.of(f[1]), f[2], f[0], "is locked for writing by pid " + lock.pid());
+        }
+        try (ForeignLock lock = ForeignLock.take(f[2], true)) {
+            assertTrue(lock.acquired);
+            refused(List.of(f[1]), f[2], f[2], "is locked for writing by pid " + lock.pid());
+        }
+        // a UML reading them as its backing file read-locks them: no conflict
+        try (ForeignLock lock = ForeignLock.take(f[0], false)) {
+            assertTrue(lock.acquired);
+            byte[] before = RebaseFixtures.view(f[1]);
+            SafeRebase.rebase(List.of(f[1]), f[2].toString());
+            assertArrayEquals(before, RebaseFixtures.view(f[1]));
+        }
+    }
+
+    @Test
     void refusesANewBackingFileThatIsACowFile() throws IOException {
         Path[] f = setup(new Random(5));
         Path other = cowOver("other.img", f[0], 3, new Random(6));
@@ -368,9 +387,5 @@ class SafeRebaseTest {
         assertEquals(0, o.sectorsCopied());
         assertEquals(link.toString(), CowHeaderReader.read(f[1]).backingFile());
         assertArrayEquals(before, RebaseFixtures.view(f[1]));
-    }
-
-    static void forEach(List<Path> ps, Consumer<Path> c) {
-        ps.forEach(c);
     }
 }
