@@ -1,6 +1,7 @@
 package org.ubdjava.core.rebase;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -8,6 +9,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.LongConsumer;
 
 import org.ubdjava.core.UbdException;
@@ -141,6 +146,8 @@ public final class ImageCompare {
     private final ByteBuffer zOutA = zeros.duplicate();
     private final ByteBuffer zOutB = zeros.duplicate();
 
+    /** Reads the second file while the caller reads the first. */
+    private ExecutorService reader;
     private long bytesCompared;
     private long bytesRead;
     private long bytesDiffering;
@@ -168,17 +175,26 @@ public final class ImageCompare {
         bytesDiffering = 0;
         NativeFiles.adviseSequential(first);
         NativeFiles.adviseSequential(second);
-        long units = (end + unit - 1) / unit;
-        long u = 0;
-        while (u < units) {
-            long from = mask.nextWanted(u, units);
-            if (from >= units) {
-                break;
+        reader = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "compare-read");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            long units = (end + unit - 1) / unit;
+            long u = 0;
+            while (u < units) {
+                long from = mask.nextWanted(u, units);
+                if (from >= units) {
+                    break;
+                }
+                long to = Math.max(from + 1, mask.nextUnwanted(from, units));
+                span(from * unit, to * unit, sink, progress, end);
+                u = to;
+                progress.accept(Math.min(end, u * unit));
             }
-            long to = Math.max(from + 1, mask.nextUnwanted(from, units));
-            span(from * unit, to * unit, sink, progress, end);
-            u = to;
-            progress.accept(Math.min(end, u * unit));
+        } finally {
+            reader.shutdownNow();
         }
         progress.accept(end);
         return new Stats(bytesCompared, bytesRead, bytesDiffering);
@@ -208,12 +224,21 @@ public final class ImageCompare {
                     readB ? NativeFiles.nextHole(second, Math.max(p, db)) : p);
             stop = Math.min(stop, Math.max(p + unit, (dataEnd + unit - 1) / unit * unit));
             int len = (int) (stop - p);
-            if (readA) {
+            if (readA && readB) {
+                // the second file's read on the helper while this thread reads the first: two reads in flight
+                long at = p;
+                Future<?> other = reader.submit(() -> {
+                    fill(second, b, at, len);
+                    return null;
+                });
                 fill(first, a, p, len);
-            }
-            if (readB) {
+                await(other);
+            } else if (readA) {
+                fill(first, a, p, len);
+            } else {
                 fill(second, b, p, len);
             }
+            bytesRead += (readA ? len : 0) + (readB ? len : 0);
             compareChunk(p, len, readA ? aScan : zScanA, readB ? bScan : zScanB, readA ? aOut : zOutA, readB ? bOut : zOutB, sink);
             bytesCompared += len;
             p = stop;
@@ -221,10 +246,24 @@ public final class ImageCompare {
         }
     }
 
-    private void fill(FileChannel file, ByteBuffer buf, long position, int len) throws IOException {
+    private static void fill(FileChannel file, ByteBuffer buf, long position, int len) throws IOException {
         buf.clear().limit(len);
         Buffers.readOrZeros(file, buf, position);
-        bytesRead += len;
+    }
+
+    private static void await(Future<?> read) throws IOException {
+        try {
+            read.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            throw c instanceof RuntimeException r ? r : new IllegalStateException(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading");
+        }
     }
 
     /** Finds the differing runs of units in the chunk's first {@code len} bytes. */
