@@ -105,6 +105,13 @@ public final class ImageCompare {
          * move, valid only during the call.
          */
         void differ(long offset, ByteBuffer first, ByteBuffer second) throws IOException;
+
+        /**
+         * The chunk whose differences were just told is done: its bytes are overwritten after this
+         * returns. A sink that queued work on them finishes it here.
+         */
+        default void chunkDone() throws IOException {
+        }
     }
 
     /** Which units (sectors) to compare; the others are skipped unread. */
@@ -240,6 +247,7 @@ public final class ImageCompare {
             }
             bytesRead += (readA ? len : 0) + (readB ? len : 0);
             compareChunk(p, len, readA ? aScan : zScanA, readB ? bScan : zScanB, readA ? aOut : zOutA, readB ? bOut : zOutB, sink);
+            sink.chunkDone();
             bytesCompared += len;
             p = stop;
             progress.accept(Math.min(end, p));

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -468,46 +469,11 @@ public final class SafeRebase {
             if (g.sameAsNew) {
                 return;
             }
-            int ss = g.sectorSize;
-            List<Target> ts = g.targets;
-            BitmapRuns[] runs = new BitmapRuns[ts.size()];
-            for (int i = 0; i < runs.length; i++) {
-                runs[i] = new BitmapRuns(ts.get(i).bitmap);
-            }
             long base = done;
             ImageCompare.Stats s;
-            try {
-                s = new ImageCompare(g.oldChannel, newChannel, ss).run(g.deviceBytes(), unheldByAny(ts), (offset, oldBytes, newBytes) -> {
-                    int at = oldBytes.position();
-                    int end = oldBytes.limit();
-                    long first = offset / ss;
-                    long last = first + (end - at) / ss;
-                    for (int i = 0; i < runs.length; i++) {
-                        Target t = ts.get(i);
-                        BitmapRuns r = runs[i].over(first, last);
-                        while (r.next()) {
-                            if (r.set()) {
-                                continue;
-                            }
-                            int from = at + (int) ((r.start() - first) * ss);
-                            int n = (int) ((r.end() - r.start()) * ss);
-                            long to = t.geometry.dataOffsetOf(r.start());
-                            try {
-                                // zeros over a hole of the COW file's data area need no write: the bit alone
-                                // makes the sector read the hole's zeros (an upgrade fills free space)
-                                // (a write before moved the view's limit: absolute reads need it back)
-                                if (!Buffers.isZero(oldBytes.limit(end), from, n) || !isHole(t.file.channel, to, n)) {
-                                    t.writer.write(oldBytes.limit(from + n).position(from), to);
-                                    t.bytesWrittenData += n;
-                                }
-                            } catch (IOException e) {
-                                throw new UbdException(t.path() + ": cannot write: " + CowPaths.describe(e), e);
-                            }
-                            t.copied.setRange(r.start(), r.end());
-                            t.differing += r.end() - r.start();
-                        }
-                    }
-                }, p -> options.progress().update(base + p, total));
+            try (Copier copier = new Copier(g.targets, g.sectorSize)) {
+                s = new ImageCompare(g.oldChannel, newChannel, g.sectorSize).run(g.deviceBytes(), unheldByAny(g.targets), copier,
+                        p -> options.progress().update(base + p, total));
             } catch (IOException e) {
                 throw new UbdException("\"" + g.oldPath + "\" vs \"" + newPath + "\": cannot compare: " + CowPaths.describe(e), e);
             }
@@ -515,7 +481,7 @@ public final class SafeRebase {
             done = base + g.deviceBytes();
         }
 
-        private static boolean isHole(FileChannel ch, long offset, int length) throws IOException {
+        static boolean isHole(FileChannel ch, long offset, int length) throws IOException {
             long data = NativeFiles.nextData(ch, offset);
             return data < 0 || data >= offset + length;
         }
@@ -719,6 +685,146 @@ public final class SafeRebase {
             for (FileChannel ch : channels) {
                 Cleanup.closeQuietly(ch);
             }
+        }
+    }
+
+    /**
+     * Copies each differing run of the old backing file into the COW files of a group that do not
+     * hold it. With several files, each file's writes of a chunk run on a thread of their own (the
+     * files are independent; a chunk's writes to one file stay in order), and the chunk is done
+     * when all of them are.
+     */
+    private static final class Copier implements ImageCompare.Differences, AutoCloseable {
+        private final List<Target> targets;
+        private final int ss;
+        private final BitmapRuns[] runs;
+        private final Pending[] pending;
+        private final ExecutorService pool;
+        private final List<Future<?>> inFlight = new ArrayList<>();
+        /** The chunk's old bytes (a view of the compare's buffer, or of its zeros): the same for every run of a chunk. */
+        private ByteBuffer source;
+
+        Copier(List<Target> targets, int sectorSize) {
+            this.targets = targets;
+            this.ss = sectorSize;
+            this.runs = new BitmapRuns[targets.size()];
+            this.pending = new Pending[targets.size()];
+            for (int i = 0; i < runs.length; i++) {
+                runs[i] = new BitmapRuns(targets.get(i).bitmap);
+                pending[i] = new Pending();
+            }
+            this.pool = targets.size() < 2 ? null : Executors.newFixedThreadPool(Math.min(targets.size(), MAX_PARALLEL_SYNCS), r -> {
+                Thread th = new Thread(r, "rebase-copy");
+                th.setDaemon(true);
+                return th;
+            });
+        }
+
+        @Override
+        public void differ(long offset, ByteBuffer oldBytes, ByteBuffer newBytes) throws IOException {
+            source = oldBytes;
+            int at = oldBytes.position();
+            long first = offset / ss;
+            long last = first + (oldBytes.limit() - at) / ss;
+            for (int i = 0; i < runs.length; i++) {
+                BitmapRuns r = runs[i].over(first, last);
+                while (r.next()) {
+                    if (r.set()) {
+                        continue;
+                    }
+                    int from = at + (int) ((r.start() - first) * ss);
+                    if (pool == null) {
+                        copy(targets.get(i), oldBytes, from, r.start(), r.end());
+                    } else {
+                        pending[i].add(from, r.start(), r.end());
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void chunkDone() throws IOException {
+            if (pool == null || source == null) {
+                return;
+            }
+            for (int i = 0; i < pending.length; i++) {
+                Pending p = pending[i];
+                if (p.count == 0) {
+                    continue;
+                }
+                Target t = targets.get(i);
+                ByteBuffer view = source.duplicate();
+                inFlight.add(pool.submit(() -> {
+                    for (int k = 0; k < p.count; k++) {
+                        copy(t, view, p.from[k], p.start[k], p.end[k]);
+                    }
+                    p.count = 0;
+                    return null;
+                }));
+            }
+            try {
+                for (Future<?> f : inFlight) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException e) {
+                        Throwable c = e.getCause();
+                        throw c instanceof RuntimeException r ? r : new UbdException(String.valueOf(c), c);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new UbdException("interrupted while copying into the COW files", e);
+                    }
+                }
+            } finally {
+                inFlight.clear();
+            }
+            source = null;
+        }
+
+        /**
+         * Copies sectors {@code [s0, s1)} from {@code view} at {@code from} into the COW file's data
+         * area and marks them for the bitmap. Zeros over a hole of the data area need no write: the
+         * bit alone makes the sector read the hole's zeros (an upgrade fills free space).
+         */
+        private void copy(Target t, ByteBuffer view, int from, long s0, long s1) {
+            int n = (int) ((s1 - s0) * ss);
+            long to = t.geometry.dataOffsetOf(s0);
+            try {
+                if (!Buffers.isZero(view.limit(view.capacity()), from, n) || !Run.isHole(t.file.channel, to, n)) {
+                    t.writer.write(view.limit(from + n).position(from), to);
+                    t.bytesWrittenData += n;
+                }
+            } catch (IOException e) {
+                throw new UbdException(t.path() + ": cannot write: " + CowPaths.describe(e), e);
+            }
+            t.copied.setRange(s0, s1);
+            t.differing += s1 - s0;
+        }
+
+        @Override
+        public void close() {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /** A chunk's runs still to copy into one COW file; arrays reused from chunk to chunk. */
+    private static final class Pending {
+        int[] from = new int[64];
+        long[] start = new long[64];
+        long[] end = new long[64];
+        int count;
+
+        void add(int f, long s, long e) {
+            if (count == from.length) {
+                from = Arrays.copyOf(from, count * 2);
+                start = Arrays.copyOf(start, count * 2);
+                end = Arrays.copyOf(end, count * 2);
+            }
+            from[count] = f;
+            start[count] = s;
+            end[count] = e;
+            count++;
         }
     }
 }
