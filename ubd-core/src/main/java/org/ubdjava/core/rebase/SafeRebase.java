@@ -31,12 +31,12 @@ import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowGeometry;
 import org.ubdjava.core.format.CowHeader;
 import org.ubdjava.core.format.CowPaths;
-import org.ubdjava.core.rebase.ImageCompare.UnitMask;
 import org.ubdjava.core.io.Buffers;
 import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.io.RegularFiles;
 import org.ubdjava.core.nativeio.NativeFiles;
 import org.ubdjava.core.nativeio.PosixLocks;
+import org.ubdjava.core.rebase.ImageCompare.UnitMask;
 
 /**
  * {@code ubd rebase --safe COW... NEWBACKING}: puts COW files onto another backing file without
@@ -71,7 +71,13 @@ import org.ubdjava.core.nativeio.PosixLocks;
  * <p>Refused before anything is written, in one line naming the file: a COW file in use (locked by
  * a UML or {@code ubd serve}, or open elsewhere), given twice, or serving as another's backing file;
  * an old backing file missing or not the one the header records (size, mtime); a new backing file
- * that is a COW file, empty, locked for writing, or dated where a header cannot hold its mtime.
+ * that is a COW file, empty, locked for writing, or dated where a header cannot hold its mtime; a
+ * v1/v2 file whose last sectors' bits the kernel never reads (bug B5) where the backing files
+ * differ in those sectors.
+ *
+ * <p>A COW file with a valid content id ({@link ContentIdLayout}) gets the new backing file's id in
+ * the same write as its header (the new file is digested once, for all of them); a stale or damaged
+ * one is left as it is.
  */
 public final class SafeRebase {
     /** Told how far the rebase is, in backing-file bytes walked (and digested, when a content id is renewed). */
@@ -403,9 +409,16 @@ public final class SafeRebase {
                 throw new UbdException(cow + ": the new backing file is " + newSize + " bytes, smaller than the " + h.size()
                         + " its header records: the device would lose its last sectors; " + NOT_DONE);
             }
+            CowGeometry now = h.geometry();
+            if (newSize > h.size() && now.bitmapLength() * 8 < now.sectors()) {
+                // the kernel reads the last sectors from the backing file whatever their bits say
+                // (B5); a longer bitmap would start reading those bits: another device
+                throw new UbdException(cow + ": its v" + h.version() + " bitmap leaves out the bits of its last "
+                        + (now.sectors() - now.bitmapLength() * 8) + " sectors (bug B5), which a larger backing file would bring in; "
+                        + NOT_DONE);
+            }
             CowHeader resized = new CowHeader(h.layout(), h.magicOrder(), h.backingFile(), h.mtime(), newSize, h.sectorSize(),
                     h.alignment(), h.cowFormat());
-            CowGeometry now = h.geometry();
             CowGeometry then = resized.geometry();
             if (then.dataOffset() != now.dataOffset()) {
                 long room = (now.dataOffset() - now.bitmapOffset()) * 8 * h.sectorSize();

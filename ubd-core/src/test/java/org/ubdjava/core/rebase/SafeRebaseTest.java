@@ -135,6 +135,33 @@ class SafeRebaseTest {
         assertTrue(header.position() + header.data().length <= SECTOR, "ends at " + (header.position() + header.data().length));
     }
 
+    /** A v1 file of 60 sectors: the kernel reads 7 bitmap bytes, so sectors 56..59 always come from the backing file (B5). */
+    @Test
+    void aV1FileWithTheKernelsShortBitmap() throws IOException {
+        Random rnd = new Random(60);
+        byte[] x = new byte[60 * SECTOR];
+        rnd.nextBytes(x);
+        Path old = Files.write(dir.resolve("old.img"), x);
+        long mtime = Files.getLastModifiedTime(old).toMillis() / 1000;
+        Path cow = CowFixtures.cowFile(dir.resolve("cow.img"), CowFixtures.v1Header(old.toString(), mtime, x.length, SECTOR, false));
+        RebaseFixtures.randomWrites(cow, 56, 4, rnd);
+        // differing before sector 56 only: rebased as any other
+        byte[] y = x.clone();
+        y[10 * SECTOR] ^= 1;
+        Path neu = Files.write(dir.resolve("new.img"), y);
+        byte[] before = RebaseFixtures.view(cow);
+        SafeRebase.rebase(List.of(cow), neu.toString());
+        assertArrayEquals(before, RebaseFixtures.view(cow));
+        // differing in sector 57: no bit the kernel reads can keep it
+        byte[] z = y.clone();
+        z[57 * SECTOR] ^= 1;
+        Path third = Files.write(dir.resolve("third.img"), z);
+        refused(List.of(cow), third, cow, "sector 57 differs between the backing files, and its bit lies past the v1 bitmap the kernel reads");
+        // a larger backing file would make the kernel read bits it ignored so far
+        Path larger = Files.write(dir.resolve("larger.img"), Arrays.copyOf(y, 80 * SECTOR));
+        refused(List.of(cow), larger, cow, "bitmap leaves out the bits of its last 4 sectors (bug B5)");
+    }
+
     @Test
     void manyCowFilesOverOneBaseReadItOnce() throws IOException {
         Random rnd = new Random(99);
