@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongConsumer;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.io.Cleanup;
@@ -66,6 +67,22 @@ public final class CowCreator {
 
     /** As {@link #create(Path, String, boolean, Preallocation)}, reading the backing file through {@code reader}. */
     public static CowHeader create(Path cow, String backing, boolean replace, Preallocation preallocation, BackingReader reader) {
+        return create(cow, backing, replace, preallocation, reader, null, x -> { });
+    }
+
+    /**
+     * As {@link #create(Path, String, boolean, Preallocation)}, keeping the backing file's content
+     * identity in the header ({@link ContentIdLayout}), digested with {@code identity}: the whole
+     * backing file is read once, {@code progress} told the bytes done. The digest opens the backing
+     * file on its own descriptor, so a process holding POSIX locks on it must not ask for one.
+     */
+    public static CowHeader create(Path cow, String backing, boolean replace, Preallocation preallocation,
+                                   DigestAlgorithm identity, LongConsumer progress) {
+        return create(cow, backing, replace, preallocation, CowCreator::openAndRead, identity, progress);
+    }
+
+    private static CowHeader create(Path cow, String backing, boolean replace, Preallocation preallocation, BackingReader reader,
+                                    DigestAlgorithm identity, LongConsumer progress) {
         CowPaths.encodeField(backing, HeaderV3.BACKING_FILE_LENGTH);
         String absolute = CowPaths.absolutise(backing);
         Path backingPath = Path.of(absolute);
@@ -99,6 +116,14 @@ public final class CowCreator {
         byte[] header = HeaderV3.encode(absolute, b.storedMtime(), b.size(), HeaderV3.DEFAULT_SECTOR_SIZE,
                 HeaderV3.DEFAULT_ALIGNMENT);
         CowHeader written = CowHeaderReader.decode(ByteBuffer.wrap(header));
+        byte[] idRecord = null;
+        if (identity != null) {
+            ContentId id = ContentDigest.identify(backingPath, identity, progress);
+            if (id.size() != b.size() || id.mtime() != b.storedMtime()) {
+                throw new UbdException("backing file \"" + absolute + "\" changed while its content id was taken; nothing created");
+            }
+            idRecord = ContentIdLayout.encode(id);
+        }
         long length = written.geometry().dataOffset() + b.size();
 
         Path tmp = temporarySibling(cow);
@@ -106,6 +131,9 @@ public final class CowCreator {
             try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))) {
                 writeFully(ch, ByteBuffer.wrap(header), 0);
+                if (idRecord != null) {
+                    writeFully(ch, ByteBuffer.wrap(idRecord), ContentIdLayout.OFFSET);
+                }
                 // the kernel's way to size the file: bitmap and data stay holes
                 writeFully(ch, ByteBuffer.wrap(new byte[1]), length - 1);
                 if (preallocation == Preallocation.FALLOC) {

@@ -8,6 +8,12 @@ import java.nio.ByteOrder;
  * the only code that knows them; everything else sees a decoded {@link CowHeader}.
  */
 public abstract sealed class HeaderLayout permits HeaderV1, HeaderV2, HeaderV3 {
+    /**
+     * Magic and version come first in every layout; a switch of the backing file rewrites the
+     * header from here to its end and leaves these as they are (so the magic's byte order too).
+     */
+    public static final int SWITCH_START = 8;
+
     private final int version;
     private final int headerSize;
     private final int pathOffset;
@@ -52,6 +58,23 @@ public abstract sealed class HeaderLayout permits HeaderV1, HeaderV2, HeaderV3 {
      * computes them for this version (v1/v2 keep their historic rounding, see {@link CowGeometry}).
      */
     public abstract CowGeometry geometry(CowHeader header);
+
+    /**
+     * Puts a backing file's path, mtime and size into {@code header}, the file's bytes from offset
+     * 0 (at least {@link #headerSize()} of them), in this layout and its byte order; every other
+     * byte stays as it was. What a switch then writes is {@code [SWITCH_START, headerSize())}: one
+     * write, in the file's own version (unlike the kernel's switch, which writes v3 over v1 and v2,
+     * bug B6).
+     *
+     * @param storedMtime the 32-bit value to store ({@link BackingFile#storedMtime()})
+     */
+    public final void putBacking(ByteBuffer header, String absolutePath, long storedMtime, long size) {
+        header.put(pathOffset, encodePathField(absolutePath));
+        putMtimeAndSize(header, storedMtime, size);
+    }
+
+    /** Stores the two numbers of {@link #putBacking} at this layout's offsets. */
+    abstract void putMtimeAndSize(ByteBuffer header, long storedMtime, long size);
 
     /** Encodes just the path field (zero-filled), for a backing-file switch in this layout. */
     public final byte[] encodePathField(String absolutePath) {

@@ -35,6 +35,13 @@ public final class HeaderV1 extends HeaderLayout {
     }
 
     @Override
+    void putMtimeAndSize(ByteBuffer header, long storedMtime, long size) {
+        ByteBuffer le = header.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        le.putInt(OFF_MTIME, (int) storedMtime);
+        le.putLong(OFF_SIZE, size);
+    }
+
+    @Override
     public CowGeometry geometry(CowHeader h) {
         return CowGeometry.v1v2(h.size(), h.sectorSize(), SIZE);
     }

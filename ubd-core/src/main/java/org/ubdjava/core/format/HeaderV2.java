@@ -31,6 +31,13 @@ public final class HeaderV2 extends HeaderLayout {
     }
 
     @Override
+    void putMtimeAndSize(ByteBuffer header, long storedMtime, long size) {
+        ByteBuffer be = header.duplicate().order(ByteOrder.BIG_ENDIAN);
+        be.putInt(OFF_MTIME, (int) storedMtime);
+        be.putLong(OFF_SIZE, size);
+    }
+
+    @Override
     public CowGeometry geometry(CowHeader h) {
         return CowGeometry.v1v2(h.size(), h.sectorSize(), SIZE);
     }

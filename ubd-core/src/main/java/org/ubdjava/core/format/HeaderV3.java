@@ -71,6 +71,13 @@ public final class HeaderV3 extends HeaderLayout {
     }
 
     @Override
+    void putMtimeAndSize(ByteBuffer header, long storedMtime, long size) {
+        ByteBuffer be = header.duplicate().order(ByteOrder.BIG_ENDIAN);
+        be.putInt(OFF_MTIME, (int) storedMtime);
+        be.putLong(OFF_SIZE + shift, size);
+    }
+
+    @Override
     public CowGeometry geometry(CowHeader h) {
         return CowGeometry.v3(h.size(), h.sectorSize(), h.alignment(), CowGeometry.roundUp(headerSize(), h.alignment()));
     }

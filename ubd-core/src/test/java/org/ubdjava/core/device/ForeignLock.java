@@ -6,9 +6,9 @@ import java.io.InputStreamReader;
 import java.nio.file.Path;
 
 /** A POSIX lock held by another process (python3's fcntl.lockf is fcntl(F_SETLK), as the kernel uses). */
-final class ForeignLock implements AutoCloseable {
+public final class ForeignLock implements AutoCloseable {
     final Process process;
-    final boolean acquired;
+    public final boolean acquired;
 
     private ForeignLock(Process process, boolean acquired) {
         this.process = process;
@@ -16,7 +16,7 @@ final class ForeignLock implements AutoCloseable {
     }
 
     /** Tries to lock the whole file; {@link #acquired} says whether it got it. */
-    static ForeignLock take(Path file, boolean exclusive) throws IOException {
+    public static ForeignLock take(Path file, boolean exclusive) throws IOException {
         String script = "import fcntl,sys,time\n"
                 + "f=open(sys.argv[1],'r+' if sys.argv[2]=='x' else 'r')\n"
                 + "try:\n"
@@ -31,7 +31,7 @@ final class ForeignLock implements AutoCloseable {
         return new ForeignLock(p, "locked".equals(line));
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
