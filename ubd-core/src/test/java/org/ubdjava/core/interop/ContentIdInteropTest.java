@@ -21,9 +21,9 @@ import org.ubdjava.core.format.ContentIdState;
 import org.ubdjava.core.rebase.ContentIdentity;
 import org.ubdjava.core.rebase.SafeRebase;
 import org.ubdjava.core.testing.CowFixtures;
-import org.ubdjava.core.testing.Exec;
-import org.ubdjava.core.testing.RealTools;
-import org.ubdjava.core.testing.RequiresUmlUtilities;
+import org.ubdjava.testsupport.Exec;
+import org.ubdjava.testsupport.RealTools;
+import org.ubdjava.testsupport.RequiresUmlUtilities;
 
 /**
  * The content id and the safe rebase against the real uml_moo: it ignores the id (merges a COW file

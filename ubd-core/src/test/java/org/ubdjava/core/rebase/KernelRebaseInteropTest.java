@@ -20,9 +20,9 @@ import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowHeaderReader;
 import org.ubdjava.core.format.DigestAlgorithm;
 import org.ubdjava.core.format.Preallocation;
-import org.ubdjava.core.process.UmlKernel;
+import org.ubdjava.realtools.UmlKernel;
 import org.ubdjava.core.testing.CowFixtures;
-import org.ubdjava.core.testing.RequiresUmlKernel;
+import org.ubdjava.testsupport.RequiresUmlKernel;
 
 /**
  * The real kernel over what the rebase tools write, in one boot: COW files carrying a content id
