@@ -1,5 +1,7 @@
 package org.ubdjava.core.rebase;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -45,7 +47,6 @@ public final class ImageCompare {
     /** Bytes per read: large enough for sequential throughput, small enough to stay in cache. */
     public static final int CHUNK = 4 << 20;
     /** The unit every tool of the format uses. */
-    public static final int SECTOR = 512;
 
     /** What {@link RegularFiles#require} calls an image compared. */
     static final String ROLE = "an image";

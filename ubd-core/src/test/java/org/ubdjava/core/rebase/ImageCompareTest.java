@@ -1,5 +1,7 @@
 package org.ubdjava.core.rebase;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,7 +24,6 @@ import org.ubdjava.core.rebase.ImageCompare.Range;
 import org.ubdjava.core.testing.CowFixtures;
 
 class ImageCompareTest {
-    static final int SECTOR = 512;
 
     @TempDir
     Path dir;

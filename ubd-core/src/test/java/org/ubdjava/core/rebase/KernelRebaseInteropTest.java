@@ -1,5 +1,7 @@
 package org.ubdjava.core.rebase;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,7 +35,6 @@ import org.ubdjava.testsupport.RequiresUmlKernel;
  */
 @RequiresUmlKernel
 class KernelRebaseInteropTest {
-    static final int SECTOR = 512;
 
     @TempDir
     Path dir;

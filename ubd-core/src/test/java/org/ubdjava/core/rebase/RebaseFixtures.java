@@ -1,5 +1,7 @@
 package org.ubdjava.core.rebase;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,7 +26,6 @@ import org.ubdjava.core.testing.CowFixtures;
  * past either file's end).
  */
 final class RebaseFixtures {
-    static final int SECTOR = 512;
 
     private RebaseFixtures() {
     }

@@ -1,5 +1,7 @@
 package org.ubdjava.core.rebase;
 
+import static org.ubdjava.core.Sectors.SECTOR;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,7 +38,6 @@ import org.ubdjava.core.testing.CowFixtures;
  * </ul>
  */
 class SafeRebaseCrashTest {
-    static final int SECTOR = 512;
 
     @TempDir
     Path dir;
