@@ -30,8 +30,8 @@ import picocli.CommandLine.Spec;
                 "the data present, and its backing file (size, then mtime, as the kernel checks them).",
                 "A content id record (ubd mkcow --content-id) that is damaged, or stale (made for another backing file: a",
                 "tool that does not know it rewrote the header), is a problem. Whether the backing file still has the",
-                "content the id records is checked only with --verify-content: that reads the whole backing file (about",
-                "a second a GiB here), where every other check reads only the header, the bitmap and metadata.",
+                "content the id records is checked only with --verify-content: that reads the whole backing file (a",
+                "GiB takes a second or two), where every other check reads only the header, the bitmap and metadata.",
                 "Exit 1 when it finds a problem, one line each on stderr."})
 public final class CheckCommand implements Callable<Integer> {
     @Spec
