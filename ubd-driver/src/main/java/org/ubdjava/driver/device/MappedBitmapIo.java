@@ -32,7 +32,7 @@ import org.ubdjava.core.nativeio.NativeFiles;
  *     unmapped memory.</li>
  * </ul>
  */
-final class MappedBitmapIo extends ForwardingHostIo {
+public final class MappedBitmapIo extends ForwardingHostIo {
     private final FileChannel channel;
     private final long start;
     private final long end;
@@ -57,7 +57,7 @@ final class MappedBitmapIo extends ForwardingHostIo {
      *
      * @param channel the COW file, open for writing (the descriptor {@code file} works on)
      */
-    static HostIo over(FileChannel channel, HostIo file, long offset, long length) {
+    public static HostIo over(FileChannel channel, HostIo file, long offset, long length) {
         if (length <= 0 || length > Integer.MAX_VALUE) {
             return file;
         }

@@ -26,7 +26,7 @@ import org.ubdjava.core.nativeio.NativeFiles;
  * disks in one process reach), reads go to the file instead, as fast as pread is: the disk keeps
  * working, and the mapping is not tried again on every read.
  */
-final class MappedReadsDevice extends ForwardingDevice {
+public final class MappedReadsDevice extends ForwardingDevice {
     private static final int WINDOW_SHIFT = 30;
     private static final long WINDOW = 1L << WINDOW_SHIFT;
 
@@ -42,7 +42,7 @@ final class MappedReadsDevice extends ForwardingDevice {
      * @param inner the data area as a device (sector i at {@code base} + 512 i of {@code file})
      * @param file  the COW file, readable
      */
-    MappedReadsDevice(BlockDevice inner, FileChannel file, long base) {
+    public MappedReadsDevice(BlockDevice inner, FileChannel file, long base) {
         this(inner, file, base, MappingBudget.PROCESS);
     }
 

@@ -25,7 +25,7 @@ import org.ubdjava.driver.cache.BackingCaches;
 import org.ubdjava.driver.cache.CacheConfig;
 import org.ubdjava.driver.device.AllocationUnitDevice;
 import org.ubdjava.driver.device.BlockDevice;
-import org.ubdjava.driver.device.Devices;
+import org.ubdjava.driver.stack.DeviceStack;
 import org.ubdjava.driver.device.ExtentSink;
 import org.ubdjava.driver.device.IoStatus;
 
@@ -215,7 +215,7 @@ public final class UbdDriver implements AutoCloseable {
     }
 
     /**
-     * Attaches with an extra layer on top of the device stack that {@link Devices#of} builds, e.g. a
+     * Attaches with an extra layer on top of the device stack that {@link DeviceStack#of} builds, e.g. a
      * {@link org.ubdjava.driver.device.FaultInjectingDevice} in tests. The layer sees every request
      * of this disk, on its I/O thread, like the layers below it.
      */
@@ -227,7 +227,7 @@ public final class UbdDriver implements AutoCloseable {
         BlockDevice stack = null;
         try {
             BackingWatch watch = files.isCow() ? BackingWatch.of(config.name(), files.backing().path(), opener.log()) : null;
-            stack = Devices.of(files, caches, directBackingReads, allocationUnit);
+            stack = DeviceStack.of(files, caches, directBackingReads, allocationUnit);
             BlockDevice device = decorator.apply(stack);
             int id = nextId.getAndIncrement();
             Disk disk = new Disk(this, id, id % ioThreads, config, files, device, watch, opener.log());
