@@ -31,6 +31,7 @@ import org.ubdjava.driver.device.CowDevice;
 import org.ubdjava.driver.device.FileDevice;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -154,7 +155,7 @@ class DriverBehaviourTest {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger done = new AtomicInteger();
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(4, 1, new BlockingWaitStrategy()))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(4, 1, new BlockingWaitStrategy()))) {
             Disk d = driver.attach("ubd0=" + raw, KernelLog.DISCARD);
             // the first completion blocks the I/O thread, so the ring fills behind it
             driver.submit(d, IoOp.READ, 0, ByteBuffer.allocate(512), 0, (tag, s) -> {

@@ -37,6 +37,7 @@ import org.ubdjava.driver.device.ForwardingDevice;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Completion;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -131,7 +132,7 @@ class OffloadTest {
     void aBlockedFlushHoldsItsDiskOnlyAndItsLaterRequestsFollowInOrder() throws Exception {
         Recorder a = new Recorder(5);
         List<BlockingFlush> layer = new ArrayList<>();
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(64, 1, new BlockingWaitStrategy()))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(64, 1, new BlockingWaitStrategy()))) {
             Disk held = attach(driver, "ubd0=" + raw("a.img", 0), inner -> {
                 BlockingFlush f = new BlockingFlush(inner, a.order);
                 layer.add(f);
@@ -174,7 +175,7 @@ class OffloadTest {
     void aBlockedFuaWriteHoldsItsDiskOnly() throws Exception {
         Recorder a = new Recorder(2);
         List<BlockingFlush> layer = new ArrayList<>();
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(64, 1, new BlockingWaitStrategy()))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(64, 1, new BlockingWaitStrategy()))) {
             Disk held = attach(driver, "ubd0=" + raw("a.img", 0), inner -> {
                 BlockingFlush f = new BlockingFlush(inner, a.order);
                 layer.add(f);
@@ -256,7 +257,7 @@ class OffloadTest {
         Recorder a = new Recorder(2);
         List<SlowWriteThenCheckedFlush> layer = new ArrayList<>();
         long at = 3 * mib + 64 * 1024;
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(64, 1, new BlockingWaitStrategy()).withAllocationUnit(mib))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(64, 1, new BlockingWaitStrategy()).withAllocationUnit(mib))) {
             Disk held = attach(driver, "ubd0=" + cow + "," + back, inner -> {
                 SlowWriteThenCheckedFlush f = new SlowWriteThenCheckedFlush(inner, a.order);
                 layer.add(f);
@@ -295,7 +296,7 @@ class OffloadTest {
     void closeWaitsForADiskHeldBehindItsFlushAndCompletesWhatWaited() throws Exception {
         Recorder a = new Recorder(4);
         List<BlockingFlush> layer = new ArrayList<>();
-        UbdDriver driver = new UbdDriver(new UbdDriver.Config(64, 1, new BlockingWaitStrategy()));
+        UbdDriver driver = new UbdDriver(new DriverConfig(64, 1, new BlockingWaitStrategy()));
         Disk held = attach(driver, "ubd0=" + raw("a.img", 0), inner -> {
             BlockingFlush f = new BlockingFlush(inner, a.order);
             layer.add(f);
@@ -338,7 +339,7 @@ class OffloadTest {
     void aResumeIntoAFullRingWaitsForRoomAndEverythingCompletes() throws Exception {
         Recorder a = new Recorder(2);
         List<BlockingFlush> layer = new ArrayList<>();
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(4, 1, new BlockingWaitStrategy()))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(4, 1, new BlockingWaitStrategy()))) {
             Disk held = attach(driver, "ubd0=" + raw("a.img", 0), inner -> {
                 BlockingFlush f = new BlockingFlush(inner, a.order);
                 layer.add(f);
@@ -389,7 +390,7 @@ class OffloadTest {
         Recorder a = new Recorder(Long.MAX_VALUE);
         List<BlockingFlush> layer = new ArrayList<>();
         int ring = 8;
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(ring, 1, new BlockingWaitStrategy()))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(ring, 1, new BlockingWaitStrategy()))) {
             Disk held = attach(driver, "ubd0=" + raw("a.img", 0), inner -> {
                 BlockingFlush f = new BlockingFlush(inner, a.order);
                 layer.add(f);

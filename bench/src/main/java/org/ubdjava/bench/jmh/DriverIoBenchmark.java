@@ -31,6 +31,7 @@ import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Completion;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -143,7 +144,7 @@ public class DriverIoBenchmark {
             String bench = params.getBenchmark();
             write = bench.contains("Write");
             boolean raw = bench.contains("rawDevice");
-            driver = new UbdDriver(new UbdDriver.Config(4096, 1, strategy(waitStrategy)));
+            driver = new UbdDriver(new DriverConfig(4096, 1, strategy(waitStrategy)));
             String spec;
             if (raw) {
                 // read-only: shares the read descriptor a COW device on it would use

@@ -32,7 +32,7 @@ final class IoRing {
         }
     }
 
-    IoRing(int index, int size, WaitStrategy waitStrategy, UbdDriver.Stats stats, Offload offload) {
+    IoRing(int index, int size, WaitStrategy waitStrategy, DriverStats stats, Offload offload) {
         ThreadFactory thread = r -> new IoThread(r, "ubd-io-" + index);
         disruptor = new Disruptor<>(RequestEvent::new, size, thread, ProducerType.MULTI, waitStrategy);
         handler = new IoHandler(index, stats, offload);
