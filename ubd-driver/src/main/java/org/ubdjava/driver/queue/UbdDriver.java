@@ -34,7 +34,8 @@ import org.ubdjava.driver.stack.DeviceStack;
  * <p>This class is the driver's face and its lifecycle; the parts are classes of their own, as
  * the Disruptor's are: how it is built ({@link DriverConfig}), what it has completed
  * ({@link DriverStats}), the attach path ({@link AttachedDisks}), the submit path and the rings
- * ({@link RequestRings}) and the offloaded calls ({@link Offload}).
+ * ({@link RequestRings}), the offloaded calls ({@link Offload}), and a caller's closed loop kept N deep
+ * ({@link ClosedLoop}).
  */
 public final class UbdDriver implements AutoCloseable {
     private final DriverStats stats;
