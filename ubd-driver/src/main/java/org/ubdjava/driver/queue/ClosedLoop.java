@@ -82,8 +82,8 @@ public final class ClosedLoop implements Completion {
     private final RequestBatch batch;
     /** The owner's batch for {@link #pump()}: made when first needed. */
     private RequestBatch ownerBatch;
-    private final BatchRequests batched = new BatchRequests();
-    private final DirectRequests direct = new DirectRequests();
+    /** Used by one submitter at a time (see the class comment). */
+    private final Parts parts = new Parts();
     /** The first status that was not OK of each slot's parts; on the I/O thread only. */
     private final IoStatus[] slotStatus;
 
@@ -238,8 +238,9 @@ public final class ClosedLoop implements Completion {
             awaitSlot();
             started = true;
             long n = issued;
-            direct.slot = (int) (n % depth);
-            Next next = source.next(n, direct.slot, direct);
+            parts.batch = null;
+            parts.slot = (int) (n % depth);
+            Next next = source.next(n, parts.slot, parts);
             if (next == Next.ADDED) {
                 issued = n + 1;
                 return true;
@@ -350,12 +351,12 @@ public final class ClosedLoop implements Completion {
      * @return whether it added any
      */
     private boolean fill(RequestBatch to, int most, long from) {
-        batched.batch = to;
+        parts.batch = to;
         long n = from;
         try {
             while (!ended && n - completed < depth && to.size() + 2 <= Math.max(most, 2)) {
-                batched.slot = (int) (n % depth);
-                Next next = source.next(n, batched.slot, batched);
+                parts.slot = (int) (n % depth);
+                Next next = source.next(n, parts.slot, parts);
                 if (next == Next.ADDED) {
                     n++;
                 } else {
@@ -367,7 +368,7 @@ public final class ClosedLoop implements Completion {
             to.clear(); // nothing of it goes: a batch the owner shares must be left empty
             throw t;
         } finally {
-            batched.batch = null;
+            parts.batch = null;
         }
         issued = n;
         return n > from;
@@ -460,34 +461,32 @@ public final class ClosedLoop implements Completion {
         }
     }
 
-    /** Adds to a batch, tagged with the loop's slot and whether the part is the request's last. */
-    private final class BatchRequests implements Requests {
+    /**
+     * Where {@link Source#next} puts a request: the batch being filled, or, with none, straight to
+     * the driver with the blocking submit, as a front-end's thread does. Tagged with the slot and
+     * whether the part is the request's last.
+     */
+    private final class Parts implements Requests {
+        /** Null: submit each at once, waiting for room. */
         RequestBatch batch;
         int slot;
 
         @Override
         public void add(IoOp op, long offset, ByteBuffer buffer, long length) {
-            batch.add(disk, op, offset, buffer, length, ClosedLoop.this, (long) slot << 1 | 1);
+            put(op, offset, buffer, length, (long) slot << 1 | 1);
         }
 
         @Override
         public void addPart(IoOp op, long offset, ByteBuffer buffer, long length) {
-            batch.add(disk, op, offset, buffer, length, ClosedLoop.this, (long) slot << 1);
-        }
-    }
-
-    /** Submits at once, waiting for room as a front-end's thread does. */
-    private final class DirectRequests implements Requests {
-        int slot;
-
-        @Override
-        public void add(IoOp op, long offset, ByteBuffer buffer, long length) {
-            driver.submit(disk, op, offset, buffer, length, ClosedLoop.this, (long) slot << 1 | 1);
+            put(op, offset, buffer, length, (long) slot << 1);
         }
 
-        @Override
-        public void addPart(IoOp op, long offset, ByteBuffer buffer, long length) {
-            driver.submit(disk, op, offset, buffer, length, ClosedLoop.this, (long) slot << 1);
+        private void put(IoOp op, long offset, ByteBuffer buffer, long length, long tag) {
+            if (batch != null) {
+                batch.add(disk, op, offset, buffer, length, ClosedLoop.this, tag);
+            } else {
+                driver.submit(disk, op, offset, buffer, length, ClosedLoop.this, tag);
+            }
         }
     }
 }
