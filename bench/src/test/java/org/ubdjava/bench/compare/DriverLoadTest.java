@@ -24,7 +24,7 @@ class DriverLoadTest {
     Path dir;
 
     @Test
-    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it used to deadlock on the I/O thread
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a completion that waited for room would deadlock the I/O thread
     void moreInFlightThanTheRingHoldsRunsAndDrains() throws Exception {
         try (UbdDriver driver = new UbdDriver(new DriverConfig(8, 1, new BlockingWaitStrategy()))) {
             List<Disk> disks = new ArrayList<>();

@@ -11,8 +11,8 @@ import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
  * A COW file whose bitmap bytes are written through a shared mapping of the bitmap: setting a
- * sector's bit becomes a store into the page cache where it was a one-byte pwrite (about 0.9 us,
- * and a COW device's first write to a block makes one). Every other operation goes to the file
+ * sector's bit is a store into the page cache rather than a one-byte pwrite (about 0.9 us, and a
+ * COW device's first write to a block makes one). Every other operation goes to the file
  * (reads too: the page cache is one, so a read sees the stores).
  *
  * <p>Why this is safe:

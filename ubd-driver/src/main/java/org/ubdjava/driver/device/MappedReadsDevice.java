@@ -11,8 +11,8 @@ import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
  * The COW file's data area with its reads copied out of a read-only shared mapping: a 4 KiB read
- * of a sector the COW file holds is then a copy from the page cache (about 0.4 us) where a pread
- * cost 1.5 to 2.5 us on these machines. Everything else, writes first, goes to the file below; the
+ * of a sector the COW file holds is then a copy from the page cache (about 0.4 us), against 1.5 to
+ * 2.5 us for a pread on these machines. Everything else, writes first, goes to the file below; the
  * page cache is one, so a read sees every write that completed before it.
  *
  * <p>Windows of 1 GiB of the data area are mapped on first use, each as far as the file reached
