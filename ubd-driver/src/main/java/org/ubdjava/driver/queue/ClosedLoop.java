@@ -152,22 +152,9 @@ public final class ClosedLoop implements Completion {
         return this;
     }
 
-    public Disk disk() {
-        return disk;
-    }
-
-    public int depth() {
-        return depth;
-    }
-
     /** Requests completed so far (every part of them). */
     public long completedCount() {
         return completed;
-    }
-
-    /** Whether nothing of the loop is in flight; for the thread that submits. */
-    public boolean idle() {
-        return issued == completed;
     }
 
     /** The source ended and every request it gave has completed. */
@@ -236,7 +223,6 @@ public final class ClosedLoop implements Completion {
         }
         while (!ended) {
             awaitSlot();
-            started = true;
             long n = issued;
             parts.batch = null;
             parts.slot = (int) (n % depth);
