@@ -5,6 +5,7 @@ import org.ubdjava.harness.report.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.ubdjava.core.UbdException;
@@ -24,7 +25,10 @@ import picocli.CommandLine.Spec;
         description = {"Show a COW file's header, layout and contents.", "",
                 "What the header says, its layout, how much it holds, and whether its backing file matches.",
                 "Reads nothing but the header, the bitmap and the backing file's metadata. Exit 0 also when the",
-                "backing file does not match (backing_ok says so); 1 when it lies outside --allow-backing-dir (shown all the same)."})
+                "backing file does not match (backing_ok says so); 1 when it lies outside --allow-backing-dir (shown all the same).",
+                "content_id: the backing file's content identity the header keeps ({algorithm, digest, state, problem};",
+                "state none, valid, stale, damaged or no_room), as read from the header: the backing file is not digested",
+                "(ubd check --verify-content does that)."})
 public final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -51,7 +55,7 @@ public final class InfoCommand implements Callable<Integer> {
             out.println(Json.write(info));
         } else {
             // the backing path is the header author's text: escaped, it can neither forge a line nor drive the terminal
-            Json.fields(info).forEach((k, v) -> out.printf("%-18s %s%n", k + ":", v == null ? "-" : Printable.escape(String.valueOf(v))));
+            Json.fields(info).forEach((k, v) -> out.printf("%-18s %s%n", k + ":", v == null ? "-" : Printable.escape(text(k, v))));
         }
         out.flush();
         if (Boolean.FALSE.equals(info.backingAllowed())) {
@@ -61,5 +65,20 @@ public final class InfoCommand implements Callable<Integer> {
             return ExitCodes.FAILED;
         }
         return ExitCodes.OK;
+    }
+
+    /** A field's text: the content id as "valid SHA-256:0123...", "none", "stale SHA-256:... (why)". */
+    private static String text(String key, Object value) {
+        if (!"content_id".equals(key) || !(value instanceof Map<?, ?> m)) {
+            return String.valueOf(value);
+        }
+        StringBuilder b = new StringBuilder(String.valueOf(m.get("state")));
+        if (m.get("digest") != null) {
+            b.append(' ').append(m.get("algorithm")).append(':').append(m.get("digest"));
+        }
+        if (m.get("problem") != null) {
+            b.append(" (").append(m.get("problem")).append(')');
+        }
+        return b.toString();
     }
 }

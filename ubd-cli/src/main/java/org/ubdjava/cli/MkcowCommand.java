@@ -3,8 +3,13 @@ package org.ubdjava.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import java.io.IOException;
+import java.nio.file.Files;
+
+import org.ubdjava.core.format.ContentDigest;
 import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.format.Preallocation;
+import org.ubdjava.harness.report.Progress;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,6 +42,12 @@ public final class MkcowCommand implements Callable<Integer> {
                     + "The content is the same.")
     Preallocation preallocate;
 
+    @Option(names = "--content-id", description = "Keep the digest (SHA-256) of BACKING's whole content in unused bytes of the "
+            + "header, which the kernel and uml_moo never read: BACKING is read once, and can then be found again by its content "
+            + "after a move or a copy that lost its mtime (ubd rebase --find), and told from a changed file. An existing COW file "
+            + "gets one with ubd rebase --add-content-id.")
+    boolean contentId;
+
     @Parameters(index = "0", paramLabel = "COW", description = "The COW file to create.")
     Path cow;
 
@@ -45,7 +56,23 @@ public final class MkcowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CowCreator.create(cow, backing, force, preallocate);
+        if (!contentId) {
+            CowCreator.create(cow, backing, force, preallocate);
+            return ExitCodes.OK;
+        }
+        try (Progress bar = Progress.of("digest", sizeOrZero(backing))) {
+            CowCreator.create(cow, backing, force, preallocate, ContentDigest.DEFAULT, bar);
+        }
         return ExitCodes.OK;
+    }
+
+    /** For the bar only: the file's size, or 0 (no bar) when it is not a regular file, which create refuses in its own words. */
+    private static long sizeOrZero(String file) {
+        try {
+            Path p = Path.of(file);
+            return Files.isRegularFile(p) ? Files.size(p) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 }

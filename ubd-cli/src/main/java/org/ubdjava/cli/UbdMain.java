@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "ubd", mixinStandardHelpOptions = true, versionProvider = UbdMain.Version.class,
         description = "User-Mode Linux ubd block devices and COW files, in Java.",
         subcommands = {MkcowCommand.class, MooCommand.class, InfoCommand.class, CheckCommand.class,
-                MapCommand.class, RebaseCommand.class, UbdParseCommand.class, CatCommand.class, WriteCommand.class,
+                MapCommand.class, RebaseCommand.class, CompareCommand.class, UbdParseCommand.class, CatCommand.class, WriteCommand.class,
                 ReplayCommand.class, ReportCommand.class, DemoCommand.class, ServeCommand.class, UmlCommand.class, BenchCommand.class, CacheSimCommand.class,
                 CommandLine.HelpCommand.class})
 public final class UbdMain implements Callable<Integer> {

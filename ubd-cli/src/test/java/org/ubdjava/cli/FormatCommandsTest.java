@@ -80,7 +80,7 @@ class FormatCommandsTest {
         assertEquals(List.of("file", "version", "broken_v3", "byte_order", "magic_byte_order", "backing_file", "mtime", "size",
                 "sector_size", "alignment", "cow_format", "bitmap_offset", "bitmap_length", "data_offset", "sectors",
                 "allocated_sectors", "file_length", "disk_usage", "backing_ok", "backing_problem", "backing_real_path",
-                "backing_allowed"), List.copyOf(m.keySet()));
+                "backing_allowed", "content_id"), List.copyOf(m.keySet()));
         assertEquals(3, m.get("version"));
         assertEquals(false, m.get("broken_v3"));
         assertEquals(back.toRealPath().toString(), m.get("backing_file"));

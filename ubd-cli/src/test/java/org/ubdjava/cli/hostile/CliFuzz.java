@@ -20,7 +20,7 @@ import java.util.Set;
  * holds; only the files a command exists to write may change, and only when it succeeds.
  */
 final class CliFuzz {
-    static final List<String> COMMANDS = List.of("mkcow", "moo", "info", "check", "map", "rebase", "parse", "cat", "write",
+    static final List<String> COMMANDS = List.of("mkcow", "moo", "info", "check", "map", "rebase", "compare", "parse", "cat", "write",
             "replay", "cache-sim", "serve", "uml", "bench", "demo");
     static final String[] NUMBERS = {"NaN", "nan", "Infinity", "-Infinity", "inf", "-1", "0", "1", "2", "3", "512", "4096",
         "100000000", "9223372036854775807", "9223372036854775808", "-9223372036854775808", "0x200", "0x10", "010", " 1", "1 ",
@@ -243,7 +243,7 @@ final class CliFuzz {
         args.add(cmd);
         switch (cmd) {
             case "mkcow" -> {
-                flags("-f");
+                flags("-f", "--content-id");
                 if (coin()) {
                     word("--preallocate");
                 }
@@ -280,15 +280,52 @@ final class CliFuzz {
                 if (cmd.equals("check") && coin()) {
                     option("--expect-backing", input());
                 }
+                if (cmd.equals("check")) {
+                    flags("--verify-content");
+                }
                 if (!cmd.equals("map") && r.nextInt(4) == 0) {
                     option("--allow-backing-dir", coin() ? s.dir.toString() : input());
                 }
                 args.add(input());
             }
             case "rebase" -> {
-                String cow = input();
-                writes.add(rel(cow));
-                args.add(cow);
+                flags("--json");
+                switch (r.nextInt(4)) {
+                    case 0 -> {
+                        String cow = input();
+                        writes.add(rel(cow));
+                        args.add(cow);
+                        args.add(input());
+                    }
+                    case 1 -> {
+                        arg("--safe");
+                        for (int i = 1 + r.nextInt(3); i > 0; i--) {
+                            String cow = input();
+                            writes.add(rel(cow));
+                            args.add(cow);
+                        }
+                        args.add(coin() ? named(s.upgradedBacking().toString()) : input());
+                    }
+                    case 2 -> {
+                        arg("--find");
+                        for (int i = 1 + r.nextInt(2); i > 0; i--) {
+                            args.add(coin() ? named(s.dir.toString()) : input());
+                        }
+                        String cow = coin() ? named(s.idCow().toString()) : input();
+                        writes.add(rel(cow));
+                        args.add(cow);
+                    }
+                    default -> {
+                        arg("--add-content-id");
+                        String cow = input();
+                        writes.add(rel(cow));
+                        args.add(cow);
+                    }
+                }
+            }
+            case "compare" -> {
+                flags("--json");
+                args.add(input());
                 args.add(input());
             }
             case "parse" -> {

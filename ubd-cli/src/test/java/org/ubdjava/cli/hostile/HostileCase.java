@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * One command line given one piece of bad input, and what must come of it. Arguments and subjects
  * are templates: {@code {H}} is the hostile file (its path in the arguments, its name in the
- * subjects), {@code {back} {cow} {trace} {data} {dir} {new} {out}} the scratch's own files
+ * subjects), {@code {back} {cow} {trace} {data} {dir} {new} {out} {idcow} {back2}} the scratch's own files
  * ({@link Scratch#expand}). {@code mayChange}: names in the scratch the command writes when it
  * succeeds (a trailing * matches any rest); {@code mayChangeOnFailure}: those it may leave changed
  * when it fails; {@code locks}: scratch files another process holds locked meanwhile.

@@ -127,6 +127,38 @@ final class HostileCases {
         }
         file("rebase NEWBACKING", union(INPUT, EnumSet.of(GARBAGE, HUGE_SPARSE, VALID_COW, UNTRUSTED_COW)), FAIL, "rebase", "{cow}", "{H}");
 
+        // rebase --safe: every refusal leaves every COW file as it was, the good one given with a bad one too
+        Set<HostileFile> cowOrLocked = union(COW_INPUT, EnumSet.of(LOCKED_COW));
+        file("rebase --safe COW", cowOrLocked, FAIL, "rebase", "--safe", "{H}", "{back2}");
+        file("rebase --safe COW COW", cowOrLocked, FAIL, "rebase", "--safe", "{cow}", "{H}", "{back2}");
+        file("rebase --safe NEWBACKING", union(INPUT, EnumSet.of(GARBAGE, HUGE_SPARSE, VALID_COW, UNTRUSTED_COW)), FAIL,
+                "rebase", "--safe", "{cow}", "{H}");
+        file("rebase --safe --json NEWBACKING", EnumSet.of(MISSING, FIFO, VALID_COW), FAIL, "rebase", "--safe", "--json", "{cow}", "{H}");
+        cases.add(HostileCase.of("rebase --safe backing=locked", FAILED, List.of("back.img"), "rebase", "--safe", "{cow}", "{back2}")
+                .locking("back.img"));
+        cases.add(HostileCase.of("rebase --safe NEWBACKING=locked", FAILED, List.of("back2.img"), "rebase", "--safe", "{cow}", "{back2}")
+                .locking(Scratch.UPGRADED));
+        cases.add(HostileCase.of("rebase --safe COW=given-twice", FAILED, List.of("vm.cow"), "rebase", "--safe", "{cow}", "{cow}", "{back2}"));
+        // rebase --find: candidates are only read; a changed copy of the right size is refused, naming it
+        file("rebase --find DIR", union(INPUT, EnumSet.of(GARBAGE, HUGE_SPARSE, VALID_COW)), FAIL, "rebase", "--find", "{H}", "{idcow}");
+        file("rebase --find COW", cowOrLocked, FAIL, "rebase", "--find", "{dir}", "{H}");
+        cases.add(HostileCase.of("rebase --find DIR=changed-copy", FAILED, List.of("back2.img"), "rebase", "--find", "{back2}", "{idcow}"));
+        cases.add(HostileCase.of("rebase --find COW=without-content-id", FAILED, List.of("vm.cow"), "rebase", "--find", "{dir}", "{cow}"));
+        // rebase --add-content-id: only a COW file over its right backing file gets one
+        file("rebase --add-content-id COW", cowOrLocked, FAIL, "rebase", "--add-content-id", "{H}");
+
+        // compare: both files only read; each kind here differs from the backing file or cannot be compared
+        Set<HostileFile> images = union(INPUT, EnumSet.of(GARBAGE, HUGE_SPARSE, VALID_COW, TRUNCATED_COW));
+        file("compare OLD", images, FAIL, "compare", "{H}", "{back}");
+        file("compare NEW", images, FAIL, "compare", "{back}", "{H}");
+        file("compare --json OLD", EnumSet.of(MISSING, FIFO, GARBAGE, HUGE_SPARSE), FAIL, "compare", "--json", "{H}", "{back}");
+
+        // mkcow --content-id reads the whole backing file (a 1 TiB one, holes and all, would take minutes: not a case); check --verify-content too
+        file("mkcow --content-id BACKING", union(INPUT, EnumSet.of(VALID_COW, UNTRUSTED_COW, TRUNCATED_COW, CORRUPT_COW)),
+                failedBut(Map.of(TRUNCATED_COW, ANY)), c -> c.writes("new.cow"), "mkcow", "--content-id", "{new}", "{H}");
+        file("check --verify-content COW", COW_INPUT, FAIL, "check", "--verify-content", "{H}");
+        cases.add(HostileCase.of("check --verify-content COW=without-content-id", FAILED, List.of("vm.cow"), "check", "--verify-content", "{cow}"));
+
         // parse touches no file, whatever the SPEC names
         file("parse SPEC file", EnumSet.of(MISSING, DIRECTORY, FIFO, SOCKET, LOCKED_COW), k -> ANY, "parse", "ubd0={H},{back}");
 
@@ -345,7 +377,8 @@ final class HostileCases {
     /** The rest of a valid command line, so that an unknown option is the one thing wrong. */
     static final Map<String, List<String>> VALID_REST = Map.ofEntries(Map.entry("mkcow", List.of("{new}", "{back}")),
             Map.entry("moo", List.of("{cow}", "{out}")), Map.entry("info", List.of("{cow}")), Map.entry("check", List.of("{cow}")),
-            Map.entry("map", List.of("{cow}")), Map.entry("rebase", List.of("{cow}", "{back}")), Map.entry("parse", List.of("ubd0={cow}")),
+            Map.entry("map", List.of("{cow}")), Map.entry("rebase", List.of("{cow}", "{back}")),
+            Map.entry("compare", List.of("{back}", "{back}")), Map.entry("parse", List.of("ubd0={cow}")),
             Map.entry("cat", List.of("ubd0r={cow}")), Map.entry("write", List.of("--offset", "0", "--input", "{data}", "ubd0={cow}")),
             Map.entry("replay", List.of("--trace", "{trace}", REPLAY_SPEC)), Map.entry("cache-sim", List.of("--trace", "{trace}")),
             Map.entry("serve", List.of("--listen", SERVE_LISTEN, "ubd0={cow}")), Map.entry("uml", List.of("--", "--help", "ubd0={cow}")),
@@ -383,6 +416,16 @@ final class HostileCases {
             cases.add(HostileCase.of(c + " an extra argument", USAGE, List.of("hostile-extra"), c, "{cow}", "hostile-extra"));
         }
         cases.add(HostileCase.of("rebase no NEWBACKING", USAGE, List.of("NEWBACKING"), "rebase", "{cow}"));
+        cases.add(HostileCase.of("rebase an extra argument", USAGE, List.of("NEWBACKING"), "rebase", "{cow}", "{back}", "hostile-extra"));
+        cases.add(HostileCase.of("rebase --safe no NEWBACKING", USAGE, List.of("--safe"), "rebase", "--safe", "{cow}"));
+        cases.add(HostileCase.of("rebase --find no COW", USAGE, List.of("--find"), "rebase", "--find", "{dir}"));
+        cases.add(HostileCase.of("rebase --add-content-id an extra argument", USAGE, List.of("--add-content-id"),
+                "rebase", "--add-content-id", "{cow}", "hostile-extra"));
+        cases.add(HostileCase.of("rebase --safe --find", USAGE, List.of("--safe", "--find"), "rebase", "--safe", "--find", "{dir}", "{cow}"));
+        cases.add(HostileCase.of("rebase --json no arguments", USAGE, List.of("NEWBACKING"), "rebase", "--json"));
+        cases.add(HostileCase.of("compare no arguments", USAGE, List.of("OLD"), "compare"));
+        cases.add(HostileCase.of("compare no NEW", USAGE, List.of("NEW"), "compare", "{back}"));
+        cases.add(HostileCase.of("compare an extra argument", USAGE, List.of("hostile-extra"), "compare", "{back}", "{back}", "hostile-extra"));
         cases.add(HostileCase.of("parse no SPEC", USAGE, List.of("SPEC"), "parse"));
         cases.add(HostileCase.of("cat no SPEC", USAGE, List.of("SPEC"), "cat"));
         cases.add(HostileCase.of("cat two SPECs", USAGE, List.of("ubd1r="), "cat", "ubd0r={cow}", "ubd1r={cow}"));

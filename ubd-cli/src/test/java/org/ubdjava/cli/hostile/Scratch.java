@@ -25,7 +25,9 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.ubdjava.core.format.ContentDigest;
 import org.ubdjava.core.format.CowCreator;
+import org.ubdjava.core.format.Preallocation;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.testsupport.TempDirs;
 
@@ -40,6 +42,11 @@ final class Scratch implements AutoCloseable {
     /** An fio iolog v2 the replay and the cache simulator take in a few milliseconds. */
     static final String TRACE = String.join("\n", "fio version 2 iolog", "/dev/vdb add", "/dev/vdb open",
             "/dev/vdb write 0 4096", "/dev/vdb read 0 4096", "/dev/vdb read 8192 4096", "/dev/vdb close", "");
+
+    /** The name of {@link #idCow()}. */
+    static final String ID_COW = "id.cow";
+    /** The name of {@link #upgradedBacking()}. */
+    static final String UPGRADED = "back2.img";
 
     final Path dir;
     final Path back;
@@ -71,10 +78,40 @@ final class Scratch implements AutoCloseable {
         String s = arg.replace("{dir}", dir.toString()).replace("{back}", back.toString()).replace("{cow}", cow.toString())
                 .replace("{trace}", trace.toString()).replace("{data}", data.toString())
                 .replace("{new}", dir.resolve("new.cow").toString()).replace("{out}", dir.resolve("out.img").toString());
+        if (s.contains("{idcow}")) {
+            s = s.replace("{idcow}", idCow().toString());
+        }
+        if (s.contains("{back2}")) {
+            s = s.replace("{back2}", upgradedBacking().toString());
+        }
         if (s.contains("{H}")) {
             s = s.replace("{H}", make(hostile));
         }
         return s;
+    }
+
+    /** A COW file over the backing file that keeps its content id (made once, on demand: most cases need none). */
+    Path idCow() throws IOException {
+        Path p = dir.resolve(ID_COW);
+        if (!Files.exists(p)) {
+            CowCreator.create(p, back.toString(), false, Preallocation.OFF, ContentDigest.DEFAULT, x -> { });
+        }
+        return p;
+    }
+
+    /**
+     * back2.img: the backing file upgraded, its size with one sector changed and another mtime
+     * (made once, on demand): a safe rebase's new backing file, and a copy --find must refuse.
+     */
+    Path upgradedBacking() throws IOException {
+        Path p = dir.resolve(UPGRADED);
+        if (!Files.exists(p)) {
+            byte[] b = Files.readAllBytes(back);
+            java.util.Arrays.fill(b, 5 * SECTOR, 6 * SECTOR, (byte) 0x7e);
+            Files.write(p, b);
+            Files.setLastModifiedTime(p, FileTime.fromMillis((CowFixtures.MTIME + 3600) * 1000));
+        }
+        return p;
     }
 
     /** Makes the hostile file (once) and returns the path to give the command. */

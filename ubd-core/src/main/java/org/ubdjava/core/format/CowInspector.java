@@ -42,7 +42,8 @@ public final class CowInspector {
                 cow.channel().size(), NativeFiles.allocatedBytes(cow.channel()),
                 problem.isEmpty(), problem.orElse(null),
                 BackingPolicy.realPath(cow.headerBackingPath()).map(Path::toString).orElse(null),
-                policy.restricts() ? violation.isEmpty() : null);
+                policy.restricts() ? violation.isEmpty() : null,
+                CowInfo.ContentIdInfo.of(ContentIdLayout.read(cow.channel(), h)));
     }
 
     static Optional<String> backingProblem(CowFile cow) {
@@ -109,6 +110,7 @@ public final class CowInspector {
                     + " (data from sector " + firstMissing + " on is missing: truncated?)");
         }
         garbageBits(cow).ifPresent(p -> problems.add(f + ": " + p));
+        contentIdProblem(cow).ifPresent(p -> problems.add(f + ": " + p));
         if (g.bitmapBytes() < CowGeometry.ceilDiv(g.sectors(), 8) || g.bitmapBytes() > g.bitmapLength()) {
             problems.add(f + ": v" + h.version() + " bitmap is " + g.bitmapLength() + " bytes for " + g.sectors()
                     + " sectors: the kernel forgets the last " + (g.sectors() % 8) + " sectors' bits at every open (bug B5)");
@@ -117,6 +119,17 @@ public final class CowInspector {
             problems.add(f + ": sectors " + sectors + " to " + (g.sectors() - 1) + " have no bit in the bitmap");
         }
         return problems;
+    }
+
+    /**
+     * A content id record that cannot serve: damaged (a torn write, another program's bytes), or
+     * stale (made for another backing file: a tool that does not know the record rewrote the
+     * header). No record, or a layout without room for one, is no problem: the id is opt-in.
+     */
+    private static Optional<String> contentIdProblem(CowFile cow) throws IOException {
+        ContentIdState s = ContentIdLayout.read(cow.channel(), cow.header());
+        return s.kind() == ContentIdState.Kind.DAMAGED || s.kind() == ContentIdState.Kind.STALE
+                ? Optional.of(s.problem()) : Optional.empty();
     }
 
     /** Bits set past the device's last sector in the bitmap's final byte: never set by a correct writer. */

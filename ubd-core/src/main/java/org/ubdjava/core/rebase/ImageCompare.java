@@ -341,6 +341,25 @@ public final class ImageCompare {
         }
     }
 
+    /**
+     * The first byte where two images differ inside a differing unit that starts at {@code from}
+     * (qemu-img compare names the byte; the walk finds units): each read as its bytes, then zeros.
+     *
+     * @return the byte's offset, or {@code from + unit} when the unit reads the same now
+     */
+    public static long firstDifferingByte(Path first, Path second, long from, int unit) {
+        ByteBuffer x = ByteBuffer.allocate(unit);
+        ByteBuffer y = ByteBuffer.allocate(unit);
+        try (FileChannel a = open(first); FileChannel b = open(second)) {
+            Buffers.readOrZeros(a, x, from);
+            Buffers.readOrZeros(b, y, from);
+        } catch (IOException e) {
+            throw new UbdException(first + " vs " + second + ": cannot compare: " + CowPaths.describe(e), e);
+        }
+        int m = x.clear().mismatch(y.clear());
+        return m < 0 ? from + unit : from + m;
+    }
+
     private static FileChannel open(Path p) {
         try {
             return FileChannel.open(p, StandardOpenOption.READ);

@@ -406,7 +406,7 @@ public final class SafeRebase {
          */
         private CowGeometry sizedFor(Path cow, CowHeader h, long newSize) {
             if (newSize < h.size()) {
-                throw new UbdException(cow + ": the new backing file is " + newSize + " bytes, smaller than the " + h.size()
+                throw new UbdException(cow + ": the new backing file \"" + newAbsolute + "\" is " + newSize + " bytes, smaller than the " + h.size()
                         + " its header records: the device would lose its last sectors; " + NOT_DONE);
             }
             CowGeometry now = h.geometry();
@@ -422,7 +422,7 @@ public final class SafeRebase {
             CowGeometry then = resized.geometry();
             if (then.dataOffset() != now.dataOffset()) {
                 long room = (now.dataOffset() - now.bitmapOffset()) * 8 * h.sectorSize();
-                throw new UbdException(cow + ": the new backing file is " + newSize + " bytes, the old " + h.size()
+                throw new UbdException(cow + ": the new backing file \"" + newAbsolute + "\" is " + newSize + " bytes, the old " + h.size()
                         + ": the bitmap for the larger device would move the data area from offset " + now.dataOffset() + " to "
                         + then.dataOffset() + ", which a safe rebase does not do (this file's bitmap has room for up to "
                         + Math.max(h.size(), room) + " bytes); " + NOT_DONE);

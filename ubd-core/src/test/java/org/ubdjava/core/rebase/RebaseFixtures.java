@@ -25,17 +25,17 @@ import org.ubdjava.core.testing.CowFixtures;
  * sector from the COW file when its bit is set, else from the backing file the header names (zeros
  * past either file's end).
  */
-final class RebaseFixtures {
+public final class RebaseFixtures {
 
     private RebaseFixtures() {
     }
 
     /** The device as the guest sees it over the backing file the header names, {@code ceil(size/512)} sectors. */
-    static byte[] view(Path cow) throws IOException {
+    public static byte[] view(Path cow) throws IOException {
         return view(Files.readAllBytes(cow));
     }
 
-    static byte[] view(byte[] cow) throws IOException {
+    public static byte[] view(byte[] cow) throws IOException {
         Header h = Header.of(cow);
         byte[] backing = Files.readAllBytes(Path.of(h.path));
         int sectors = (int) ((h.size + SECTOR - 1) / SECTOR);
@@ -53,8 +53,8 @@ final class RebaseFixtures {
     }
 
     /** The fields of a v1, v2 or v3 header as the reference gives them, decoded without the production code. */
-    record Header(int version, String path, long mtime, long size, long bitmapOffset, long bitmapLength, long dataOffset) {
-        static Header of(byte[] f) {
+    public record Header(int version, String path, long mtime, long size, long bitmapOffset, long bitmapLength, long dataOffset) {
+        public static Header of(byte[] f) {
             ByteBuffer be = ByteBuffer.wrap(f).order(ByteOrder.BIG_ENDIAN);
             ByteBuffer le = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
             int version = be.getInt(0) == 0x4F4F4F4D ? be.getInt(4) : le.getInt(4);
@@ -84,7 +84,7 @@ final class RebaseFixtures {
         }
 
         /** The sector's bit; v1/v2 read the padding byte the kernel writes past the short bitmap, as the production reader does. */
-        boolean bit(byte[] f, int s) {
+        public boolean bit(byte[] f, int s) {
             long at = bitmapOffset + (s >> 3);
             return at < dataOffset && at < f.length && (f[(int) at] >> (s & 7) & 1) == 1;
         }
@@ -107,7 +107,7 @@ final class RebaseFixtures {
      * runs of 1 to 16 sectors; all-zero 4 KiB blocks are left as holes, so the copy mixes data and
      * holes differently from the original. Another mtime.
      */
-    static Path changedCopy(Path src, Path dst, double fraction, Random rnd) throws IOException {
+    public static Path changedCopy(Path src, Path dst, double fraction, Random rnd) throws IOException {
         byte[] b = Files.readAllBytes(src);
         int sectors = (b.length + SECTOR - 1) / SECTOR;
         int target = (int) (sectors * fraction);
@@ -126,7 +126,7 @@ final class RebaseFixtures {
     }
 
     /** Writes {@code b} leaving all-zero 4 KiB blocks as holes. */
-    static Path writeSparse(Path dst, byte[] b) throws IOException {
+    public static Path writeSparse(Path dst, byte[] b) throws IOException {
         try (FileChannel ch = FileChannel.open(dst, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             for (int at = 0; at < b.length; at += 4096) {
                 int n = Math.min(4096, b.length - at);
@@ -147,7 +147,7 @@ final class RebaseFixtures {
     }
 
     /** Random sector writes into a COW file, the kernel's way (data, then bits): some single sectors, some runs. */
-    static void randomWrites(Path cow, long sectors, int writes, Random rnd) throws IOException {
+    public static void randomWrites(Path cow, long sectors, int writes, Random rnd) throws IOException {
         for (int i = 0; i < writes; i++) {
             long s = (long) (rnd.nextDouble() * sectors);
             int n = (int) Math.min(sectors - s, 1 + rnd.nextInt(rnd.nextBoolean() ? 2 : 40));
@@ -159,7 +159,7 @@ final class RebaseFixtures {
         }
     }
 
-    static String sha256(Path f) throws IOException {
+    public static String sha256(Path f) throws IOException {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
         } catch (NoSuchAlgorithmException e) {
@@ -168,7 +168,7 @@ final class RebaseFixtures {
     }
 
     /** Sectors set in the COW file's bitmap (independent decoding). */
-    static long heldSectors(Path cow) throws IOException {
+    public static long heldSectors(Path cow) throws IOException {
         byte[] f = Files.readAllBytes(cow);
         Header h = Header.of(f);
         long n = 0;
@@ -179,7 +179,7 @@ final class RebaseFixtures {
     }
 
     /** Sectors of the device where the two images differ (each zero-extended), among those the COW file does not hold. */
-    static long differingUnheld(Path cow, Path a, Path b) throws IOException {
+    public static long differingUnheld(Path cow, Path a, Path b) throws IOException {
         byte[] f = Files.readAllBytes(cow);
         Header h = Header.of(f);
         int sectors = (int) ((h.size + SECTOR - 1) / SECTOR);
