@@ -54,6 +54,11 @@ public final class LibC {
 
     static native int fstat(int fd, byte[] statBuf) throws LastErrorException;
 
+    /** sync_file_range(2)'s flag that starts writeback of the range's dirty pages and returns without waiting for it. */
+    static final int SYNC_FILE_RANGE_WRITE = 2;
+
+    static native int sync_file_range(int fd, long offset, long nbytes, int flags) throws LastErrorException;
+
     static final int F_GETLK = 5;
     static final int F_SETLK = 6;
     static final short F_RDLCK = 0;

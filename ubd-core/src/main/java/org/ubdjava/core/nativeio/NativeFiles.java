@@ -143,6 +143,19 @@ public final class NativeFiles {
         }
     }
 
+    /**
+     * Starts writeback of the range's dirty pages and returns without waiting for it, so the disk
+     * works while the caller goes on; the caller's fdatasync still makes them durable (and carries
+     * the metadata). A hint: a file system that refuses it (EINVAL, ENOSYS) is left to fdatasync.
+     */
+    public static void startWriteback(FileChannel channel, long offset, long length) {
+        try {
+            LibC.sync_file_range(descriptor(channel), offset, length, LibC.SYNC_FILE_RANGE_WRITE);
+        } catch (LastErrorException e) {
+            // advice: the sync that follows does the work
+        }
+    }
+
     /** Hints that the range will be read sequentially (merges); failures are ignored: it is advice. */
     public static void adviseSequential(FileChannel channel) {
         LibC.posix_fadvise(descriptor(channel), 0, 0, LibC.POSIX_FADV_SEQUENTIAL);

@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
+import org.ubdjava.core.nativeio.NativeFiles;
+
 /**
  * Every change the rebase tools make to a COW file goes through one of these: positional writes
  * and the syncs that order them. The seam a crash test records through (each recorded prefix is a
@@ -16,6 +18,14 @@ public interface CowWriter {
 
     /** Makes every write so far durable before any later one (fdatasync). */
     void sync() throws IOException;
+
+    /**
+     * Lets the disk start on the writes in {@code [position, position + length)} now, without
+     * waiting: a hint that shortens the {@link #sync} to come, never a substitute for it (nothing
+     * is durable, nor ordered, until the sync). A writer that records for a crash test ignores it.
+     */
+    default void startWriteback(long position, long length) {
+    }
 
     /** Opens the writer for one COW file, given the channel the tool opened and locked. */
     @FunctionalInterface
@@ -35,6 +45,11 @@ public interface CowWriter {
             @Override
             public void sync() throws IOException {
                 channel.force(false);
+            }
+
+            @Override
+            public void startWriteback(long position, long length) {
+                NativeFiles.startWriteback(channel, position, length);
             }
         };
     }

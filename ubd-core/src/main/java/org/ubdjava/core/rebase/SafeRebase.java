@@ -2,6 +2,7 @@ package org.ubdjava.core.rebase;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.bitmap.BitmapRuns;
@@ -55,7 +59,10 @@ import org.ubdjava.core.rebase.ImageCompare.UnitMask;
  * <li>the header: over the new backing file, every sector that differs is now held.</li>
  * </ol>
  * A crash anywhere leaves a COW file valid over the backing file its header names, showing the
- * same bytes: over the old one until the header write lands, over the new one after.
+ * same bytes: over the old one until the header write lands, over the new one after. While the walk
+ * goes on, the writeback of the data copied so far is started (sync_file_range, a hint), so that
+ * the disk writes while the backing files are compared and step 1's sync waits for less; what is
+ * durable, and in which order, is still the syncs' doing alone.
  *
  * <p>Many COW files over one old backing file (the usual case: eight guests on one base, the base
  * upgraded) are done together: the old and the new backing file are compared once, over the sectors
@@ -185,6 +192,31 @@ public final class SafeRebase {
         long compared;
         long differing;
         long bytesWrittenData;
+        /** The file range the current chunk's writes touched, for the writeback hint; empty when {@code writtenFrom >= writtenTo}. */
+        long writtenFrom = Long.MAX_VALUE;
+        long writtenTo;
+
+        /** A writeback hint of this file is queued, not yet started: the next range joins the one after it. */
+        final AtomicBoolean hintQueued = new AtomicBoolean();
+
+        /**
+         * Lets the disk start on the writes copied since the last hint while the walk goes on, so
+         * the data sync at the end waits for less: on {@code writeback}'s thread, as the call may
+         * block while the disk queue is full, and the walk must not. At most one hint a file waits
+         * in the queue; while it waits, the range grows.
+         */
+        void startWriteback(ExecutorService writeback) {
+            if (writtenFrom < writtenTo && hintQueued.compareAndSet(false, true)) {
+                long from = writtenFrom;
+                long length = writtenTo - writtenFrom;
+                writtenFrom = Long.MAX_VALUE;
+                writtenTo = 0;
+                writeback.execute(() -> {
+                    hintQueued.set(false);
+                    writer.startWriteback(from, length);
+                });
+            }
+        }
 
         Target(LockedCow file, CowWriter writer, CowBitmap bitmap, ContentIdState id) {
             this.file = file;
@@ -265,9 +297,7 @@ public final class SafeRebase {
                     copyDiffering(g);
                 }
                 syncAll();
-                for (Target t : targets) {
-                    writeBits(t);
-                }
+                writeAllBits();
                 ContentId newId = renewedId();
                 requireUnchanged();
                 List<Outcome> outcomes = new ArrayList<>();
@@ -545,20 +575,29 @@ public final class SafeRebase {
          * file's blocks, so eight files synced one after the other would wait eight times.
          */
         private void syncAll() {
-            List<Target> dirty = targets.stream().filter(t -> t.bytesWrittenData > 0).toList();
-            if (dirty.size() <= 1) {
-                dirty.forEach(Run::sync);
+            atOnce(targets.stream().filter(t -> t.bytesWrittenData > 0).toList(), Run::sync, "syncing the COW files");
+        }
+
+        /** Step 2 for every COW file, at once: each file's bitmap write and sync are its own. */
+        private void writeAllBits() {
+            atOnce(targets, this::writeBits, "writing the bitmaps");
+        }
+
+        /** Runs {@code step} for each target, on up to {@link #MAX_PARALLEL_SYNCS} threads; the first failure is thrown. */
+        private static void atOnce(List<Target> ts, Consumer<Target> step, String doing) {
+            if (ts.size() <= 1) {
+                ts.forEach(step);
                 return;
             }
-            ExecutorService pool = Executors.newFixedThreadPool(Math.min(dirty.size(), MAX_PARALLEL_SYNCS), r -> {
+            ExecutorService pool = Executors.newFixedThreadPool(Math.min(ts.size(), MAX_PARALLEL_SYNCS), r -> {
                 Thread th = new Thread(r, "rebase-sync");
                 th.setDaemon(true);
                 return th;
             });
             try {
                 List<Future<?>> done = new ArrayList<>();
-                for (Target t : dirty) {
-                    done.add(pool.submit(() -> sync(t)));
+                for (Target t : ts) {
+                    done.add(pool.submit(() -> step.accept(t)));
                 }
                 for (Future<?> f : done) {
                     try {
@@ -567,7 +606,7 @@ public final class SafeRebase {
                         throw e.getCause() instanceof RuntimeException r ? r : new UbdException(String.valueOf(e.getCause()), e.getCause());
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        throw new UbdException("interrupted while syncing the COW files", e);
+                        throw new UbdException("interrupted while " + doing, e);
                     }
                 }
             } finally {
@@ -617,13 +656,22 @@ public final class SafeRebase {
                 return;
             }
             try {
-                ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+                // the bitmap's bytes are its words in little-endian order: whole words where they fit
+                ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
                 for (long[] r : ranges) {
                     for (long b = r[0]; b < r[1]; ) {
                         int n = (int) Math.min(buf.capacity(), r[1] - b);
                         buf.clear().limit(n);
-                        for (int i = 0; i < n; i++) {
-                            buf.put(i, bitmapByte(t, b + i));
+                        for (int i = 0; i < n; ) {
+                            long at = b + i;
+                            if ((at & 7) == 0 && i + 8 <= n && at + 8 <= t.bitmap.byteLength()) {
+                                int w = (int) (at >>> 3);
+                                buf.putLong(i, t.bitmap.word(w) | t.copied.word(w));
+                                i += 8;
+                            } else {
+                                buf.put(i, bitmapByte(t, at));
+                                i++;
+                            }
                         }
                         t.writer.write(buf, t.geometry.bitmapOffset() + b);
                         b += n;
@@ -713,6 +761,12 @@ public final class SafeRebase {
         private final BitmapRuns[] runs;
         private final Pending[] pending;
         private final ExecutorService pool;
+        /** One thread that starts the writeback of what was copied: hints only, dropped unstarted at the end. */
+        private final ExecutorService writeback = Executors.newSingleThreadExecutor(r -> {
+            Thread th = new Thread(r, "rebase-writeback");
+            th.setDaemon(true);
+            return th;
+        });
         private final List<Future<?>> inFlight = new ArrayList<>();
         /** The chunk's old bytes (a view of the compare's buffer, or of its zeros): the same for every run of a chunk. */
         private ByteBuffer source;
@@ -757,7 +811,11 @@ public final class SafeRebase {
 
         @Override
         public void chunkDone() throws IOException {
-            if (pool == null || source == null) {
+            if (pool == null) {
+                targets.forEach(t -> t.startWriteback(writeback));
+                return;
+            }
+            if (source == null) {
                 return;
             }
             for (int i = 0; i < pending.length; i++) {
@@ -772,6 +830,7 @@ public final class SafeRebase {
                         copy(t, view, p.from[k], p.start[k], p.end[k]);
                     }
                     p.count = 0;
+                    t.startWriteback(writeback);
                     return null;
                 }));
             }
@@ -805,6 +864,8 @@ public final class SafeRebase {
                 if (!Buffers.isZero(view.limit(view.capacity()), from, n) || !Run.isHole(t.file.channel, to, n)) {
                     t.writer.write(view.limit(from + n).position(from), to);
                     t.bytesWrittenData += n;
+                    t.writtenFrom = Math.min(t.writtenFrom, to);
+                    t.writtenTo = Math.max(t.writtenTo, to + n);
                 }
             } catch (IOException e) {
                 throw new UbdException(t.path() + ": cannot write: " + CowPaths.describe(e), e);
@@ -813,10 +874,20 @@ public final class SafeRebase {
             t.differing += s1 - s0;
         }
 
+        /**
+         * Stops the copy threads, drops the writeback hints not yet started and waits for the one
+         * running: it names a descriptor the rebase closes later, which must not be another file's by then.
+         */
         @Override
         public void close() {
             if (pool != null) {
                 pool.shutdownNow();
+            }
+            writeback.shutdownNow();
+            try {
+                writeback.awaitTermination(1, TimeUnit.DAYS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }
