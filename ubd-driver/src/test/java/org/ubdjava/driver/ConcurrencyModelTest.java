@@ -26,6 +26,7 @@ import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -69,7 +70,7 @@ class ConcurrencyModelTest {
         ConcurrentLinkedQueue<String> firstMismatches = new ConcurrentLinkedQueue<>();
         List<Disk> disks = new ArrayList<>();
         List<Model> models = new ArrayList<>();
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(1024, 2, new BlockingWaitStrategy()))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(1024, 2, new BlockingWaitStrategy()))) {
             for (int i = 0; i < 4; i++) {
                 disks.add(driver.attach("ubd" + i + "=" + dir.resolve("cow" + i + ".img") + "," + back, KernelLog.DISCARD));
                 models.add(new Model(backing.clone()));

@@ -41,6 +41,7 @@ import org.ubdjava.driver.device.HostIo;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.device.NoTrimDevice;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -126,7 +127,7 @@ class DeviceCapabilitiesTest {
     void eachLayerSaysWhatItCanDo() throws IOException {
         Path back = CowFixtures.referenceBacking(dir, 64);
         Path raw = Files.write(dir.resolve("raw.img"), new byte[32 * K]);
-        UbdDriver.Config cached = new UbdDriver.Config(64, 1, new BlockingWaitStrategy()).withCache(CacheConfig.of(CachePolicy.LRU, 1 << 20));
+        DriverConfig cached = new DriverConfig(64, 1, new BlockingWaitStrategy()).withCache(CacheConfig.of(CachePolicy.LRU, 1 << 20));
         try (UbdDriver driver = new UbdDriver(cached)) {
             BlockDevice cow = driver.attach("ubd0=" + dir.resolve("a.cow") + "," + back, KernelLog.DISCARD).device();
             BlockDevice img = driver.attach("ubd1=" + raw, KernelLog.DISCARD).device();
@@ -229,7 +230,7 @@ class DeviceCapabilitiesTest {
     @Test
     void prefetchFillsTheSharedBackingCache() throws IOException {
         Path back = CowFixtures.referenceBacking(dir, 256);
-        UbdDriver.Config cached = new UbdDriver.Config(64, 1, new BlockingWaitStrategy()).withCache(CacheConfig.of(CachePolicy.LRU, 1 << 20));
+        DriverConfig cached = new DriverConfig(64, 1, new BlockingWaitStrategy()).withCache(CacheConfig.of(CachePolicy.LRU, 1 << 20));
         try (UbdDriver driver = new UbdDriver(cached)) {
             Disk d = driver.attach("ubd0=" + dir.resolve("p.cow") + "," + back, KernelLog.DISCARD);
             assertEquals(IoStatus.OK, driver.submit(d, IoOp.WRITE, 0, DriverBehaviourTest.filled(4 * K, 9), 0).join());

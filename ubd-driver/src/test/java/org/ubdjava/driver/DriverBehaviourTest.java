@@ -28,9 +28,9 @@ import org.ubdjava.core.nativeio.NativeFiles;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.driver.device.ChannelIo;
 import org.ubdjava.driver.device.CowDevice;
-import org.ubdjava.driver.device.FileDevice;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -154,7 +154,7 @@ class DriverBehaviourTest {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger done = new AtomicInteger();
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(4, 1, new BlockingWaitStrategy()))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(4, 1, new BlockingWaitStrategy()))) {
             Disk d = driver.attach("ubd0=" + raw, KernelLog.DISCARD);
             // the first completion blocks the I/O thread, so the ring fills behind it
             driver.submit(d, IoOp.READ, 0, ByteBuffer.allocate(512), 0, (tag, s) -> {
@@ -207,18 +207,13 @@ class DriverBehaviourTest {
     void aFailedBitmapWriteLeavesTheBitmapAsItWas() throws IOException {
         Path back = CowFixtures.referenceBacking(dir, 256);
         Path cowPath = dir.resolve("cow.img");
-        CowCreator.create(cowPath, back.toString(), false);
-        CowGeometry g;
-        CowBitmap bitmap;
-        try (CowFile f = CowFile.open(cowPath)) {
-            g = f.geometry();
-            bitmap = f.bitmap();
-        }
+        FreshCow fresh = FreshCow.create(cowPath, back);
+        CowGeometry g = fresh.geometry();
+        CowBitmap bitmap = fresh.bitmap();
         try (FileChannel real = FileChannel.open(cowPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
              FileChannel backing = FileChannel.open(back)) {
             FailingIo cowFile = new FailingIo(new ChannelIo(real), g.bitmapOffset(), g.bitmapOffset() + g.bitmapLength());
-            CowDevice dev = new CowDevice(new FileDevice(cowFile, g.dataOffset(), 256 * 512, false),
-                    new FileDevice(new ChannelIo(backing), 0, 256 * 512, true), cowFile, bitmap, g.bitmapOffset(), 256 * 512, false);
+            CowDevice dev = fresh.device(cowFile, new ChannelIo(backing));
             dev.write(0, filled(4096, 1));
             assertEquals(8, bitmap.cardinality());
             cowFile.armed = true;

@@ -15,14 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.bitmap.CowBitmap;
 import org.ubdjava.core.device.KernelLog;
-import org.ubdjava.core.format.CowCreator;
 import org.ubdjava.core.format.CowFile;
-import org.ubdjava.core.format.CowGeometry;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.driver.device.BlockDevice;
 import org.ubdjava.driver.device.ChannelIo;
-import org.ubdjava.driver.device.CowDevice;
-import org.ubdjava.driver.device.FileDevice;
 import org.ubdjava.driver.device.ForwardingHostIo;
 import org.ubdjava.driver.device.HostIo;
 import org.ubdjava.driver.device.IoStatus;
@@ -88,20 +84,14 @@ class HostFaultsTest {
         Path back = CowFixtures.randomBacking(dir.resolve("back.img"), SECTORS * 512L, new java.util.Random(3));
         byte[] backing = Files.readAllBytes(back);
         Path cowPath = dir.resolve("cow.img");
-        CowCreator.create(cowPath, back.toString(), false);
-        CowGeometry g;
-        CowBitmap bitmap;
-        try (CowFile f = CowFile.open(cowPath)) {
-            g = f.geometry();
-            bitmap = f.bitmap();
-        }
+        FreshCow fresh = FreshCow.create(cowPath, back);
+        CowBitmap bitmap = fresh.bitmap();
         try (FileChannel cowChannel = FileChannel.open(cowPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
              FileChannel backChannel = FileChannel.open(back);
              UbdDriver driver = new UbdDriver()) {
             FaultyIo cowIo = new FaultyIo(new ChannelIo(cowChannel));
             FaultyIo backIo = new FaultyIo(new ChannelIo(backChannel));
-            BlockDevice stack = new CowDevice(new FileDevice(cowIo, g.dataOffset(), SECTORS * 512L, false),
-                    new FileDevice(backIo, 0, SECTORS * 512L, true), cowIo, bitmap, g.bitmapOffset(), SECTORS * 512L, false);
+            BlockDevice stack = fresh.device(cowIo, backIo);
             // a disk whose stack is ours, so the faults sit under the real COW layer, and a healthy neighbour
             Path other = Files.write(dir.resolve("other.img"), new byte[SECTORS * 512]);
             Disk faulty = driver.attach(org.ubdjava.core.options.UbdDeviceConfig.of(0, other.toString(), null, null,

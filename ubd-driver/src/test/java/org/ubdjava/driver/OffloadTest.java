@@ -37,6 +37,7 @@ import org.ubdjava.driver.device.ForwardingDevice;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Completion;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -60,6 +61,8 @@ class OffloadTest {
         final CountDownLatch release = new CountDownLatch(1);
         /** The completions the disk had delivered when its flush reached the device. */
         volatile int completedAtFlush = -1;
+        /** The disk this layer is the top of. */
+        Disk disk;
         private final List<String> completions;
 
         BlockingFlush(BlockDevice inner, List<String> completions) {
@@ -70,16 +73,21 @@ class OffloadTest {
         @Override
         public void flush() throws IOException {
             completedAtFlush = completions.size();
-            entered.countDown();
-            try {
-                if (!release.await(30, TimeUnit.SECONDS)) {
-                    throw new IOException("flush never released");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+            waitForRelease(entered, release, "flush");
             super.flush();
+        }
+    }
+
+    /** Says a call has reached the layer, then holds it there until the test releases it (a host disk that takes its time). */
+    static void waitForRelease(CountDownLatch entered, CountDownLatch release, String call) throws IOException {
+        entered.countDown();
+        try {
+            if (!release.await(30, TimeUnit.SECONDS)) {
+                throw new IOException(call + " never released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
         }
     }
 
@@ -102,6 +110,19 @@ class OffloadTest {
                 last.complete(null);
             }
         }
+    }
+
+    /** ubd0 on a raw image under a {@link BlockingFlush} that sees {@code a}'s completions; the layer, its disk set. */
+    private BlockingFlush heldDisk(UbdDriver driver, Recorder a) throws IOException {
+        BlockingFlush[] layer = new BlockingFlush[1];
+        Disk held = attach(driver, "ubd0=" + raw("a.img", 0), inner -> layer[0] = new BlockingFlush(inner, a.order));
+        layer[0].disk = held;
+        return layer[0];
+    }
+
+    /** ubd1 on a raw image of 0x42 bytes, on the same I/O thread as ubd0. */
+    private Disk neighbour(UbdDriver driver) throws IOException {
+        return driver.attach("ubd1=" + raw("b.img", 0x42), KernelLog.DISCARD);
     }
 
     private Disk attach(UbdDriver driver, String spec, UnaryOperator<BlockDevice> layer) {
@@ -130,16 +151,11 @@ class OffloadTest {
     @Test
     void aBlockedFlushHoldsItsDiskOnlyAndItsLaterRequestsFollowInOrder() throws Exception {
         Recorder a = new Recorder(5);
-        List<BlockingFlush> layer = new ArrayList<>();
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(64, 1, new BlockingWaitStrategy()))) {
-            Disk held = attach(driver, "ubd0=" + raw("a.img", 0), inner -> {
-                BlockingFlush f = new BlockingFlush(inner, a.order);
-                layer.add(f);
-                return f;
-            });
-            Disk other = driver.attach("ubd1=" + raw("b.img", 0x42), KernelLog.DISCARD);
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(64, 1, new BlockingWaitStrategy()))) {
+            BlockingFlush flush = heldDisk(driver, a);
+            Disk held = flush.disk;
+            Disk other = neighbour(driver);
             assertEquals(held.ioThread(), other.ioThread(), "one I/O thread serves both");
-            BlockingFlush flush = layer.get(0);
             ByteBuffer first = ByteBuffer.allocateDirect(512);
             ByteBuffer second = ByteBuffer.allocateDirect(512);
             try {
@@ -173,15 +189,10 @@ class OffloadTest {
     @Test
     void aBlockedFuaWriteHoldsItsDiskOnly() throws Exception {
         Recorder a = new Recorder(2);
-        List<BlockingFlush> layer = new ArrayList<>();
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(64, 1, new BlockingWaitStrategy()))) {
-            Disk held = attach(driver, "ubd0=" + raw("a.img", 0), inner -> {
-                BlockingFlush f = new BlockingFlush(inner, a.order);
-                layer.add(f);
-                return f;
-            });
-            Disk other = driver.attach("ubd1=" + raw("b.img", 0x42), KernelLog.DISCARD);
-            BlockingFlush flush = layer.get(0);
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(64, 1, new BlockingWaitStrategy()))) {
+            BlockingFlush flush = heldDisk(driver, a);
+            Disk held = flush.disk;
+            Disk other = neighbour(driver);
             ByteBuffer after = ByteBuffer.allocateDirect(512);
             try {
                 driver.submit(held, IoOp.WRITE, IoOp.FUA, 512, DriverBehaviourTest.filled(512, 7), 0, a, 1);
@@ -223,15 +234,7 @@ class OffloadTest {
 
         @Override
         public void write(long offset, ByteBuffer src) throws IOException {
-            writeEntered.countDown();
-            try {
-                if (!writeRelease.await(30, TimeUnit.SECONDS)) {
-                    throw new IOException("write never released");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+            waitForRelease(writeEntered, writeRelease, "write");
             super.write(offset, src);
         }
 
@@ -256,13 +259,13 @@ class OffloadTest {
         Recorder a = new Recorder(2);
         List<SlowWriteThenCheckedFlush> layer = new ArrayList<>();
         long at = 3 * mib + 64 * 1024;
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(64, 1, new BlockingWaitStrategy()).withAllocationUnit(mib))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(64, 1, new BlockingWaitStrategy()).withAllocationUnit(mib))) {
             Disk held = attach(driver, "ubd0=" + cow + "," + back, inner -> {
                 SlowWriteThenCheckedFlush f = new SlowWriteThenCheckedFlush(inner, a.order);
                 layer.add(f);
                 return f;
             });
-            Disk other = driver.attach("ubd1=" + raw("b.img", 0x42), KernelLog.DISCARD);
+            Disk other = neighbour(driver);
             SlowWriteThenCheckedFlush slow = layer.get(0);
             slow.file = held.files().image().channel();
             slow.fileOffset = held.files().geometry().dataOffset() + at;
@@ -294,14 +297,9 @@ class OffloadTest {
     @Test
     void closeWaitsForADiskHeldBehindItsFlushAndCompletesWhatWaited() throws Exception {
         Recorder a = new Recorder(4);
-        List<BlockingFlush> layer = new ArrayList<>();
-        UbdDriver driver = new UbdDriver(new UbdDriver.Config(64, 1, new BlockingWaitStrategy()));
-        Disk held = attach(driver, "ubd0=" + raw("a.img", 0), inner -> {
-            BlockingFlush f = new BlockingFlush(inner, a.order);
-            layer.add(f);
-            return f;
-        });
-        BlockingFlush flush = layer.get(0);
+        UbdDriver driver = new UbdDriver(new DriverConfig(64, 1, new BlockingWaitStrategy()));
+        BlockingFlush flush = heldDisk(driver, a);
+        Disk held = flush.disk;
         CompletableFuture<Void> closed;
         try {
             driver.submit(held, IoOp.FLUSH, 0, null, 0, a, 1);
@@ -337,15 +335,10 @@ class OffloadTest {
     @Test
     void aResumeIntoAFullRingWaitsForRoomAndEverythingCompletes() throws Exception {
         Recorder a = new Recorder(2);
-        List<BlockingFlush> layer = new ArrayList<>();
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(4, 1, new BlockingWaitStrategy()))) {
-            Disk held = attach(driver, "ubd0=" + raw("a.img", 0), inner -> {
-                BlockingFlush f = new BlockingFlush(inner, a.order);
-                layer.add(f);
-                return f;
-            });
-            Disk other = driver.attach("ubd1=" + raw("b.img", 0x42), KernelLog.DISCARD);
-            BlockingFlush flush = layer.get(0);
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(4, 1, new BlockingWaitStrategy()))) {
+            BlockingFlush flush = heldDisk(driver, a);
+            Disk held = flush.disk;
+            Disk other = neighbour(driver);
             CountDownLatch busy = new CountDownLatch(1);
             CountDownLatch free = new CountDownLatch(1);
             java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
@@ -387,16 +380,11 @@ class OffloadTest {
     @Test
     void aHeldDiskTakesAtMostARingsWorthMoreThenRefusesLikeAFullRing() throws Exception {
         Recorder a = new Recorder(Long.MAX_VALUE);
-        List<BlockingFlush> layer = new ArrayList<>();
         int ring = 8;
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(ring, 1, new BlockingWaitStrategy()))) {
-            Disk held = attach(driver, "ubd0=" + raw("a.img", 0), inner -> {
-                BlockingFlush f = new BlockingFlush(inner, a.order);
-                layer.add(f);
-                return f;
-            });
-            Disk other = driver.attach("ubd1=" + raw("b.img", 0x42), KernelLog.DISCARD);
-            BlockingFlush flush = layer.get(0);
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(ring, 1, new BlockingWaitStrategy()))) {
+            BlockingFlush flush = heldDisk(driver, a);
+            Disk held = flush.disk;
+            Disk other = neighbour(driver);
             int accepted = 0;
             try {
                 driver.submit(held, IoOp.FLUSH, 0, null, 0, a, 0);

@@ -16,6 +16,7 @@ import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -37,7 +38,7 @@ class SubmitPathTest {
     @Test
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a stuck ring fails the test, never hangs it
     void badArgumentsFailBeforeClaimingASlotAndLaterRequestsStillComplete() throws Exception {
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(8, 2, new com.lmax.disruptor.BlockingWaitStrategy()))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(8, 2, new com.lmax.disruptor.BlockingWaitStrategy()))) {
             Disk a = attach(driver, 0);
             Disk b = attach(driver, 1);
             ByteBuffer buf = ByteBuffer.allocateDirect(512);
@@ -63,7 +64,7 @@ class SubmitPathTest {
 
     @Test
     void aDiskOfAnotherDriverIsRefused() throws Exception {
-        try (UbdDriver one = new UbdDriver(); UbdDriver other = new UbdDriver(new UbdDriver.Config(16, 2, new com.lmax.disruptor.BlockingWaitStrategy()))) {
+        try (UbdDriver one = new UbdDriver(); UbdDriver other = new UbdDriver(new DriverConfig(16, 2, new com.lmax.disruptor.BlockingWaitStrategy()))) {
             attach(other, 0);
             Disk foreign = attach(other, 1); // shard 1: the first driver has no such I/O thread
             Disk own = attach(one, 2);
@@ -80,7 +81,7 @@ class SubmitPathTest {
         Path raw = dir.resolve("raw.img");
         java.nio.file.Files.write(raw, new byte[64 * 1024]);
         for (int round = 0; round < 200; round++) {
-            UbdDriver driver = new UbdDriver(new UbdDriver.Config(64, 1, new com.lmax.disruptor.BlockingWaitStrategy()));
+            UbdDriver driver = new UbdDriver(new DriverConfig(64, 1, new com.lmax.disruptor.BlockingWaitStrategy()));
             Disk d = driver.attach("ubd0=" + raw, KernelLog.DISCARD);
             java.util.concurrent.atomic.LongAdder accepted = new java.util.concurrent.atomic.LongAdder();
             java.util.concurrent.atomic.LongAdder completed = new java.util.concurrent.atomic.LongAdder();
@@ -123,7 +124,7 @@ class SubmitPathTest {
     @Test
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // before the check this deadlocked
     void aBlockingSubmitFromACompletionFailsFastAndTrySubmitWorks() throws Exception {
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(8, 1, new com.lmax.disruptor.BlockingWaitStrategy()))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(8, 1, new com.lmax.disruptor.BlockingWaitStrategy()))) {
             Disk d = attach(driver, 0);
             java.util.concurrent.CompletableFuture<Throwable> refused = new java.util.concurrent.CompletableFuture<>();
             java.util.concurrent.CompletableFuture<Boolean> tried = new java.util.concurrent.CompletableFuture<>();

@@ -18,6 +18,7 @@ import org.ubdjava.core.UbdException;
 import org.ubdjava.core.io.RegularFiles;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -140,7 +141,7 @@ public final class Servers {
 
     /** The driver a server runs on: the default driver, its I/O threads polling for {@code pollMicros} after a burst. */
     public static UbdDriver driver(long pollMicros) {
-        return new UbdDriver(UbdDriver.Config.defaults().withPolling(Duration.ofNanos(pollMicros * 1000)));
+        return new UbdDriver(DriverConfig.defaults().withPolling(Duration.ofNanos(pollMicros * 1000)));
     }
 
     /**

@@ -20,6 +20,7 @@ import org.ubdjava.driver.cache.CacheConfig;
 import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.harness.cachesim.ShippedTraces;
 import org.ubdjava.export.Servers;
@@ -131,7 +132,7 @@ public final class BenchRun {
     private Measurement driverRun(BenchSystem system, CacheConfig cache, Workload w, int devices, int depth)
             throws IOException, InterruptedException {
         List<Path> cows = new ArrayList<>();
-        try (UbdDriver driver = new UbdDriver(UbdDriver.Config.defaults().withCache(cache))) {
+        try (UbdDriver driver = new UbdDriver(DriverConfig.defaults().withCache(cache))) {
             List<Disk> disks = new ArrayList<>();
             for (int i = 0; i < devices; i++) {
                 String spec;

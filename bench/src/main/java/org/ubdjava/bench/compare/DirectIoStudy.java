@@ -13,6 +13,7 @@ import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.driver.cache.CacheConfig;
 import org.ubdjava.driver.cache.CachePolicy;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.UbdDriver;
 
 /**
@@ -59,7 +60,7 @@ final class DirectIoStudy {
     private Measurement run(BenchSystem system, int vms, CacheConfig cache, boolean direct) throws IOException, InterruptedException {
         progress.accept(system + " trace x" + vms + (cache.enabled() ? " (" + policy + ", " + (CACHE_BYTES >> 20) + " MiB total)" : ""));
         List<Path> cows = new ArrayList<>();
-        UbdDriver.Config config = UbdDriver.Config.defaults().withCache(cache).withDirectBackingReads(direct);
+        DriverConfig config = DriverConfig.defaults().withCache(cache).withDirectBackingReads(direct);
         try (UbdDriver driver = new UbdDriver(config)) {
             List<Disk> disks = new ArrayList<>();
             for (int i = 0; i < vms; i++) {

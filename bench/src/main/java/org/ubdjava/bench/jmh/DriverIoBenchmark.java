@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,8 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.driver.device.IoStatus;
-import org.ubdjava.driver.queue.Completion;
+import org.ubdjava.driver.queue.ClosedLoop;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -56,9 +56,10 @@ import com.lmax.disruptor.YieldingWaitStrategy;
  *     COW device; a write to a block not yet in the COW file also writes its bitmap byte.</li>
  * </ul>
  *
- * The completions are preallocated (no CompletableFuture): depth 1 waits on a volatile sequence,
- * spinning briefly then parking; depth 32 takes completed slots from a single-producer ring.
- * Run with {@code -prof gc} to see the allocation per request ({@code gc.alloc.rate.norm}).
+ * Both depths are the driver's {@link ClosedLoop} run from the benchmark's thread
+ * ({@link ClosedLoop#fromOwner}): one op waits for a free slot (spinning {@code bench.spins} times,
+ * then parking) and submits the next request into it, as a front-end's thread does; nothing is
+ * allocated per request. Run with {@code -prof gc} to see it ({@code gc.alloc.rate.norm}).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -73,9 +74,6 @@ public class DriverIoBenchmark {
     /** The device: 1 GiB, larger than the CPU caches and most page-cache budgets of a CI machine. */
     static final long SIZE = 1L << 30;
     static final long BLOCKS = SIZE / BenchFiles.BLOCK;
-
-    /** After spinning, yield this many times before parking (lets the I/O thread run on a busy 2-core box). */
-    static final int YIELDS = Integer.getInteger("bench.yields", 0);
 
     /** The shared files, made once and reused across runs. */
     @State(Scope.Benchmark)
@@ -122,28 +120,29 @@ public class DriverIoBenchmark {
         }
     }
 
-    /** The driver with one COW device (or a raw one for rawDeviceRead1) and preallocated completions. */
+    /** The driver with one COW device (or a raw one for rawDeviceRead1) and a closed loop on it, 1 or 32 deep. */
     @State(Scope.Thread)
-    public static class Driver {
+    public static class Driver implements ClosedLoop.Source {
         @Param({"blocking", "phased", "yielding", "busyspin"})
         String waitStrategy;
 
         UbdDriver driver;
         Disk disk;
         Path workCopy;
+        ClosedLoop loop;
         final Xorshift offsets = new Xorshift(42);
-        final Waiter one = new Waiter();
-        final Pipeline many = new Pipeline();
         final ByteBuffer[] bufs = new ByteBuffer[DEPTH];
-        boolean write;
-        long submitted;
+        IoOp op;
+        /** Written on the I/O thread, read after the loop has drained. */
+        volatile long errors;
 
         @Setup(Level.Trial)
         public void setUp(FilesState fs, BenchmarkParams params) throws IOException {
             String bench = params.getBenchmark();
-            write = bench.contains("Write");
+            boolean write = bench.contains("Write");
             boolean raw = bench.contains("rawDevice");
-            driver = new UbdDriver(new UbdDriver.Config(4096, 1, strategy(waitStrategy)));
+            op = write ? IoOp.WRITE : IoOp.READ;
+            driver = new UbdDriver(new DriverConfig(4096, 1, strategy(waitStrategy)));
             String spec;
             if (raw) {
                 // read-only: shares the read descriptor a COW device on it would use
@@ -161,21 +160,13 @@ public class DriverIoBenchmark {
                     fillRandom(bufs[i], i);
                 }
             }
-            if (bench.endsWith("32")) {
-                for (int i = 0; i < DEPTH; i++) {
-                    driver.submit(disk, write ? IoOp.WRITE : IoOp.READ, offsets.next(BLOCKS) * BenchFiles.BLOCK, bufs[i], 0, many, i);
-                    submitted++;
-                }
-            }
+            loop = ClosedLoop.fromOwner(driver, disk, bench.endsWith("32") ? DEPTH : 1, this).spinning(SPINS);
         }
 
         @TearDown(Level.Trial)
-        public void tearDown() throws IOException {
-            while (many.completed < submitted) {
-                Thread.onSpinWait();
-            }
+        public void tearDown() throws IOException, InterruptedException {
+            loop.drain();
             driver.close();
-            long errors = one.errors + many.errors;
             if (workCopy != null) {
                 Files.deleteIfExists(workCopy);
             }
@@ -194,106 +185,23 @@ public class DriverIoBenchmark {
             };
         }
 
-        /** Depth 1: submit, then wait for this very request. */
-        long oneRequest(IoOp op) {
-            long seq = ++one.submitted;
-            driver.submit(disk, op, offsets.next(BLOCKS) * BenchFiles.BLOCK, bufs[0], 0, one, seq);
-            one.await(seq);
-            return seq;
+        /** One op: waits for a free slot (at depth 1, the previous request's completion), submits the next request. */
+        long step() throws InterruptedException {
+            loop.step();
+            return loop.completedCount();
         }
-
-        /** Depth 32: wait for any completion, resubmit its slot at a new offset. */
-        long nextOfMany(IoOp op) {
-            int slot = many.take();
-            driver.submit(disk, op, offsets.next(BLOCKS) * BenchFiles.BLOCK, bufs[slot], 0, many, slot);
-            submitted++;
-            return slot;
-        }
-    }
-
-    /** One request at a time: the I/O thread publishes the tag it finished; the caller spins, then parks. */
-    static final class Waiter implements Completion {
-        volatile long done;
-        volatile boolean parked;
-        volatile Thread waiter;
-        long submitted;
-        long errors;
 
         @Override
-        public void complete(long tag, IoStatus status) {
+        public ClosedLoop.Next next(long n, int slot, ClosedLoop.Requests to) {
+            to.add(op, offsets.next(BLOCKS) * BenchFiles.BLOCK, bufs[slot].clear(), 0);
+            return ClosedLoop.Next.ADDED;
+        }
+
+        @Override
+        public void completed(int slot, IoStatus status) {
             if (status != IoStatus.OK) {
                 errors++;
             }
-            done = tag;
-            if (parked) {
-                LockSupport.unpark(waiter);
-            }
-        }
-
-        void await(long seq) {
-            for (int i = 0; i < SPINS; i++) {
-                if (done == seq) {
-                    return;
-                }
-                Thread.onSpinWait();
-            }
-            for (int i = 0; i < YIELDS; i++) {
-                if (done == seq) {
-                    return;
-                }
-                Thread.yield();
-            }
-            waiter = Thread.currentThread();
-            parked = true;
-            while (done != seq) {
-                LockSupport.park(this);
-            }
-            parked = false;
-        }
-    }
-
-    /** Many in flight: completed slots go into a ring written by the one I/O thread that owns the disk. */
-    static final class Pipeline implements Completion {
-        final int[] slots = new int[2 * DEPTH];
-        long written;
-        volatile long completed;
-        long taken;
-        volatile boolean parked;
-        volatile Thread waiter;
-        long errors;
-
-        @Override
-        public void complete(long tag, IoStatus status) {
-            if (status != IoStatus.OK) {
-                errors++;
-            }
-            slots[(int) (written & (slots.length - 1))] = (int) tag;
-            completed = ++written;
-            if (parked) {
-                LockSupport.unpark(waiter);
-            }
-        }
-
-        int take() {
-            long want = taken + 1;
-            if (completed < want) {
-                int i = 0;
-                while (completed < want && i++ < SPINS) {
-                    Thread.onSpinWait();
-                }
-                for (int y = 0; completed < want && y < YIELDS; y++) {
-                    Thread.yield();
-                }
-                if (completed < want) {
-                    waiter = Thread.currentThread();
-                    parked = true;
-                    while (completed < want) {
-                        LockSupport.park(this);
-                    }
-                    parked = false;
-                }
-            }
-            return slots[(int) (taken++ & (slots.length - 1))];
         }
     }
 
@@ -322,18 +230,18 @@ public class DriverIoBenchmark {
     }
 
     @Benchmark
-    public long driverRead1(Driver d) {
-        return d.oneRequest(IoOp.READ);
+    public long driverRead1(Driver d) throws InterruptedException {
+        return d.step();
     }
 
     @Benchmark
-    public long driverRead32(Driver d) {
-        return d.nextOfMany(IoOp.READ);
+    public long driverRead32(Driver d) throws InterruptedException {
+        return d.step();
     }
 
     @Benchmark
-    public long rawDeviceRead1(Driver d) {
-        return d.oneRequest(IoOp.READ);
+    public long rawDeviceRead1(Driver d) throws InterruptedException {
+        return d.step();
     }
 
     // ---- writes ----
@@ -350,12 +258,12 @@ public class DriverIoBenchmark {
     }
 
     @Benchmark
-    public long driverWrite1(Driver d) {
-        return d.oneRequest(IoOp.WRITE);
+    public long driverWrite1(Driver d) throws InterruptedException {
+        return d.step();
     }
 
     @Benchmark
-    public long driverWrite32(Driver d) {
-        return d.nextOfMany(IoOp.WRITE);
+    public long driverWrite32(Driver d) throws InterruptedException {
+        return d.step();
     }
 }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.UbdDriver;
 
 import com.lmax.disruptor.BlockingWaitStrategy;
@@ -23,9 +24,9 @@ class DriverLoadTest {
     Path dir;
 
     @Test
-    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it used to deadlock on the I/O thread
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a completion that waited for room would deadlock the I/O thread
     void moreInFlightThanTheRingHoldsRunsAndDrains() throws Exception {
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(8, 1, new BlockingWaitStrategy()))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(8, 1, new BlockingWaitStrategy()))) {
             List<Disk> disks = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 Path raw = dir.resolve("raw" + i);

@@ -28,6 +28,7 @@ import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.cache.CacheConfig;
 import org.ubdjava.driver.device.BlockDevice;
 import org.ubdjava.driver.device.FaultInjectingDevice;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.harness.trace.TraceReader;
 
@@ -61,10 +62,10 @@ public final class Replay {
      * million slots a ring; past that a VM that finds no room is resumed by its worker). The I/O
      * threads spin briefly, then yield, then sleep, so a closed loop never parks a thread per request.
      */
-    private static UbdDriver.Config driverConfig(ReplayOptions o, int ioThreads, long allocationUnit) {
+    private static DriverConfig driverConfig(ReplayOptions o, int ioThreads, long allocationUnit) {
         long inflight = 2L * o.live() * o.maxInflight();
         int ring = Integer.highestOneBit((int) Math.min(1 << 20, Math.max(1024, inflight * 2) - 1)) << 1;
-        return new UbdDriver.Config(ring, ioThreads,
+        return new DriverConfig(ring, ioThreads,
                 () -> PhasedBackoffWaitStrategy.withLiteLock(20, 200, TimeUnit.MICROSECONDS), CacheConfig.off()).withAllocationUnit(allocationUnit);
     }
 

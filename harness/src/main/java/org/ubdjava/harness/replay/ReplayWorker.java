@@ -58,7 +58,7 @@ final class ReplayWorker implements Runnable {
                 boolean again = false;
                 for (int i = 0; i < running.size(); i++) {
                     VmReplayer vm = running.get(i);
-                    Throwable f = vm.failure;
+                    Throwable f = vm.failure();
                     if (f != null) {
                         throw f instanceof UbdException u ? u
                                 : new UbdException("vm " + vm.vm + ": checking a completed request failed: " + f, f);
@@ -98,7 +98,7 @@ final class ReplayWorker implements Runnable {
         if (vm == null) {
             return false;
         }
-        vm.owner = me;
+        vm.watchedBy(me);
         running.add(vm);
         return true;
     }

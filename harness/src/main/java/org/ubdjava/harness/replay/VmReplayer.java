@@ -3,12 +3,10 @@ package org.ubdjava.harness.replay;
 import static org.ubdjava.core.Sectors.SECTOR;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.locks.LockSupport;
 
 import org.ubdjava.core.nativeio.DirectMemory;
-
 import org.ubdjava.driver.device.IoStatus;
-import org.ubdjava.driver.queue.Completion;
+import org.ubdjava.driver.queue.ClosedLoop;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.RequestBatch;
@@ -17,58 +15,46 @@ import org.ubdjava.harness.trace.TraceOp;
 
 /**
  * One VM: replays its {@link VmSchedule} on its own disk with up to {@code k} requests in flight,
- * checking every request as it completes.
+ * checking every request as it completes: the {@link ClosedLoop.Source} of the VM's
+ * {@link ClosedLoop}.
  *
  * <p>A closed loop on the disk's I/O thread, as fio's jobs run theirs: the completion of a request
  * checks it (the read's bytes are still hot in that core's cache), then submits the VM's next
  * request into the ring from the same thread, which picks it up in the same batch. Nothing parks
  * or wakes per request; the owning worker only starts the VM (its first {@code k} requests in one
  * {@link RequestBatch}), is woken once when it has finished, and takes it back in the rare case
- * that the ring had no room while nothing of the VM was in flight ({@link #stalled}). Under
- * {@code --pace} the worker submits instead, when each request is due; completions still check.
+ * that the ring had no room while nothing of the VM was in flight. Under {@code --pace} the worker
+ * submits instead, when each request is due ({@link ClosedLoop#fromOwner}); completions still check.
  *
- * <p>Threads and invariants: slot {@code n % k} holds the n-th request. {@link #harvested} (the
- * requests completed and checked) is written only by the disk's I/O thread; {@link #submitted}
- * and the slots of requests not yet published are written only by whoever submits: the I/O thread
- * in the closed loop, the worker at the start, after a stall (both with nothing in flight, so no
- * completion can run concurrently) and under --pace (then the completion never submits). A
- * publish orders the slot's fields before its completion; the volatile {@link #harvested} orders
- * a checked slot before its reuse.
+ * <p>Threads: the loop's slot {@code n % k} holds the VM's n-th request. The slots' fields here
+ * are written by whoever submits and read by the completion, which the publish orders (see
+ * {@link ClosedLoop}); the per-VM results by the disk's I/O thread, read once the VM finished.
  *
  * <p>Allocation: none per request. Each slot keeps its direct buffer, grown to the largest
  * request it carried under the {@link BufferBudget}; a request whose rotated range runs past the
- * end of the device is sent as two requests (the tag's low bit marks the last part), and only that
- * rare case allocates (a buffer view).
+ * end of the device is sent as two parts, and only that rare case allocates (a buffer view).
  */
-final class VmReplayer implements Completion {
+final class VmReplayer implements ClosedLoop.Source {
     final int vm;
     final Disk disk;
     final VmSchedule schedule;
     private final ReplayPlan plan;
-    private final UbdDriver driver;
-    private final int k;
+    private final ClosedLoop loop;
     private final double pace;
     private final ReadVerifier verifier;
     private final IoTally tally;
     private final MismatchLog log;
     private final BufferBudget budget;
-    /** The closed loop's batch, used on the I/O thread only (the worker submits from its own). */
-    private final RequestBatch batch;
 
     private final int[] slotRequest;
     private final long[] slotSubmitNanos;
     private final ByteBuffer[] slotBuffer;
-    private final IoStatus[] slotStatus;
-    private volatile int harvested;
-    private int submitted;
-    /** Set by a completion that could not submit with nothing of this VM in flight: the worker takes over. */
-    private volatile boolean stalled;
-    private volatile boolean started;
-    /** A failure in a completion: the worker rethrows it (the I/O thread must go on serving other disks). */
-    volatile Throwable failure;
-    volatile Thread owner;
+    private boolean started;
     /** When this VM started: its trace time 0 under --pace. */
     private long startNanos;
+    /** Under --pace: the time of the worker's pump, and when the first request not yet due is. */
+    private long pumpNanos;
+    private long dueNanos;
 
     // per-VM results, written by the disk's I/O thread, read after the VM finished
     long requests;
@@ -85,18 +71,16 @@ final class VmReplayer implements Completion {
         this.disk = disk;
         this.schedule = schedule;
         this.plan = schedule.plan;
-        this.driver = driver;
-        this.k = inflight(o, plan);
+        int k = inflight(o, plan);
         this.pace = o.pace();
         this.verifier = verifier;
         this.tally = tally;
         this.log = log;
         this.budget = budget;
-        batch = newBatch(k);
         slotRequest = new int[k];
         slotSubmitNanos = new long[k];
         slotBuffer = new ByteBuffer[k];
-        slotStatus = new IoStatus[k];
+        loop = pace > 0 ? ClosedLoop.fromOwner(driver, disk, k, this) : ClosedLoop.fromCompletions(driver, disk, k, this);
     }
 
     /** Requests a VM keeps in flight: never more slots than its plan has requests. */
@@ -106,11 +90,21 @@ final class VmReplayer implements Completion {
 
     /** Room for {@code maxInflight} requests, each of which may take two parts (a wrap). */
     static RequestBatch newBatch(int maxInflight) {
-        return new RequestBatch(2 * maxInflight);
+        return ClosedLoop.batchFor(maxInflight);
     }
 
     boolean done() {
-        return harvested == plan.count;
+        return loop.finished();
+    }
+
+    /** What checking a completed request threw: the worker rethrows it (the I/O thread must go on serving other disks). */
+    Throwable failure() {
+        return loop.failure();
+    }
+
+    /** The worker that looks after this VM: woken when it finishes, stalls or fails, and under --pace at every completion. */
+    void watchedBy(Thread worker) {
+        loop.watchedBy(worker);
     }
 
     /**
@@ -139,81 +133,53 @@ final class VmReplayer implements Completion {
      * @return nanoTime before which the worker has nothing to do for this VM unless woken
      */
     long pump(long now, RequestBatch own) {
-        if (done()) {
+        if (loop.finished()) {
             return now;
         }
         if (!started) {
             startNanos = now;
             started = true;
-        } else if (pace <= 0 && !stalled) {
+        } else if (pace <= 0 && !loop.stalled()) {
             return Long.MAX_VALUE; // the closed loop drives it
         }
-        stalled = false;
-        int before = submitted;
-        long due = fill(own, now);
-        if (!submit(own, before) && pace <= 0) {
-            stalled = true; // the ring was full: try again shortly
-            return now + 10_000;
+        pumpNanos = now;
+        dueNanos = Long.MAX_VALUE;
+        if (!loop.pump(own) && pace <= 0) {
+            return now + 10_000; // the ring was full: try again shortly
         }
-        return due;
+        return loop.finished() ? now : dueNanos;
     }
 
-    /**
-     * Adds what may be submitted now to {@code batch}, and counts it submitted before it is
-     * published (a completion may run as soon as it is).
-     *
-     * @return under --pace, the nanoTime when the next request is due; else Long.MAX_VALUE
-     */
-    private long fill(RequestBatch batch, long now) {
-        int pos = submitted;
-        long due = Long.MAX_VALUE;
-        while (pos < plan.count && pos - harvested < k) {
-            if (pace > 0) {
-                long ts = schedule.elapsedMicros(pos);
-                if (ts >= 0) {
-                    long at = startNanos + (long) (ts * 1000.0 / pace);
-                    if (at < startNanos) {
-                        at = Long.MAX_VALUE; // a pace so slow that the time is past the clock's range: never due
-                    }
-                    if (now < at) {
-                        due = at;
-                        break;
-                    }
+    /** The loop asks for the VM's {@code pos}-th request: not yet under --pace before it is due, or while the budget has no buffer for it. */
+    @Override
+    public ClosedLoop.Next next(long pos, int slot, ClosedLoop.Requests to) {
+        if (pos >= plan.count) {
+            return ClosedLoop.Next.END;
+        }
+        if (pace > 0) {
+            long ts = schedule.elapsedMicros((int) pos);
+            if (ts >= 0) {
+                long at = startNanos + (long) (ts * 1000.0 / pace);
+                if (at < startNanos) {
+                    at = Long.MAX_VALUE; // a pace so slow that the time is past the clock's range: never due
+                }
+                if (pumpNanos < at) {
+                    dueNanos = at;
+                    return ClosedLoop.Next.LATER;
                 }
             }
-            if (!add(batch, pos)) {
-                break; // no buffer within the budget: this VM's own completions will free one
-            }
-            pos++;
         }
-        submitted = pos;
-        return due;
+        // no buffer within the budget: this VM's own completions will free one
+        return add(to, (int) pos, slot) ? ClosedLoop.Next.ADDED : ClosedLoop.Next.LATER;
     }
 
-    /**
-     * Publishes {@code batch}; when the ring has no room, sets {@link #submitted} back to
-     * {@code before} (nothing was published, so no completion can have seen it).
-     */
-    private boolean submit(RequestBatch batch, int before) {
-        if (batch.isEmpty()) {
-            return true;
-        }
-        boolean ok = driver.trySubmit(batch);
-        batch.clear();
-        if (!ok) {
-            submitted = before;
-        }
-        return ok;
-    }
-
-    private boolean add(RequestBatch batch, int pos) {
+    private boolean add(ClosedLoop.Requests to, int pos, int slot) {
         int request = schedule.request(pos);
         TraceOp op = plan.op(request);
-        int slot = pos % k;
         int n = plan.sectors(request);
         ByteBuffer buf = null;
         if (op == TraceOp.READ || op == TraceOp.WRITE) {
-            buf = buffer(slot, n * SECTOR, pos - harvested == 0);
+            buf = buffer(slot, n * SECTOR, loop.completedCount() == pos);
             if (buf == null) {
                 return false;
             }
@@ -226,7 +192,6 @@ final class VmReplayer implements Completion {
             }
         }
         slotRequest[slot] = request;
-        slotStatus[slot] = IoStatus.OK;
         long now = System.nanoTime();
         slotSubmitNanos[slot] = now;
         if (firstSubmitNanos == 0) {
@@ -238,20 +203,19 @@ final class VmReplayer implements Completion {
             case DISCARD -> IoOp.DISCARD;
             case FLUSH -> IoOp.FLUSH;
         };
-        long tag = (long) slot << 1;
         long room = plan.deviceSectors - device;
         if (op == TraceOp.FLUSH || n <= room) {
-            batch.add(disk, io, device * SECTOR, buf, (long) n * SECTOR, this, tag | 1);
+            to.add(io, device * SECTOR, buf, (long) n * SECTOR);
             return true;
         }
-        // wraps around the end of the device: two requests, the second at sector 0
+        // wraps around the end of the device: two parts, the second at sector 0
         ByteBuffer tail = null;
         if (buf != null) {
             tail = buf.duplicate().position((int) room * SECTOR);
             buf.limit((int) room * SECTOR);
         }
-        batch.add(disk, io, device * SECTOR, buf, room * SECTOR, this, tag);
-        batch.add(disk, io, 0, tail, (n - room) * SECTOR, this, tag | 1);
+        to.addPart(io, device * SECTOR, buf, room * SECTOR);
+        to.add(io, 0, tail, (n - room) * SECTOR);
         return true;
     }
 
@@ -273,46 +237,12 @@ final class VmReplayer implements Completion {
         return b;
     }
 
+    /** Checks the VM's request in {@code slot} and counts it; on the disk's I/O thread. */
     @Override
-    public void complete(long tag, IoStatus status) {
-        try {
-            int slot = (int) (tag >>> 1);
-            if (status != IoStatus.OK) {
-                slotStatus[slot] = status;
-            }
-            if ((tag & 1) == 0) {
-                return;
-            }
-            finish(slot, System.nanoTime());
-            int h = harvested + 1;
-            harvested = h; // single writer: this disk's I/O thread
-            if (h == plan.count || pace > 0) {
-                wake();
-            } else if (submitted < plan.count) {
-                int before = submitted;
-                fill(batch, 0);
-                if (!submit(batch, before) && submitted == h) {
-                    stalled = true; // nothing in flight and the ring full: the worker takes over
-                    wake();
-                }
-            }
-        } catch (Throwable t) {
-            failure = t;
-            wake();
-        }
-    }
-
-    private void wake() {
-        Thread t = owner;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
-    }
-
-    private void finish(int slot, long doneNanos) {
+    public void completed(int slot, IoStatus status) {
+        long doneNanos = System.nanoTime();
         int request = slotRequest[slot];
         ByteBuffer buf = slotBuffer[slot];
-        IoStatus status = slotStatus[slot];
         TraceOp op = plan.op(request);
         lastDoneNanos = Math.max(lastDoneNanos, doneNanos);
         requests++;

@@ -21,7 +21,7 @@ package org.ubdjava.driver.cache;
  *
  * <p>What it does not do: a climber only sees the slope where it stands. When a middling window
  * is worse than both 1% and a large one (clones whose re-reads come too late for a 10-25% window,
- * e.g. 8 readers 80 pages apart in 1,000 slots), it stays near 1%, where the fixed window was.
+ * e.g. 8 readers 80 pages apart in 1,000 slots), it stays near 1%, no better than a fixed window.
  * On a frequency-skewed trace cut by scans, insignificant changes let the window drift up, which
  * costs about 1-4 points of hit ratio against the fixed 1% window while staying well above LRU
  * ({@code CacheAdaptiveWindowTest}).

@@ -18,16 +18,6 @@ public interface BackingDevice extends BlockDevice {
     }
 
     @Override
-    default boolean canTrim() {
-        return false;
-    }
-
-    @Override
-    default boolean canZero() {
-        return false;
-    }
-
-    @Override
     default boolean fastZero() {
         return false;
     }

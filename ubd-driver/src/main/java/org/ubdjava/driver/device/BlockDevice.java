@@ -22,11 +22,18 @@ public interface BlockDevice extends Closeable {
 
     boolean readOnly();
 
-    /** Whether {@link #discard} works: false on a read-only device and where trim is switched off ('t'). */
-    boolean canTrim();
+    /**
+     * Whether {@link #discard} works: whenever writes do (a discard is a write of holes), unless a
+     * layer switches trim off ('t', {@link NoTrimDevice}).
+     */
+    default boolean canTrim() {
+        return !readOnly();
+    }
 
-    /** Whether {@link #writeZeroes} works. */
-    boolean canZero();
+    /** Whether {@link #writeZeroes} works: whenever writes do, unless a layer switches it off. */
+    default boolean canZero() {
+        return !readOnly();
+    }
 
     /** Whether {@link #writeZeroes} can be done without writing data (holes, bitmap bits): then fastOnly succeeds. */
     boolean fastZero();

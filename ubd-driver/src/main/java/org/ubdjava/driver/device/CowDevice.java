@@ -67,17 +67,6 @@ public final class CowDevice implements BlockDevice {
         return readOnly;
     }
 
-    /** Discard and write-zeroes go to the COW file, never the backing file: they work whenever writes do. */
-    @Override
-    public boolean canTrim() {
-        return !readOnly;
-    }
-
-    @Override
-    public boolean canZero() {
-        return !readOnly;
-    }
-
     /** Zeros in the COW file are its holes or fallocated zeros plus bits: cheap when the COW file's are. */
     @Override
     public boolean fastZero() {

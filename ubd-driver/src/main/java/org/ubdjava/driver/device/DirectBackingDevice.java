@@ -63,8 +63,7 @@ public final class DirectBackingDevice implements BackingDevice {
     /** The file's data and holes, as {@link FileDevice} reports them; past its end, a hole. */
     @Override
     public void extents(long offset, long length, ExtentSink sink) throws IOException {
-        DataMap.of(file).forEachRun(offset, offset + length,
-                (from, to, data) -> sink.extent(from, to - from, data ? 0 : ExtentSink.HOLE | ExtentSink.ZERO));
+        ExtentSink.fromFile(DataMap.of(file), 0, offset, length, sink);
     }
 
     /** Nothing below caches a direct read: the cache above this device is the one to fill. */

@@ -45,16 +45,6 @@ public final class FileDevice implements BlockDevice {
         return readOnly;
     }
 
-    @Override
-    public boolean canTrim() {
-        return !readOnly;
-    }
-
-    @Override
-    public boolean canZero() {
-        return !readOnly;
-    }
-
     /** fallocate, where the file system has it: no data written. */
     @Override
     public boolean fastZero() {
@@ -135,8 +125,7 @@ public final class FileDevice implements BlockDevice {
     /** The file's data and holes (SEEK_DATA/SEEK_HOLE); past its end, a hole. */
     @Override
     public void extents(long offset, long length, ExtentSink sink) throws IOException {
-        file.forEachRun(base + offset, base + offset + length,
-                (from, to, data) -> sink.extent(from - base, to - from, data ? 0 : ExtentSink.HOLE | ExtentSink.ZERO));
+        ExtentSink.fromFile(file, base, offset, length, sink);
     }
 
     /** The host's page cache is the only cache here, and it fills on the read that follows. */

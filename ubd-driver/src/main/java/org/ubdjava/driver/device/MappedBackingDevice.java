@@ -61,8 +61,7 @@ public final class MappedBackingDevice implements BackingDevice {
     /** The file's data and holes, as {@link FileDevice} reports them; past its end, a hole. */
     @Override
     public void extents(long offset, long length, ExtentSink sink) throws IOException {
-        DataMap.of(file.channel()).forEachRun(offset, offset + length,
-                (from, to, data) -> sink.extent(from, to - from, data ? 0 : ExtentSink.HOLE | ExtentSink.ZERO));
+        ExtentSink.fromFile(DataMap.of(file.channel()), 0, offset, length, sink);
     }
 
     /** The host's page cache is the only cache here, and it fills on the copy that follows. */

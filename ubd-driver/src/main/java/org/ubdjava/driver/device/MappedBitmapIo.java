@@ -11,8 +11,8 @@ import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
  * A COW file whose bitmap bytes are written through a shared mapping of the bitmap: setting a
- * sector's bit becomes a store into the page cache where it was a one-byte pwrite (about 0.9 us,
- * and a COW device's first write to a block makes one). Every other operation goes to the file
+ * sector's bit is a store into the page cache rather than a one-byte pwrite (about 0.9 us, and a
+ * COW device's first write to a block makes one). Every other operation goes to the file
  * (reads too: the page cache is one, so a read sees the stores).
  *
  * <p>Why this is safe:
@@ -32,7 +32,7 @@ import org.ubdjava.core.nativeio.NativeFiles;
  *     unmapped memory.</li>
  * </ul>
  */
-final class MappedBitmapIo extends ForwardingHostIo {
+public final class MappedBitmapIo extends ForwardingHostIo {
     private final FileChannel channel;
     private final long start;
     private final long end;
@@ -57,7 +57,7 @@ final class MappedBitmapIo extends ForwardingHostIo {
      *
      * @param channel the COW file, open for writing (the descriptor {@code file} works on)
      */
-    static HostIo over(FileChannel channel, HostIo file, long offset, long length) {
+    public static HostIo over(FileChannel channel, HostIo file, long offset, long length) {
         if (length <= 0 || length > Integer.MAX_VALUE) {
             return file;
         }

@@ -11,8 +11,8 @@ import org.ubdjava.core.nativeio.NativeFiles;
 
 /**
  * The COW file's data area with its reads copied out of a read-only shared mapping: a 4 KiB read
- * of a sector the COW file holds is then a copy from the page cache (about 0.4 us) where a pread
- * cost 1.5 to 2.5 us on these machines. Everything else, writes first, goes to the file below; the
+ * of a sector the COW file holds is then a copy from the page cache (about 0.4 us), against 1.5 to
+ * 2.5 us for a pread on these machines. Everything else, writes first, goes to the file below; the
  * page cache is one, so a read sees every write that completed before it.
  *
  * <p>Windows of 1 GiB of the data area are mapped on first use, each as far as the file reached
@@ -26,7 +26,7 @@ import org.ubdjava.core.nativeio.NativeFiles;
  * disks in one process reach), reads go to the file instead, as fast as pread is: the disk keeps
  * working, and the mapping is not tried again on every read.
  */
-final class MappedReadsDevice extends ForwardingDevice {
+public final class MappedReadsDevice extends ForwardingDevice {
     private static final int WINDOW_SHIFT = 30;
     private static final long WINDOW = 1L << WINDOW_SHIFT;
 
@@ -42,7 +42,7 @@ final class MappedReadsDevice extends ForwardingDevice {
      * @param inner the data area as a device (sector i at {@code base} + 512 i of {@code file})
      * @param file  the COW file, readable
      */
-    MappedReadsDevice(BlockDevice inner, FileChannel file, long base) {
+    public MappedReadsDevice(BlockDevice inner, FileChannel file, long base) {
         this(inner, file, base, MappingBudget.PROCESS);
     }
 

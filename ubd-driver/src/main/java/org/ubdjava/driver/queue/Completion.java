@@ -11,7 +11,8 @@ import org.ubdjava.driver.device.IoStatus;
  * none of their requests completes, and the room in the ring it waits for may be room only it
  * can free. So the blocking {@link UbdDriver#submit submit} (and {@link UbdDriver#detach}) throw
  * {@link IllegalStateException} on an I/O thread; a completion that issues the next request uses
- * {@link UbdDriver#trySubmit} and, when the ring is full, hands the request to a thread of its own.
+ * {@link UbdDriver#trySubmit} and, when the ring is full, hands the request to a thread of its own,
+ * as {@link ClosedLoop} does.
  */
 @FunctionalInterface
 public interface Completion {

@@ -25,8 +25,8 @@ public final class Disk {
     private final BlockDevice device;
     /** Null for a raw image: nothing lies beneath it. */
     private final BackingWatch backingWatch;
-    /** The driver it is attached to: a request for it on another driver would reach no I/O thread. */
-    final UbdDriver driver;
+    /** The rings of the driver it is attached to: a request for it on another driver's would reach no I/O thread. */
+    final RequestRings rings;
     final int shard;
     /** Its failed requests, one line each (rate-limited), where its kernel messages go. */
     final FailureLog failures;
@@ -54,10 +54,10 @@ public final class Disk {
     /** The next disk in the offload's queue; guarded by its lock. */
     Disk nextOffloaded;
 
-    Disk(UbdDriver driver, int id, int shard, UbdDeviceConfig config, DeviceFiles files, BlockDevice device, BackingWatch backingWatch,
+    Disk(RequestRings rings, int id, int shard, UbdDeviceConfig config, DeviceFiles files, BlockDevice device, BackingWatch backingWatch,
          KernelLog log) {
         this.backingWatch = backingWatch;
-        this.driver = driver;
+        this.rings = rings;
         this.id = id;
         this.shard = shard;
         this.config = config;

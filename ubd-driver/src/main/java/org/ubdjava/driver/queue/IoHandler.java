@@ -20,14 +20,14 @@ final class IoHandler implements EventHandler<RequestEvent> {
     private static final int SIDE_QUEUE = 16;
 
     private final int thread;
-    private final UbdDriver.Stats stats;
+    private final DriverStats stats;
     private final Offload offload;
     /** This handler's progress in the ring, released after each of its requests (see {@link #onEvent}). */
     private Sequence progress;
     /** Disks of this thread held behind an offloaded call: written by this thread, read by close. */
     private volatile int held;
 
-    IoHandler(int thread, UbdDriver.Stats stats, Offload offload) {
+    IoHandler(int thread, DriverStats stats, Offload offload) {
         this.thread = thread;
         this.stats = stats;
         this.offload = offload;

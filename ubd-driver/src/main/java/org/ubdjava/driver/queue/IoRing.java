@@ -14,8 +14,8 @@ import com.lmax.disruptor.dsl.ProducerType;
  * One I/O thread and the ring it serves: every request of the disks assigned to it, and nothing
  * else. The driver has one per I/O thread rather than one ring that every thread scans: then no
  * slot, cursor or sequence is written by one core and read by another on the request path (with
- * one shared ring, each handler read every slot the other's producers had just written, a cache
- * miss per request per thread, and replay ran slower on two threads than on one). Any thread may
+ * one shared ring, each handler would read every slot the other's producers had just written, a
+ * cache miss per request per thread, enough to make two threads slower than one). Any thread may
  * submit (multi-producer); a completion that submits its disk's next request publishes to its own
  * thread's ring, uncontended.
  */
@@ -32,7 +32,7 @@ final class IoRing {
         }
     }
 
-    IoRing(int index, int size, WaitStrategy waitStrategy, UbdDriver.Stats stats, Offload offload) {
+    IoRing(int index, int size, WaitStrategy waitStrategy, DriverStats stats, Offload offload) {
         ThreadFactory thread = r -> new IoThread(r, "ubd-io-" + index);
         disruptor = new Disruptor<>(RequestEvent::new, size, thread, ProducerType.MULTI, waitStrategy);
         handler = new IoHandler(index, stats, offload);

@@ -123,6 +123,6 @@ final class Offload {
             status = IoStatus.IOERR;
         }
         disk.offloadStatus = status;
-        disk.driver.resume(disk);
+        disk.rings.resume(disk);
     }
 }

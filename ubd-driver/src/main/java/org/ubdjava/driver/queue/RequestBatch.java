@@ -44,8 +44,8 @@ public final class RequestBatch {
         if (size == capacity) {
             throw new IllegalStateException("request batch full (" + capacity + " requests): submit it first");
         }
-        UbdDriver.checkRequest(disk, op, buffer, completion);
-        if (size > 0 && disk.driver != disks[0].driver) {
+        RequestRings.checkRequest(disk, op, buffer, completion);
+        if (size > 0 && disk.rings != disks[0].rings) {
             throw new IllegalArgumentException("a batch goes to one driver: " + disk.name() + " and " + disks[0].name()
                     + " are attached to different ones");
         }

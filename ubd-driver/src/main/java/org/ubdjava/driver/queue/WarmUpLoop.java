@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 
 import org.ubdjava.driver.device.IoStatus;
 
@@ -53,7 +51,8 @@ public final class WarmUpLoop {
     /**
      * A closed loop of {@code requests} random 4 KiB reads and writes (half each) over
      * {@code disk}, {@code depth} in flight, submitted and completed the way the front-ends do:
-     * {@link UbdDriver#submit} from this thread, a {@link Completion} that hands the slot back.
+     * {@link UbdDriver#submit} from this thread, a {@link Completion} that hands the slot back
+     * ({@link ClosedLoop#fromOwner}).
      *
      * @return requests a second
      * @throws IOException when a request fails (naming the disk and the status)
@@ -63,38 +62,54 @@ public final class WarmUpLoop {
         if (blocks < 1 || depth < 1) {
             throw new IllegalArgumentException(disk.name() + ": a warm-up needs a disk of at least one block and a depth of at least 1");
         }
-        ByteBuffer[] buffers = new ByteBuffer[depth];
-        BlockingQueue<Integer> free = new ArrayBlockingQueue<>(depth);
-        IoStatus[] failed = new IoStatus[1];
-        for (int i = 0; i < depth; i++) {
-            buffers[i] = ByteBuffer.allocateDirect(BLOCK);
-            free.add(i);
-        }
-        Completion completion = (tag, status) -> {
-            if (status != IoStatus.OK) {
-                failed[0] = status;
-            }
-            free.add((int) tag);
-        };
-        SplittableRandom random = new SplittableRandom(seed);
+        RandomBlocks source = new RandomBlocks(depth, requests, blocks, seed);
         long start = System.nanoTime();
         try {
-            for (int i = 0; i < requests && failed[0] == null; i++) {
-                int slot = free.take();
-                ByteBuffer b = buffers[slot].clear();
-                driver.submit(disk, random.nextBoolean() ? IoOp.READ : IoOp.WRITE, random.nextLong(blocks) * BLOCK, b, 0, completion, slot);
-            }
-            for (int i = 0; i < depth; i++) {
-                free.take();
-            }
+            ClosedLoop.fromOwner(driver, disk, depth, source).run();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException(disk.name() + ": the warm-up was interrupted");
         }
         long nanos = Math.max(1, System.nanoTime() - start);
-        if (failed[0] != null) {
-            throw new IOException(disk.name() + ": a warm-up request failed: " + failed[0]);
+        if (source.failed != null) {
+            throw new IOException(disk.name() + ": a warm-up request failed: " + source.failed);
         }
         return requests * 1e9 / nanos;
+    }
+
+    /** Random 4 KiB reads and writes, half each, until a number of them or the first failure. */
+    private static final class RandomBlocks implements ClosedLoop.Source {
+        private final ByteBuffer[] buffers;
+        private final int requests;
+        private final long blocks;
+        private final SplittableRandom random;
+        /** Set on the I/O thread, read by the owner after the loop has drained. */
+        private volatile IoStatus failed;
+
+        RandomBlocks(int depth, int requests, long blocks, long seed) {
+            this.buffers = new ByteBuffer[depth];
+            for (int i = 0; i < depth; i++) {
+                buffers[i] = ByteBuffer.allocateDirect(BLOCK);
+            }
+            this.requests = requests;
+            this.blocks = blocks;
+            this.random = new SplittableRandom(seed);
+        }
+
+        @Override
+        public ClosedLoop.Next next(long n, int slot, ClosedLoop.Requests to) {
+            if (n >= requests || failed != null) {
+                return ClosedLoop.Next.END;
+            }
+            to.add(random.nextBoolean() ? IoOp.READ : IoOp.WRITE, random.nextLong(blocks) * BLOCK, buffers[slot].clear(), 0);
+            return ClosedLoop.Next.ADDED;
+        }
+
+        @Override
+        public void completed(int slot, IoStatus status) {
+            if (status != IoStatus.OK) {
+                failed = status;
+            }
+        }
     }
 }

@@ -93,37 +93,39 @@ class CacheAdaptiveWindowTest {
         return t;
     }
 
+    /** The hit ratios of LRU, W-TinyLFU with its fixed 1% window and with the window it climbs to, and that window. */
+    record Ratios(double lru, double fixed, double climbed, int window) {
+        static Ratios on(long[] trace) {
+            TinyLfuPolicy adaptive = new TinyLfuPolicy(CAPACITY);
+            return new Ratios(hitRatio(new LruPolicy(CAPACITY), trace), hitRatio(new TinyLfuPolicy(CAPACITY, false), trace),
+                    hitRatio(adaptive, trace), adaptive.windowTarget());
+        }
+
+        @Override
+        public String toString() {
+            return String.format("LRU %.3f, fixed 1%% window %.3f, hill-climbed %.3f (window %d)", lru, fixed, climbed, window);
+        }
+    }
+
     @Test
     void onClonesTheWindowGrowsAndTheHitRatioNearsLru() {
         // 16 x 30 = 480 pages live, in 1,000 slots. Not every lag works: with 8 x 80 or 4 x 150 a
         // window of 10-25% does worse than 1% (the re-reads still miss and main shrinks), a valley
         // a greedy climber does not cross; those stay at the fixed window's ratio (see the class)
-        long[] trace = lockstepClones(16, 30, 25_000);
-        double lru = hitRatio(new LruPolicy(CAPACITY), trace);
-        double fixed = hitRatio(new TinyLfuPolicy(CAPACITY, false), trace);
-        TinyLfuPolicy adaptive = new TinyLfuPolicy(CAPACITY);
-        double climbed = hitRatio(adaptive, trace);
-        String figures = String.format("LRU %.3f, fixed 1%% window %.3f, hill-climbed %.3f (window %d)", lru, fixed, climbed,
-                adaptive.windowTarget());
-        System.out.println("clones: " + figures);
-        assertTrue(lru > 0.93, "15 of 16 reads are re-reads within 480 pages: " + figures);
-        assertTrue(climbed > fixed + 0.1, "the climbed window must beat the fixed one by far: " + figures);
-        assertTrue(climbed > lru - 0.03, "and come close to LRU: " + figures);
-        assertTrue(adaptive.windowTarget() >= 480, "the window holds the live span: " + figures);
+        Ratios r = Ratios.on(lockstepClones(16, 30, 25_000));
+        System.out.println("clones: " + r);
+        assertTrue(r.lru() > 0.93, "15 of 16 reads are re-reads within 480 pages: " + r);
+        assertTrue(r.climbed() > r.fixed() + 0.1, "the climbed window must beat the fixed one by far: " + r);
+        assertTrue(r.climbed() > r.lru() - 0.03, "and come close to LRU: " + r);
+        assertTrue(r.window() >= 480, "the window holds the live span: " + r);
     }
 
     @Test
     void onAZipfHotSetWithScansTheClimbedWindowStillBeatsLru() {
-        long[] trace = zipfWithScans(2_000, 3_000, 3_000, 166);
-        double lru = hitRatio(new LruPolicy(CAPACITY), trace);
-        double fixed = hitRatio(new TinyLfuPolicy(CAPACITY, false), trace);
-        TinyLfuPolicy adaptive = new TinyLfuPolicy(CAPACITY);
-        double climbed = hitRatio(adaptive, trace);
-        String figures = String.format("LRU %.3f, fixed 1%% window %.3f, hill-climbed %.3f (window %d)", lru, fixed, climbed,
-                adaptive.windowTarget());
-        System.out.println("zipf + scans: " + figures);
-        assertTrue(climbed > lru + 0.05, "scan resistance kept: " + figures);
-        assertTrue(climbed > fixed - 0.02, "no worse than the fixed window, to within 2 points: " + figures);
+        Ratios r = Ratios.on(zipfWithScans(2_000, 3_000, 3_000, 166));
+        System.out.println("zipf + scans: " + r);
+        assertTrue(r.climbed() > r.lru() + 0.05, "scan resistance kept: " + r);
+        assertTrue(r.climbed() > r.fixed() - 0.02, "no worse than the fixed window, to within 2 points: " + r);
     }
 
     @Test

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -30,7 +31,7 @@ class CacheDriverTest {
     void devicesOnSeveralThreadsShareOneCacheAndReadRight(@TempDir Path dir) throws Exception {
         CacheTestFiles back = new CacheTestFiles(dir, SIZE, 11);
         back.close();
-        UbdDriver.Config config = new UbdDriver.Config(1024, 2, new com.lmax.disruptor.BlockingWaitStrategy())
+        DriverConfig config = new DriverConfig(1024, 2, new com.lmax.disruptor.BlockingWaitStrategy())
                 .withCache(CacheConfig.of(CachePolicy.W_TINYLFU, 1 << 20));
         try (UbdDriver driver = new UbdDriver(config)) {
             List<Disk> disks = new ArrayList<>();
@@ -79,7 +80,7 @@ class CacheDriverTest {
     void aFailedAttachGivesBackItsShareOfTheCache(@TempDir Path dir) throws Exception {
         CacheTestFiles back = new CacheTestFiles(dir, 1 << 20, 2);
         back.close();
-        UbdDriver.Config config = UbdDriver.Config.defaults().withCache(CacheConfig.of(CachePolicy.LRU, 64 * 4096));
+        DriverConfig config = DriverConfig.defaults().withCache(CacheConfig.of(CachePolicy.LRU, 64 * 4096));
         try (UbdDriver driver = new UbdDriver(config)) {
             org.ubdjava.core.options.UbdDeviceConfig dev = ((org.ubdjava.core.options.ParseOutcome.Configured)
                     new org.ubdjava.core.options.UbdOptionParser().parse("ubd0=" + dir.resolve("cow.img") + "," + back.path)).device();

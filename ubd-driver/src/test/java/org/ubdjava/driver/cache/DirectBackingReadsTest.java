@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -40,7 +41,7 @@ class DirectBackingReadsTest {
             case "private" -> CacheConfig.privateOf(CachePolicy.SIEVE, 64 << 10);
             default -> CacheConfig.off();
         };
-        UbdDriver.Config config = UbdDriver.Config.defaults().withCache(c).withDirectBackingReads(true);
+        DriverConfig config = DriverConfig.defaults().withCache(c).withDirectBackingReads(true);
         try (UbdDriver driver = new UbdDriver(config)) {
             List<Disk> disks = new ArrayList<>();
             List<byte[]> models = new ArrayList<>();
@@ -112,7 +113,7 @@ class DirectBackingReadsTest {
     void aPrivateCacheIsItsDevicesAlone(@TempDir Path dir) throws Exception {
         CacheTestFiles back = new CacheTestFiles(dir, 1 << 20, 3);
         back.close();
-        try (UbdDriver driver = new UbdDriver(UbdDriver.Config.defaults().withCache(CacheConfig.privateOf(CachePolicy.LRU, 1 << 20)))) {
+        try (UbdDriver driver = new UbdDriver(DriverConfig.defaults().withCache(CacheConfig.privateOf(CachePolicy.LRU, 1 << 20)))) {
             Disk a = driver.attach("ubd0=" + dir.resolve("a.cow") + "," + back.path, KernelLog.DISCARD);
             Disk b = driver.attach("ubd1=" + dir.resolve("b.cow") + "," + back.path, KernelLog.DISCARD);
             assertEquals(IoStatus.OK, driver.submit(a, IoOp.READ, 0, ByteBuffer.allocateDirect(4096), 0).join());

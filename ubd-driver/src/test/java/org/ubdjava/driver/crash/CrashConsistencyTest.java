@@ -35,7 +35,7 @@ import org.ubdjava.core.options.UbdFlags;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.driver.device.ChannelIo;
 import org.ubdjava.driver.device.CowDevice;
-import org.ubdjava.driver.device.Devices;
+import org.ubdjava.driver.stack.DeviceStack;
 
 /**
  * What a crash leaves. A random workload runs through the real device layers while every COW-file
@@ -87,7 +87,7 @@ class CrashConsistencyTest {
         try (DeviceFiles files = new DeviceOpener(HostFileTable.PROCESS, KernelLog.DISCARD)
                 .open(UbdDeviceConfig.of(0, cow.toString(), null, null, UbdFlags.NONE))) {
             io = new RecordingIo(new ChannelIo(files.image().channel()));
-            CowDevice dev = Devices.cow(files, io);
+            CowDevice dev = DeviceStack.cow(files, io);
             for (int i = 0; i < 120; i++) {
                 int first = rnd.nextInt(sectors);
                 int n = 1 + rnd.nextInt(Math.min(sectors - first, rnd.nextBoolean() ? 4 : 40));
@@ -234,7 +234,7 @@ class CrashConsistencyTest {
         Files.write(crashed, file);
         try (DeviceFiles files = new DeviceOpener(HostFileTable.PROCESS, KernelLog.DISCARD)
                 .open(UbdDeviceConfig.of(0, crashed.toString(), back.toString(), null, UbdFlags.fromLetters("r")))) {
-            CowDevice dev = Devices.cow(files, new ChannelIo(files.image().channel()));
+            CowDevice dev = DeviceStack.cow(files, new ChannelIo(files.image().channel()));
             ByteBuffer b = ByteBuffer.allocate(expected.length);
             dev.read(0, b);
             assertArrayEquals(expected, b.array(), "cut " + cut + " through the driver");

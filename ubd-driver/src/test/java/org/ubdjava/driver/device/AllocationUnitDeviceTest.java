@@ -23,6 +23,7 @@ import org.ubdjava.core.format.CowFile;
 import org.ubdjava.core.format.CowGeometry;
 import org.ubdjava.core.nativeio.NativeFiles;
 import org.ubdjava.driver.queue.Disk;
+import org.ubdjava.driver.queue.DriverConfig;
 import org.ubdjava.driver.queue.IoOp;
 import org.ubdjava.driver.queue.UbdDriver;
 
@@ -58,7 +59,7 @@ class AllocationUnitDeviceTest {
         Path back = backing(8L * MIB);
         Path cow = dir.resolve("cow.img");
         CowGeometry g;
-        try (UbdDriver driver = new UbdDriver(UbdDriver.Config.defaults().withAllocationUnit(MIB))) {
+        try (UbdDriver driver = new UbdDriver(DriverConfig.defaults().withAllocationUnit(MIB))) {
             Disk d = driver.attach("ubd0=" + cow + "," + back, KernelLog.DISCARD);
             g = d.files().geometry();
             long before = allocated(cow);
@@ -110,7 +111,7 @@ class AllocationUnitDeviceTest {
             Path back = work.resolve("back.img");
             Files.write(back, new byte[4 * MIB]);
             Path cow = work.resolve("cow.img");
-            try (UbdDriver driver = new UbdDriver(UbdDriver.Config.defaults().withAllocationUnit(MIB))) {
+            try (UbdDriver driver = new UbdDriver(DriverConfig.defaults().withAllocationUnit(MIB))) {
                 Disk d = driver.attach("ubd0=" + cow + "," + back, KernelLog.DISCARD);
                 long before = allocated(cow);
                 assertEquals(IoStatus.OK, driver.submit(d, IoOp.WRITE, MIB, ByteBuffer.wrap(pattern(4096, 1)), 0).join());
@@ -153,9 +154,9 @@ class AllocationUnitDeviceTest {
     @Test
     void aUnitThatIsNotAPowerOfTwoOfAtLeastABlockIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> UbdDriver.Config.defaults().withAllocationUnit(3 * 4096));
+                () -> DriverConfig.defaults().withAllocationUnit(3 * 4096));
         assertEquals("allocation unit must be 0 or a power of two of at least 4096 bytes, not 12288", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> UbdDriver.Config.defaults().withAllocationUnit(2048));
-        assertEquals(0, UbdDriver.Config.defaults().allocationUnit());
+        assertThrows(IllegalArgumentException.class, () -> DriverConfig.defaults().withAllocationUnit(2048));
+        assertEquals(0, DriverConfig.defaults().allocationUnit());
     }
 }

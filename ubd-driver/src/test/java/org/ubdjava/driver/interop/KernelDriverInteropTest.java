@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +53,28 @@ class KernelDriverInteropTest {
     }
 
     /** Our whole device through our driver (ubd cat reads the same way). */
+    /** Device {@code d}'s backing file: 65 to 6,064 sectors of random bytes. */
+    private Path backing(int d, Random rnd) throws IOException {
+        long sectors = 65 + rnd.nextInt(rnd.nextBoolean() ? 300 : 6000);
+        return CowFixtures.randomBacking(dir.resolve("back" + d + ".img"), sectors * 512, rnd);
+    }
+
+    /** A write of 1 to 40 random sectors within a device: its first sector and its bytes. */
+    record RandomWrite(long sector, byte[] data) {
+        /** Up to 29 of them, in a device of {@code sectors}. */
+        static List<RandomWrite> some(Random rnd, long sectors) {
+            List<RandomWrite> writes = new ArrayList<>();
+            for (int i = rnd.nextInt(30); i > 0; i--) {
+                long s = (long) (rnd.nextDouble() * sectors);
+                int n = (int) Math.min(sectors - s, 1 + rnd.nextInt(rnd.nextBoolean() ? 3 : 40));
+                byte[] data = new byte[n * 512];
+                rnd.nextBytes(data);
+                writes.add(new RandomWrite(s, data));
+            }
+            return writes;
+        }
+    }
+
     static byte[] ourRead(UbdDriver driver, Disk disk) {
         ByteBuffer b = ByteBuffer.allocateDirect((int) disk.size());
         assertEquals(IoStatus.OK, driver.submit(disk, IoOp.READ, 0, b, 0).join());
@@ -69,18 +92,12 @@ class KernelDriverInteropTest {
         List<String> want = new ArrayList<>();
         try (UbdDriver driver = new UbdDriver()) {
             for (int d = 0; d < DEVICES; d++) {
-                long sectors = 65 + rnd.nextInt(rnd.nextBoolean() ? 300 : 6000);
-                Path back = CowFixtures.randomBacking(dir.resolve("back" + d + ".img"), sectors * 512, rnd);
+                Path back = backing(d, rnd);
                 Disk disk = driver.attach("ubd" + d + "=" + dir.resolve("cow" + d + ".img") + "," + back, KernelLog.DISCARD);
-                int writes = rnd.nextInt(30);
-                for (int i = 0; i < writes; i++) {
-                    long s = (long) (rnd.nextDouble() * sectors);
-                    int n = (int) Math.min(sectors - s, 1 + rnd.nextInt(rnd.nextBoolean() ? 3 : 40));
-                    byte[] data = new byte[n * 512];
-                    rnd.nextBytes(data);
+                for (RandomWrite w : RandomWrite.some(rnd, disk.size() / 512)) {
                     IoOp op = rnd.nextInt(8) == 0 ? IoOp.DISCARD : IoOp.WRITE;
-                    IoStatus st = op == IoOp.WRITE ? driver.submit(disk, op, s * 512, ByteBuffer.wrap(data), 0).join()
-                            : driver.submit(disk, op, s * 512, null, n * 512L).join();
+                    IoStatus st = op == IoOp.WRITE ? driver.submit(disk, op, w.sector() * 512, ByteBuffer.wrap(w.data()), 0).join()
+                            : driver.submit(disk, op, w.sector() * 512, null, w.data().length).join();
                     assertEquals(IoStatus.OK, st);
                 }
                 want.add(dev(d) + " " + sha256(ourRead(driver, disk)));
@@ -100,18 +117,14 @@ class KernelDriverInteropTest {
         List<String> args = new ArrayList<>();
         StringBuilder script = new StringBuilder();
         for (int d = 0; d < DEVICES; d++) {
-            long sectors = 65 + rnd.nextInt(rnd.nextBoolean() ? 300 : 6000);
-            Path back = CowFixtures.randomBacking(dir.resolve("back" + d + ".img"), sectors * 512, rnd);
+            Path back = backing(d, rnd);
             args.add("ubd" + d + "=" + dir.resolve("cow" + d + ".img") + "," + back);
-            int writes = rnd.nextInt(30);
-            for (int i = 0; i < writes; i++) {
-                long s = (long) (rnd.nextDouble() * sectors);
-                int n = (int) Math.min(sectors - s, 1 + rnd.nextInt(rnd.nextBoolean() ? 3 : 40));
-                byte[] data = new byte[n * 512];
-                rnd.nextBytes(data);
-                Path f = Files.write(dir.resolve("w" + d + "_" + i + ".bin"), data);
-                script.append("dd if=").append(f).append(" of=").append(dev(d)).append(" bs=512 seek=").append(s)
-                        .append(" count=").append(n).append(" oflag=direct conv=notrunc 2>/dev/null\n");
+            List<RandomWrite> writes = RandomWrite.some(rnd, Files.size(back) / 512);
+            for (int i = 0; i < writes.size(); i++) {
+                RandomWrite w = writes.get(i);
+                Path f = Files.write(dir.resolve("w" + d + "_" + i + ".bin"), w.data());
+                script.append("dd if=").append(f).append(" of=").append(dev(d)).append(" bs=512 seek=").append(w.sector())
+                        .append(" count=").append(w.data().length / 512).append(" oflag=direct conv=notrunc 2>/dev/null\n");
             }
             script.append(kernelSha(d));
         }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -21,7 +20,7 @@ import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.driver.device.IoStatus;
 
-/** I/O threads that poll their ring for a while after a burst ({@link UbdDriver.Config#withPolling}). */
+/** I/O threads that poll their ring for a while after a burst ({@link DriverConfig#withPolling}). */
 class PollingTest {
     @TempDir
     Path dir;
@@ -31,7 +30,7 @@ class PollingTest {
         Path back = CowFixtures.randomBacking(dir.resolve("back.img"), 1 << 20, new Random(3));
         Set<Long> before = ioThreads();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        try (UbdDriver driver = new UbdDriver(UbdDriver.Config.defaults().withPolling(Duration.ofMillis(20)))) {
+        try (UbdDriver driver = new UbdDriver(DriverConfig.defaults().withPolling(Duration.ofMillis(20)))) {
             Disk d = driver.attach("ubd0=" + dir.resolve("cow.img") + "," + back, KernelLog.DISCARD);
             byte[] data = new byte[4096];
             new Random(4).nextBytes(data);
@@ -58,7 +57,7 @@ class PollingTest {
     @Test
     void aNegativeWindowIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> UbdDriver.Config.defaults().withPolling(Duration.ofNanos(-1)));
+                () -> DriverConfig.defaults().withPolling(Duration.ofNanos(-1)));
         assertEquals("polling time must not be negative, not PT-0.000000001S", e.getMessage());
     }
 

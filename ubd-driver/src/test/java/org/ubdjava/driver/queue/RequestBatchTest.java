@@ -28,7 +28,7 @@ class RequestBatchTest {
     @Test
     void aBatchIsPublishedWholeAndEachRequestCompletesOnItsDisksThread() throws Exception {
         Path back = CowFixtures.referenceBacking(dir, 64);
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(64, 2, new BlockingWaitStrategy()))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(64, 2, new BlockingWaitStrategy()))) {
             Disk a = driver.attach("ubd0=" + dir.resolve("a.cow") + "," + back, KernelLog.DISCARD);
             Disk b = driver.attach("ubd1=" + dir.resolve("b.cow") + "," + back, KernelLog.DISCARD);
             assertNotEquals(a.ioThread(), b.ioThread(), "disks are spread over the I/O threads");
@@ -73,7 +73,7 @@ class RequestBatchTest {
     @Test
     void misuseFailsWhenARequestIsAddedAndClaimsNothing() throws Exception {
         Path back = CowFixtures.referenceBacking(dir, 64);
-        try (UbdDriver driver = new UbdDriver(new UbdDriver.Config(4, 1, new BlockingWaitStrategy()))) {
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(4, 1, new BlockingWaitStrategy()))) {
             Disk a = driver.attach("ubd0=" + dir.resolve("a.cow") + "," + back, KernelLog.DISCARD);
             RequestBatch batch = new RequestBatch(2);
             assertThrows(NullPointerException.class, () -> batch.add(null, IoOp.READ, 0, ByteBuffer.allocate(512), 0, (t, s) -> { }, 0));

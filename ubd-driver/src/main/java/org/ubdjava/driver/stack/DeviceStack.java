@@ -1,48 +1,55 @@
-package org.ubdjava.driver.device;
+package org.ubdjava.driver.stack;
 
 import java.io.IOException;
 
 import org.ubdjava.core.device.DeviceFiles;
 import org.ubdjava.core.nativeio.NativeFiles;
 import org.ubdjava.driver.cache.BackingCaches;
+import org.ubdjava.driver.device.AllocationUnitDevice;
+import org.ubdjava.driver.device.BlockDevice;
+import org.ubdjava.driver.device.ChannelIo;
+import org.ubdjava.driver.device.CowDevice;
+import org.ubdjava.driver.device.DirectBackingDevice;
+import org.ubdjava.driver.device.FileDevice;
+import org.ubdjava.driver.device.HostIo;
+import org.ubdjava.driver.device.MappedBackingDevice;
+import org.ubdjava.driver.device.MappedBitmapIo;
+import org.ubdjava.driver.device.MappedReadsDevice;
+import org.ubdjava.driver.device.NoTrimDevice;
 
-/** Builds the device stack for opened host files: a raw image, or the COW layer over its backing file. */
-public final class Devices {
-    private Devices() {
-    }
-
-    public static BlockDevice of(DeviceFiles files) throws IOException {
-        return of(files, null);
+/**
+ * Builds the device stack for opened host files: a raw image, or the COW layer over its backing
+ * file, each layer chosen from the device's flags and the driver's configuration. The layers know
+ * nothing of each other (device) or of how they are shared (cache); this is the one place that
+ * puts them together, so both sit below it and neither imports the other's composition.
+ */
+public final class DeviceStack {
+    private DeviceStack() {
     }
 
     /**
-     * As {@link #of(DeviceFiles)}, with the backing file of a COW device read through its shared
-     * cache in {@code caches} (null or a disabled config: straight from the file). Raw images have
-     * no backing file and are never cached.
+     * The device for {@code files}: the backing file of a COW device read through its shared cache
+     * in {@code caches} (null or a disabled config: straight from the file), with O_DIRECT when
+     * {@code directBackingReads}; a writable COW file growing by {@code allocationUnit} bytes at a
+     * time ({@link AllocationUnitDevice}; 0: block by block). Raw images have no backing file and
+     * are never cached.
      */
-    public static BlockDevice of(DeviceFiles files, BackingCaches caches) throws IOException {
-        return of(files, caches, false);
-    }
-
-    /** As {@link #of(DeviceFiles, BackingCaches)}, the backing file read with O_DIRECT when {@code direct}. */
-    public static BlockDevice of(DeviceFiles files, BackingCaches caches, boolean direct) throws IOException {
-        return of(files, caches, direct, 0);
-    }
-
-    /**
-     * As {@link #of(DeviceFiles, BackingCaches, boolean)}, a writable COW file growing by
-     * {@code allocationUnit} bytes at a time ({@link AllocationUnitDevice}; 0: block by block).
-     */
-    public static BlockDevice of(DeviceFiles files, BackingCaches caches, boolean direct, long allocationUnit) throws IOException {
+    public static BlockDevice of(DeviceFiles files, BackingCaches caches, boolean directBackingReads, long allocationUnit)
+            throws IOException {
         BlockDevice device;
         if (files.isCow()) {
-            BlockDevice backing = direct ? DirectBackingDevice.open(files.backing().path(), files.size())
+            BlockDevice backing = directBackingReads ? DirectBackingDevice.open(files.backing().path(), files.size())
                     : MappedBackingDevice.open(files.backing(), files.size());
             device = cow(files, new ChannelIo(files.image().channel()), caches, backing, allocationUnit);
         } else {
             device = new FileDevice(new ChannelIo(files.image().channel()), 0, files.size(), files.readOnly(), synchronous(files));
         }
         return files.config().flags().noTrim() ? new NoTrimDevice(device) : device;
+    }
+
+    /** The COW layer with the COW file's operations going through {@code cowIo} (recorded, in crash tests); no 't'. */
+    public static CowDevice cow(DeviceFiles files, HostIo cowIo) {
+        return cow(files, cowIo, null, fileBacking(files), 0);
     }
 
     /**
@@ -61,11 +68,6 @@ public final class Devices {
 
     private static boolean synchronous(DeviceFiles files) {
         return files.config().flags().sync();
-    }
-
-    /** The COW layer with the COW file's operations going through {@code cowIo} (recorded, in crash tests); no 't'. */
-    public static CowDevice cow(DeviceFiles files, HostIo cowIo) {
-        return cow(files, cowIo, null, fileBacking(files), 0);
     }
 
     private static BlockDevice fileBacking(DeviceFiles files) {
