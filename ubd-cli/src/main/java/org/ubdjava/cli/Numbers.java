@@ -70,13 +70,23 @@ public final class Numbers {
         }
     }
 
-    /** A wall-clock instant in milliseconds since the epoch (--start-at): not before 1970. */
+    /**
+     * A wall-clock instant in milliseconds since the epoch (--start-at): not before 1970, and at most
+     * a day ahead: shards wait for it silently, so a start years away (seconds typed as milliseconds
+     * times a thousand, a digit too many) would look like a hang.
+     */
     public static final class EpochMillis implements ITypeConverter<Long> {
+        static final long MAX_AHEAD_MILLIS = 86_400_000L;
+
         @Override
         public Long convert(String value) {
             long n = whole(value);
             if (n < 0) {
                 throw new TypeConversionException("'" + value + "' is negative: milliseconds since 1970 are 0 or more");
+            }
+            if (n - System.currentTimeMillis() > MAX_AHEAD_MILLIS) {
+                throw new TypeConversionException("'" + value + "' is more than a day from now: shards would wait until then "
+                        + "(milliseconds since 1970, e.g. $(( $(date +%s) * 1000 + 30000 )) for 30 s from now)");
             }
             return n;
         }

@@ -62,6 +62,10 @@ class ShardOptionsTest {
         assertEquals("ubd replay: shard 0/20: more shards than VMs (--vms 16): shard 19 would have none",
                 refused(Map.of(), "--shard", "0/20"));
         assertTrue(refused(Map.of(), "--start-at", "-1").startsWith("ubd replay: Invalid value for option '--start-at': '-1' is negative"));
+        // a start far ahead (a typo, seconds taken for milliseconds' future) would leave every shard waiting, silent, for years
+        String far = Long.toString(System.currentTimeMillis() + 2 * 86_400_000L);
+        assertTrue(refused(Map.of(), "--start-at", far).startsWith("ubd replay: Invalid value for option '--start-at': '" + far
+                + "' is more than a day from now"), refused(Map.of(), "--start-at", far));
     }
 
     private JsonNode shardReport(Map<String, String> env, String... extra) throws Exception {
