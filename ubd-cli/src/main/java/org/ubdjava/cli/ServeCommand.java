@@ -58,9 +58,11 @@ public final class ServeCommand implements Callable<Integer> {
     Path record;
 
     @Option(names = "--poll-us", paramLabel = "US", defaultValue = "" + Servers.POLL_MICROS,
-            description = {"After the last request, the I/O thread spins this long for the next one, then yields "
-                    + "as long, then sleeps (default: ${DEFAULT-VALUE}): a client at depth 1 is then answered without a thread "
-                    + "wake-up, at the price of up to twice US microseconds of one core after each burst (QEMU's IOThread poll-max-ns). 0: sleep at once."})
+            description = {"After the last request, the thread that takes requests watches for the next one this long "
+                    + "before it sleeps (default: ${DEFAULT-VALUE}): a client at depth 1 is then answered without a thread "
+                    + "wake-up, at the price of up to US microseconds of one core after each burst (QEMU's IOThread poll-max-ns). "
+                    + "NBD: the I/O thread spins, then yields as long. vhost-user: each device's thread, which also runs its "
+                    + "requests, watches the queue with the guest's kicks off. 0: sleep at once."})
     long pollMicros;
 
     @Option(names = "--warm-up", paramLabel = "MS", defaultValue = "" + Servers.DEFAULT_WARM_UP_MILLIS,
@@ -95,8 +97,9 @@ public final class ServeCommand implements Callable<Integer> {
             configs.add(SpecDevice.parse(spec, d));
         }
         Consumer<String> log = lines(spec);
-        UbdDriver driver = Servers.driver(pollMicros);
-        Export export = vhost ? new VhostUserServer(driver, configs, socket, record, SpecDevice.stderr(spec), log)
+        // vhost-user devices run their requests on their own threads: the driver's I/O threads need not poll
+        UbdDriver driver = Servers.driver(vhost ? 0 : pollMicros);
+        Export export = vhost ? new VhostUserServer(driver, configs, socket, record, SpecDevice.stderr(spec), log, pollMicros)
                 : new NbdServer(driver, configs, address, SpecDevice.stderr(spec), log);
         export.warmUpFirst(warmUpMillis).start();
         Servers.closeOnSignal(export, log);

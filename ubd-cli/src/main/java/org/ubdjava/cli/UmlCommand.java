@@ -70,8 +70,8 @@ public final class UmlCommand implements Callable<Integer> {
         try {
             List<String> cmd = new ArrayList<>(List.of(kernel.get().binary().toString()));
             if (!configs.isEmpty()) {
-                server = new VhostUserServer(Servers.driver(), configs, dir.resolve("ubd.sock"), null, SpecDevice.stderr(spec),
-                        ServeCommand.lines(spec)).warmUpFirst(warmUpMillis).start();
+                server = new VhostUserServer(Servers.driver(0), configs, dir.resolve("ubd.sock"), null, SpecDevice.stderr(spec),
+                        ServeCommand.lines(spec), Servers.POLL_MICROS).warmUpFirst(warmUpMillis).start();
             }
             int next = 0;
             for (int i = 0; i < args.size(); i++) {

@@ -37,9 +37,17 @@ public final class PollSet {
      * @return false when a signal cut the wait short (nothing is ready; wait again)
      */
     public boolean await() {
+        return await(-1);
+    }
+
+    /**
+     * As {@link #await()}, for at most {@code timeoutMillis} (0: only looks; -1: no limit).
+     *
+     * @return whether an entry is ready: false after the time ran out or a signal cut the wait short
+     */
+    public boolean await(int timeoutMillis) {
         try {
-            LibC.poll(pollFds, entries, -1);
-            return true;
+            return LibC.poll(pollFds, entries, timeoutMillis) > 0;
         } catch (LastErrorException e) {
             if (e.getErrorCode() == LibC.EINTR) {
                 return false;

@@ -53,6 +53,8 @@ public final class Disk {
     volatile int waitingCount;
     /** The next disk in the offload's queue; guarded by its lock. */
     Disk nextOffloaded;
+    /** Set while the disk's requests run on one caller's thread ({@link DirectPath}): the rings refuse its requests. */
+    volatile DirectPath direct;
 
     Disk(RequestRings rings, int id, int shard, UbdDeviceConfig config, DeviceFiles files, BlockDevice device, BackingWatch backingWatch,
          KernelLog log) {

@@ -16,6 +16,8 @@ public final class DriverStats {
      * in its core's cache. Readers add the threads' counts up.
      */
     private final AtomicLongArray[] byThread;
+    /** Requests run on callers' threads ({@link DirectPath}): several callers, so a read-modify-write. */
+    private final AtomicLongArray direct = new AtomicLongArray(PAD + STATUSES + PAD);
     private final long[] baseline = new long[STATUSES];
 
     DriverStats(int ioThreads) {
@@ -32,12 +34,18 @@ public final class DriverStats {
         a.lazySet(i, a.get(i) + 1);
     }
 
+    /** On a direct path's owner. */
+    void completedDirect(IoStatus s) {
+        direct.getAndIncrement(PAD + s.ordinal());
+    }
+
     /** Requests completed with {@code s} so far (since the last reset, with {@code reset} starting anew). */
     public synchronized long completed(IoStatus s, boolean reset) {
         long sum = 0;
         for (AtomicLongArray a : byThread) {
             sum += a.get(PAD + s.ordinal());
         }
+        sum += direct.get(PAD + s.ordinal());
         long n = sum - baseline[s.ordinal()];
         if (reset) {
             baseline[s.ordinal()] = sum;

@@ -2,8 +2,11 @@ package org.ubdjava.driver.queue;
 
 import static org.ubdjava.core.Sectors.SECTOR;
 
+import java.nio.ByteBuffer;
+
 import org.ubdjava.driver.device.BlockDevice;
 import org.ubdjava.driver.device.Durability;
+import org.ubdjava.driver.device.ExtentSink;
 import org.ubdjava.driver.device.IoStatus;
 
 import com.lmax.disruptor.EventHandler;
@@ -156,44 +159,52 @@ final class IoHandler implements EventHandler<RequestEvent> {
 
     /** Runs the request on the device: on the disk's I/O thread, or on the offload while the disk is held. */
     static IoStatus execute(RequestEvent e) {
-        BlockDevice d = e.disk.device();
-        if (e.disk.detached) {
+        return execute(e.disk, e.op, e.flags, e.offset, e.buffer, e.length, e.extents);
+    }
+
+    /**
+     * Runs one request on the disk's device stack: on its I/O thread, on the offload while the
+     * disk is held, or on the one thread of its {@link DirectPath}. Whatever the layers throw
+     * becomes the request's status; nothing escapes to the thread that runs it.
+     */
+    static IoStatus execute(Disk disk, IoOp op, int flags, long offset, ByteBuffer buffer, long requestLength, ExtentSink extents) {
+        BlockDevice d = disk.device();
+        if (disk.detached) {
             return IoStatus.IOERR;
         }
-        long offset = e.offset;
-        long length = e.op == IoOp.READ || e.op == IoOp.WRITE ? e.buffer.remaining() : e.length;
-        if (e.op != IoOp.FLUSH && (offset < 0 || length < 0 || offset % SECTOR != 0 || length % SECTOR != 0
+        long length = op == IoOp.READ || op == IoOp.WRITE ? buffer.remaining() : requestLength;
+        if (op != IoOp.FLUSH && (offset < 0 || length < 0 || offset % SECTOR != 0 || length % SECTOR != 0
                 || offset + length > d.size())) {
             return IoStatus.IOERR;
         }
-        if (d.readOnly() && (e.op == IoOp.WRITE || e.op == IoOp.DISCARD || e.op == IoOp.WRITE_ZEROES)) {
+        if (d.readOnly() && (op == IoOp.WRITE || op == IoOp.DISCARD || op == IoOp.WRITE_ZEROES)) {
             return IoStatus.READ_ONLY;
         }
         try {
-            switch (e.op) {
-                case READ -> d.read(offset, e.buffer);
-                case WRITE -> d.write(offset, e.buffer);
+            switch (op) {
+                case READ -> d.read(offset, buffer);
+                case WRITE -> d.write(offset, buffer);
                 case FLUSH -> {
                     d.flush();
                     // the one stat of the backing file: per flush, never per read or write
-                    e.disk.checkBacking();
+                    disk.checkBacking();
                 }
                 case DISCARD -> d.discard(offset, length);
                 case WRITE_ZEROES -> {
-                    boolean fastOnly = (e.flags & IoOp.FAST_ZERO) != 0;
+                    boolean fastOnly = (flags & IoOp.FAST_ZERO) != 0;
                     if (fastOnly && !d.fastZero()) {
                         return IoStatus.NOTSUPP; // the caller asked to hear at once that zeroing would be slow
                     }
                     d.writeZeroes(offset, length, fastOnly);
                 }
                 case PREFETCH -> d.prefetch(offset, length);
-                case EXTENTS -> d.extents(offset, length, e.extents);
+                case EXTENTS -> d.extents(offset, length, extents);
                 default -> {
                     return IoStatus.IOERR;
                 }
             }
-            if ((e.flags & IoOp.FUA) != 0 && d.durability() == Durability.ON_FLUSH
-                    && (e.op == IoOp.WRITE || e.op == IoOp.WRITE_ZEROES || e.op == IoOp.DISCARD)) {
+            if ((flags & IoOp.FUA) != 0 && d.durability() == Durability.ON_FLUSH
+                    && (op == IoOp.WRITE || op == IoOp.WRITE_ZEROES || op == IoOp.DISCARD)) {
                 d.flush(); // FUA: the COW file's data and bitmap on stable storage before the completion
             }
             return IoStatus.OK;
@@ -204,7 +215,7 @@ final class IoHandler implements EventHandler<RequestEvent> {
             IoStatus status = IoStatus.of(failure);
             if (status != IoStatus.NOTSUPP) { // an answer (no discard here), not a failure to report
                 try {
-                    e.disk.failures.failed(e.op, offset, failure, status);
+                    disk.failures.failed(op, offset, failure, status);
                 } catch (Throwable logging) {
                     // out of memory for the line itself: the status still goes back
                 }

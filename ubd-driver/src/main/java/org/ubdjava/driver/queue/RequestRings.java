@@ -55,14 +55,24 @@ final class RequestRings {
 
     /** Checks a request's arguments, before any slot is claimed for it (see the class comment). */
     static void checkRequest(Disk disk, IoOp op, ByteBuffer buffer, Completion completion) {
+        checkRequest(disk, op, buffer);
+        if (completion == null) {
+            throw new NullPointerException("submit: " + op + " on " + disk.name() + " without a completion");
+        }
+        DirectPath direct = disk.direct;
+        if (direct != null) {
+            throw new IllegalStateException("submit: " + disk.name() + "'s requests run on its direct path (" + direct
+                    + "): a request through the ring would run beside them; close the direct path first");
+        }
+    }
+
+    /** The checks a request needs wherever it runs. */
+    static void checkRequest(Disk disk, IoOp op, ByteBuffer buffer) {
         if (disk == null) {
             throw new NullPointerException("submit: disk is null");
         }
         if (op == null) {
             throw new NullPointerException("submit: operation on " + disk.name() + " is null");
-        }
-        if (completion == null) {
-            throw new NullPointerException("submit: " + op + " on " + disk.name() + " without a completion");
         }
         if (buffer == null && (op == IoOp.READ || op == IoOp.WRITE)) {
             throw new NullPointerException("submit: " + op + " on " + disk.name() + " without a buffer");
@@ -72,7 +82,7 @@ final class RequestRings {
         }
     }
 
-    private void checkOwn(Disk disk) {
+    void checkOwn(Disk disk) {
         if (disk.rings != this) {
             throw new IllegalArgumentException("submit: " + disk.name() + " is not attached to this driver");
         }
@@ -158,6 +168,16 @@ final class RequestRings {
         publish(disk, op, flags, offset, buffer, length, null, completion, tag);
     }
 
+    /**
+     * Publishes a flush of a disk whose direct path is being opened, past the check that refuses
+     * its ring requests from now on: it completes after every request submitted before it.
+     */
+    void drain(Disk disk, Completion completion) {
+        checkOwn(disk);
+        checkMayBlock();
+        publish(disk, IoOp.FLUSH, 0, 0, null, 0, null, completion, 0);
+    }
+
     /** See {@link UbdDriver#submitExtents}. */
     void submitExtents(Disk disk, long offset, long length, ExtentSink sink, Completion completion, long tag) {
         if (disk == null || sink == null || completion == null) {
@@ -166,6 +186,9 @@ final class RequestRings {
         }
         checkOwn(disk);
         checkMayBlock();
+        if (disk.direct != null) {
+            throw new IllegalStateException("submitExtents: " + disk.name() + "'s requests run on its direct path; close it first");
+        }
         publish(disk, IoOp.EXTENTS, 0, offset, null, length, sink, completion, tag);
     }
 

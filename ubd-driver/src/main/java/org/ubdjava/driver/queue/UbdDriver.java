@@ -151,6 +151,34 @@ public final class UbdDriver implements AutoCloseable {
     }
 
     /**
+     * Runs the disk's requests on this thread from now on ({@link DirectPath}), until the path is
+     * closed: waits first for every request of the disk submitted before (a flush behind them),
+     * and from then on refuses its requests through the rings. Never on an I/O thread.
+     *
+     * @throws IllegalStateException if the disk already has a direct path, or the driver is closed
+     */
+    public DirectPath direct(Disk disk) {
+        rings.checkOwn(disk);
+        DirectPath path = new DirectPath(disk, Thread.currentThread(), stats);
+        synchronized (disk) {
+            DirectPath other = disk.direct;
+            if (other != null) {
+                throw new IllegalStateException(disk.name() + " already has a direct path: " + other);
+            }
+            disk.direct = path;
+        }
+        CompletableFuture<IoStatus> drained = new CompletableFuture<>();
+        try {
+            rings.drain(disk, (tag, status) -> drained.complete(status));
+        } catch (RuntimeException e) {
+            path.close();
+            throw e;
+        }
+        drained.join();
+        return path;
+    }
+
+    /**
      * Requests submitted before still run, and a flush after them (that is how the queue is
      * drained); later ones complete with IOERR.
      */

@@ -7,39 +7,38 @@ import static org.ubdjava.export.vhost.VirtioBlkRequest.*;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.ubdjava.driver.device.IoStatus;
-import org.ubdjava.driver.queue.Completion;
+import org.ubdjava.driver.queue.DirectPath;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.IoOp;
+import org.ubdjava.driver.queue.UbdDriver;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import org.ubdjava.core.nativeio.LibC;
 
 /**
- * One started virtio-blk queue: takes the requests the guest makes available, submits each to
- * the driver's request loop with buffers that are guest memory itself (no copy), and returns each
- * to the used ring with its status when the driver completes it, then interrupts the guest.
+ * One started virtio-blk queue: takes the requests the guest makes available, runs each on the
+ * disk's {@link DirectPath} with buffers that are guest memory itself (no copy), returns each to
+ * the used ring with its status, then interrupts the guest once for what it returned.
  *
- * <p>Threads: {@link #process} runs on the device's thread; completions run on the driver's I/O
- * thread (and on the device's thread for requests answered at once), so the used ring is filled
- * under this object's lock. A request is in flight from the moment its head is taken until its
- * used entry is published; {@link #awaitIdle} returns once none is, and only then may the guest
- * memory be unmapped.
+ * <p>Threads: one, the device's. It reads the ring, runs the request and fills the used ring, as
+ * QEMU's iothread runs the virtqueue handler and the block request in one event loop, and as the
+ * kernel's ubd has one I/O thread: a guest's request crosses one hand-off (the guest's kick, or
+ * none while the thread {@link #watch watches} the ring), not two. A call that blocks (a flush)
+ * blocks this device only, as a held disk waits behind its offloaded call on the rings.
  *
  * <p>Checked before anything is touched: every descriptor lies inside the memory table, chains
  * end within the table's size (no loops), the header is readable and the status writable, data
  * buffers face the right way. A violation is a {@link VhostProtocolException}: the connection
- * ends, requests already submitted complete normally, nothing of the disk is written from it.
+ * ends, requests already run stay done, nothing of the disk is written from it.
  */
 final class BlkQueue {
-    /** Per head descriptor: what its completion needs, and the buffers lent to the driver. */
+    /** Per head descriptor: what its completion needs, and the views it lends the device. */
     private static final class Slot {
-        final AtomicInteger parts = new AtomicInteger();
-        volatile boolean busy;
-        volatile byte status;
+        boolean busy;
+        byte status;
         int head;
         int usedLen;
         int statusRegion;
@@ -56,9 +55,7 @@ final class BlkQueue {
     private final byte[] serial;
     private final Slot[] slots;
     private final Memory one = new Memory(8);
-    private final AtomicInteger inflight = new AtomicInteger();
-    private final Object idle = new Object();
-    private final Completion completion = this::partDone;
+    private final DirectPath direct;
     // the chain being read (device thread only)
     private final long[] addr;
     private final long[] len;
@@ -66,14 +63,22 @@ final class BlkQueue {
     private final int[] region;
     private final int[] offset;
     private int lastAvail;
-    /** Guarded by this. */
+    /** When {@link #process} last found a request (System.nanoTime). */
+    private long lastTaken;
     private int usedIdx;
+    /** Used entries published since the guest was last interrupted. */
+    private boolean returned;
     private boolean callFailed;
 
-    /** @param callFd the descriptor that interrupts the guest, or -1 when it polls */
+    /**
+     * Takes the disk's requests onto this thread ({@link UbdDriver#direct}) until {@link #close}.
+     *
+     * @param callFd the descriptor that interrupts the guest, or -1 when it polls
+     */
     BlkQueue(ServedDisk served, GuestMemory memory, SplitRing ring, int base, int callFd) {
         this.served = served;
         this.disk = served.disk();
+        this.direct = served.driver().direct(disk);
         this.memory = memory;
         this.ring = ring;
         this.callFd = callFd;
@@ -92,6 +97,7 @@ final class BlkQueue {
         one.setLong(0, 1);
         lastAvail = base & 0xffff;
         usedIdx = ring.usedIdx();
+        ring.suppressKicks(false); // a queue restarted after a watch: the guest must kick again
     }
 
     /** The next available index to take: what GET_VRING_BASE reports. */
@@ -103,6 +109,7 @@ final class BlkQueue {
     void process() throws VhostProtocolException {
         int avail;
         while ((avail = ring.availIdx()) != lastAvail) {
+            lastTaken = System.nanoTime();
             int ahead = (avail - lastAvail) & 0xffff;
             if (ahead > ring.num()) {
                 throw new VhostProtocolException("the available index ran " + ahead + " entries ahead in a " + ring.num() + "-entry ring");
@@ -113,6 +120,49 @@ final class BlkQueue {
                 start(head);
             }
         }
+        interruptOnce();
+    }
+
+    /** What {@link #watch} left: nothing to do until a kick. */
+    static final int IDLE = 0;
+    /** What {@link #watch} left: requests are waiting, or the window is not over; look at the descriptors, then watch again. */
+    static final int WATCHING = 1;
+
+    /**
+     * Watches the ring for the guest's next requests, with the guest's kicks switched off
+     * meanwhile (VRING_USED_F_NO_NOTIFY), until {@code pollNanos} have passed since the last
+     * request taken: a request taken while watching costs the guest no kick and this thread no
+     * wake-up, about 25 us each on these machines (QEMU's IOThread polls its virtqueues for
+     * poll-max-ns alike). Returns after {@code budgetNanos} at most, kicks still off, so that the
+     * device's socket and stop descriptor get their turn. When the window is over, switches the
+     * kicks back on and looks once more: the guest may have skipped its kick just before.
+     *
+     * @return {@link #IDLE} or {@link #WATCHING}
+     */
+    int watch(long pollNanos, long budgetNanos) throws VhostProtocolException {
+        if (pollNanos <= 0) {
+            return IDLE;
+        }
+        ring.suppressKicks(true);
+        long start = System.nanoTime();
+        while (true) {
+            long now;
+            if (ring.availIdx() != lastAvail) {
+                process();
+                now = lastTaken;
+            } else {
+                now = System.nanoTime();
+                if (now - lastTaken >= pollNanos) {
+                    break;
+                }
+                Thread.onSpinWait();
+            }
+            if (now - start >= budgetNanos) {
+                return WATCHING;
+            }
+        }
+        ring.suppressKicks(false); // with a full fence: the guest sees it before we look again
+        return ring.availIdx() != lastAvail ? WATCHING : IDLE;
     }
 
     /** Reads the chain at head into the scratch arrays, checking it; returns its length. */
@@ -180,27 +230,21 @@ final class BlkQueue {
         s.statusRegion = region[last];
         s.statusOffset = offset[last] + (int) len[last] - 1;
         s.busy = true;
-        inflight.incrementAndGet();
         try {
             switch (type) {
                 case T_IN, T_OUT -> readWrite(s, type == T_IN, sector, n);
                 case T_FLUSH -> {
-                    s.parts.set(1);
                     served.record(IoOp.FLUSH, 0, 0);
-                    submit(s, IoOp.FLUSH, 0, null, 0);
+                    run(s, IoOp.FLUSH, 0, null, 0);
+                    complete(s);
                 }
                 case T_GET_ID -> getId(s, n);
                 case T_DISCARD, T_WRITE_ZEROES -> ranges(s, type == T_DISCARD ? IoOp.DISCARD : IoOp.WRITE_ZEROES, n);
                 default -> finish(s, S_UNSUPP);
             }
         } catch (VhostProtocolException e) {
-            // thrown before anything of this request was submitted: it was never in flight
+            // thrown before anything of this request ran
             s.busy = false;
-            if (inflight.decrementAndGet() == 0) {
-                synchronized (idle) {
-                    idle.notifyAll();
-                }
-            }
             throw e;
         }
     }
@@ -231,7 +275,6 @@ final class BlkQueue {
             finish(s, S_OK);
             return;
         }
-        s.parts.set(parts);
         long at = sector * SECTOR;
         served.record(in ? IoOp.READ : IoOp.WRITE, at, total);
         int part = 0;
@@ -241,9 +284,10 @@ final class BlkQueue {
             }
             ByteBuffer v = view(s, part++, region[i]);
             v.clear().position(offset[i]).limit(offset[i] + (int) len[i]);
-            submit(s, in ? IoOp.READ : IoOp.WRITE, at, v, 0);
+            run(s, in ? IoOp.READ : IoOp.WRITE, at, v, 0);
             at += len[i];
         }
+        complete(s);
     }
 
     private ByteBuffer view(Slot s, int part, int r) {
@@ -290,7 +334,6 @@ final class BlkQueue {
             finish(s, S_IOERR);
             return;
         }
-        s.parts.set(count);
         long size = disk.size();
         for (int i = 1; i < n - 1; i++) {
             ByteBuffer b = memory.view(region[i]);
@@ -298,31 +341,22 @@ final class BlkQueue {
                 long sector = b.getLong(at + RANGE_SECTOR);
                 long sectors = Integer.toUnsignedLong(b.getInt(at + RANGE_NUM_SECTORS));
                 if (sector < 0 || sector > size / SECTOR) {
-                    partDone(s.head, IoStatus.IOERR);
+                    s.status = S_IOERR;
                     continue;
                 }
                 served.record(op, sector * SECTOR, sectors * SECTOR);
-                submit(s, op, sector * SECTOR, null, sectors * SECTOR);
+                run(s, op, sector * SECTOR, null, sectors * SECTOR);
             }
         }
+        complete(s);
     }
 
-    private void submit(Slot s, IoOp op, long at, ByteBuffer buffer, long length) {
-        try {
-            served.driver().submit(disk, op, at, buffer, length, completion, s.head);
-        } catch (IllegalStateException closed) {
-            partDone(s.head, IoStatus.IOERR); // the driver is closing: only while the server goes down
-        }
-    }
-
-    private void partDone(long tag, IoStatus status) {
-        Slot s = slots[(int) tag];
+    /** Runs one part of the request; a part that fails leaves its status on the whole request. */
+    private void run(Slot s, IoOp op, long at, ByteBuffer buffer, long length) {
+        IoStatus status = direct.run(op, 0, at, buffer, length);
         if (status != IoStatus.OK) {
             // virtio-blk has no status of its own for READ_ONLY (nor NOSPC): an I/O error, as the kernel's ubd answers
             s.status = status == IoStatus.NOTSUPP ? S_UNSUPP : S_IOERR;
-        }
-        if (s.parts.decrementAndGet() == 0) {
-            complete(s);
         }
     }
 
@@ -333,20 +367,19 @@ final class BlkQueue {
 
     private void complete(Slot s) {
         memory.view(s.statusRegion).put(s.statusOffset, s.status);
-        int head = s.head;
-        int used = s.usedLen;
         s.busy = false;
-        synchronized (this) {
-            ring.putUsed(usedIdx, head, used);
-            usedIdx = (usedIdx + 1) & 0xffff;
-            ring.publishUsed(usedIdx);
-        }
-        if (callFd >= 0 && ring.interruptWanted()) {
-            interrupt();
-        }
-        if (inflight.decrementAndGet() == 0) {
-            synchronized (idle) {
-                idle.notifyAll();
+        ring.putUsed(usedIdx, s.head, s.usedLen);
+        usedIdx = (usedIdx + 1) & 0xffff;
+        ring.publishUsed(usedIdx);
+        returned = true;
+    }
+
+    /** One interrupt for every request returned since the last, if the guest wants one. */
+    private void interruptOnce() {
+        if (returned) {
+            returned = false;
+            if (callFd >= 0 && ring.interruptWanted()) {
+                interrupt();
             }
         }
     }
@@ -363,20 +396,9 @@ final class BlkQueue {
         }
     }
 
-    /** Waits until every request taken has completed (the driver completes every request). */
-    void awaitIdle() {
-        synchronized (idle) {
-            boolean interrupted = false;
-            while (inflight.get() > 0) {
-                try {
-                    idle.wait(100);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    /** Gives the disk back to the driver's rings: every request taken has completed, all ran on this thread. */
+    void close() {
+        ring.suppressKicks(false);
+        direct.close();
     }
 }

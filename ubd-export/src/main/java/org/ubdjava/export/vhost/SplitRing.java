@@ -43,6 +43,7 @@ record SplitRing(int num, ByteBuffer desc, ByteBuffer avail, ByteBuffer used) {
     static final int USED_ELEM_BYTES = 8;
     static final int USED_ELEM_ID = 0;
     static final int USED_ELEM_LEN = 4;
+    static final int USED_F_NO_NOTIFY = 1;
 
     /** Alignment the virtio spec requires of each part; also what atomic access to it needs. */
     static final int DESC_ALIGN = 16;
@@ -104,6 +105,19 @@ record SplitRing(int num, ByteBuffer desc, ByteBuffer avail, ByteBuffer used) {
 
     void publishUsed(int idx) {
         U16.setRelease(used, USED_IDX, (short) idx);
+    }
+
+    /**
+     * Asks the guest not to kick (while the device watches the ring) or to kick again. Switching
+     * back on is followed by a full fence, so that the guest sees it before the device reads the
+     * available index once more: either the guest then kicks, or the device sees its request
+     * (the guest orders its index write before its read of these flags alike).
+     */
+    void suppressKicks(boolean suppress) {
+        U16.setOpaque(used, USED_FLAGS, (short) (suppress ? USED_F_NO_NOTIFY : 0));
+        if (!suppress) {
+            VarHandle.fullFence();
+        }
     }
 
     /** Whether the guest wants an interrupt now; read after the used index is published. */

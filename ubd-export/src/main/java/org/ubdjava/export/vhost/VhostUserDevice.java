@@ -35,6 +35,11 @@ final class VhostUserDevice implements Runnable {
     private static final int POLL_CONNECTION = 2;
     private static final int POLL_KICK = 3;
     private static final int POLL_ENTRIES = 4;
+    /**
+     * Longest a device watches its ring without a look at its socket and stop descriptor: a guest
+     * that never pauses still gets its messages answered, and a stop heard, within a millisecond.
+     */
+    private static final long WATCH_BUDGET_NANOS = 1_000_000;
 
     private final UbdDriver driver;
     private final UbdDeviceConfig config;
@@ -42,6 +47,7 @@ final class VhostUserDevice implements Runnable {
     private final Path socketPath;
     private final IologRecorder recorder;
     private final Consumer<String> log;
+    private final long pollNanos;
     private final PollSet poll = new PollSet(POLL_ENTRIES);
     private final Memory stopValue = new Memory(8);
     private int stopFd = -1;
@@ -49,9 +55,15 @@ final class VhostUserDevice implements Runnable {
     private Disk disk;
     private VhostUserSession session;
     private volatile boolean stopping;
+    /** The ring is watched ({@link BlkQueue#watch}): look at the descriptors without waiting, then watch on. */
+    private boolean watching;
 
-    /** @param disk attached, served from start until the first front-end leaves */
-    VhostUserDevice(UbdDriver driver, Disk disk, KernelLog kernelLog, Path socketPath, IologRecorder recorder, Consumer<String> log) {
+    /**
+     * @param disk      attached, served from start until the first front-end leaves
+     * @param pollNanos how long the thread watches the ring after the last request before it sleeps (0: at once)
+     */
+    VhostUserDevice(UbdDriver driver, Disk disk, KernelLog kernelLog, Path socketPath, IologRecorder recorder, Consumer<String> log,
+                    long pollNanos) {
         this.driver = driver;
         this.disk = disk;
         this.config = disk.config();
@@ -59,6 +71,7 @@ final class VhostUserDevice implements Runnable {
         this.socketPath = socketPath;
         this.recorder = recorder;
         this.log = log;
+        this.pollNanos = pollNanos;
         stopValue.setLong(0, 1);
     }
 
@@ -124,25 +137,34 @@ final class VhostUserDevice implements Runnable {
         poll.set(POLL_LISTEN, listenFd);
         poll.set(POLL_CONNECTION, session == null ? -1 : session.socketFd());
         poll.set(POLL_KICK, kick);
-        if (!poll.await()) {
-            return;
-        }
-        if (poll.ready(POLL_STOP) || stopping) {
+        boolean ready = poll.await(watching ? 0 : -1);
+        if (ready && (poll.ready(POLL_STOP) || stopping)) {
             stopping = true;
             return;
         }
-        if (poll.ready(POLL_KICK) && session != null) {
+        boolean took = false;
+        if (ready && poll.ready(POLL_KICK) && session != null) {
+            took = true;
             serve(() -> session.kicked());
         }
-        if (poll.ready(POLL_CONNECTION) && session != null) {
+        if (ready && poll.ready(POLL_CONNECTION) && session != null) {
             serve(() -> {
                 if (!session.serveOne()) {
                     endSession("the front-end disconnected");
                 }
             });
         }
-        if (poll.ready(POLL_LISTEN)) {
+        if (ready && poll.ready(POLL_LISTEN)) {
             accept();
+        }
+        watch(took || watching);
+    }
+
+    /** After requests were taken, watches the ring for the next ones ({@link BlkQueue#watch}). */
+    private void watch(boolean wanted) {
+        watching = false;
+        if (wanted && session != null && pollNanos > 0) {
+            serve(() -> watching = session.watch(pollNanos, WATCH_BUDGET_NANOS) == BlkQueue.WATCHING);
         }
     }
 

@@ -19,7 +19,7 @@ import org.ubdjava.export.Servers;
 
 /**
  * A vhost-user back-end for virtio-blk over one driver: one socket and one thread per device
- * ({@link VhostUserDevice}). With one device the socket is PATH; with several, PATH.ubda,
+ * ({@link VhostUserDevice}), which also runs the device's requests. With one device the socket is PATH; with several, PATH.ubda,
  * PATH.ubdb, ... A User-Mode Linux guest attaches with {@code virtio_uml.device=SOCKET:2}.
  *
  * <p>Its {@link #close} ends every session as a disconnect would (requests complete, disks
@@ -31,6 +31,7 @@ public final class VhostUserServer extends AbstractExport {
     /** Each device's socket, in the order of the devices. */
     private final List<Path> sockets;
     private final Path recordDir;
+    private final long pollNanos;
     private final List<VhostUserDevice> devices = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
 
@@ -41,7 +42,21 @@ public final class VhostUserServer extends AbstractExport {
      */
     public VhostUserServer(UbdDriver driver, List<UbdDeviceConfig> configs, Path path, Path recordDir, KernelLog kernelLog,
                            Consumer<String> log) {
+        this(driver, configs, path, recordDir, kernelLog, log, Servers.POLL_MICROS);
+    }
+
+    /**
+     * @param pollMicros how long each device's thread watches its ring after the guest's last
+     *                   request before it sleeps until a kick (0: at once). The driver's own I/O
+     *                   threads need not poll: a device's requests run on its thread.
+     */
+    public VhostUserServer(UbdDriver driver, List<UbdDeviceConfig> configs, Path path, Path recordDir, KernelLog kernelLog,
+                           Consumer<String> log, long pollMicros) {
         super(driver, configs, kernelLog, log);
+        if (pollMicros < 0) {
+            throw new IllegalArgumentException("polling time must not be negative, not " + pollMicros + " us");
+        }
+        this.pollNanos = pollMicros * 1000;
         Path p = path.toAbsolutePath();
         this.sockets = configs.stream().map(c -> socketOf(p, c.name(), configs.size())).toList();
         this.recordDir = recordDir;
@@ -75,7 +90,7 @@ public final class VhostUserServer extends AbstractExport {
         List<Endpoint> endpoints = new ArrayList<>();
         for (int i = 0; i < disks.size(); i++) {
             Disk disk = disks.get(i);
-            VhostUserDevice d = new VhostUserDevice(driver, disk, kernelLog, sockets.get(i), recorder(disk), log);
+            VhostUserDevice d = new VhostUserDevice(driver, disk, kernelLog, sockets.get(i), recorder(disk), log, pollNanos);
             devices.add(d);
             d.listen();
             endpoints.add(new Endpoint(disk.name(), disk.size(), disk.readOnly(), d.socketPath().toString(),

@@ -80,6 +80,11 @@ final class VhostUserSession implements AutoCloseable {
         }
     }
 
+    /** See {@link BlkQueue#watch}; {@link BlkQueue#IDLE} while the queue is not running. */
+    int watch(long pollNanos, long budgetNanos) throws VhostProtocolException {
+        return queue == null ? BlkQueue.IDLE : queue.watch(pollNanos, budgetNanos);
+    }
+
     /** Reads and answers one message; false at the end of the stream. */
     boolean serveOne() throws VhostProtocolException, IOException {
         int fdCount = 0;
@@ -410,10 +415,10 @@ final class VhostUserSession implements AutoCloseable {
         return b;
     }
 
-    /** Waits for the queue's requests, then forgets it: its base is where it stopped. */
+    /** Stops the queue (its requests all ran on this thread) and gives the disk back to the rings: its base is where it stopped. */
     private void stopQueue() {
         if (queue != null) {
-            queue.awaitIdle();
+            queue.close();
             base = queue.lastAvail();
             queue = null;
         }

@@ -248,11 +248,22 @@ final class VhostTestClient implements AutoCloseable {
 
     /** Makes head available and kicks. */
     void offer(int head) {
+        publish(head);
+        kick();
+    }
+
+    /** Makes head available without a kick, as a guest does while the device asks for none. */
+    void publish(int head) {
         mem.putShort(at(AVAIL) + AVAIL_RING + AVAIL_ENTRY_BYTES * (availIdx % num), (short) head);
         availIdx = (availIdx + 1) & 0xffff;
         java.lang.invoke.VarHandle.releaseFence();
         mem.putShort(at(AVAIL) + AVAIL_IDX, (short) availIdx);
-        kick();
+    }
+
+    /** The used ring's flags, as the guest reads them before it decides to kick. */
+    int usedFlags() {
+        java.lang.invoke.VarHandle.fullFence();
+        return Short.toUnsignedInt(mem.getShort(at(USED) + USED_FLAGS));
     }
 
     void kick() {

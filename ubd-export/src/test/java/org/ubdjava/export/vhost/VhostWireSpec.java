@@ -167,6 +167,8 @@ public final class VhostWireSpec {
     public static final int USED_ELEM_ID = 0;
     public static final int USED_ELEM_LEN = 4;
     public static final int USED_ELEM_BYTES = 8;
+    /** The device asks the driver not to kick (virtio_ring.h VRING_USED_F_NO_NOTIFY). */
+    public static final int VIRTQ_USED_F_NO_NOTIFY = 1;
 
     /** A feature bit as GET_FEATURES and SET_FEATURES carry it. */
     public static long bit(int n) {
