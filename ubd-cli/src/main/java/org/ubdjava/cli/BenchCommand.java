@@ -57,13 +57,19 @@ public final class BenchCommand implements Callable<Integer> {
             + "replaying it with fio in the guest; IOPS, MB/s, p50/p99, ratio to fio.")
     boolean replay;
 
+    @Option(names = "--guest", description = "Only the real guests instead: fio in one UML guest (psync, O_DIRECT, depth 1) on the "
+            + "kernel's ubd, on a freshly started `ubd serve --listen vhost-user` (warmed by nothing but its own --warm-up) and on "
+            + "qemu-storage-daemon, each workload on each back-end in turn, --rounds rounds; the table gives each back-end's "
+            + "median round and the ratios.")
+    boolean guest;
+
     @Option(names = "--vms", paramLabel = "LIST", split = ",", defaultValue = "1,16,64", converter = Numbers.Count.class,
             description = "With --replay: the VM counts (default: ${DEFAULT-VALUE}).")
     List<Integer> vms;
 
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "3", converter = Rounds.class,
-            description = "With --replay: runs of each system on each trace and VM count, in a rotating order; the table "
-                    + "gives the median and the range (default: ${DEFAULT-VALUE}, at most " + Rounds.MAX + "; these shared "
+            description = "With --replay: runs of each system on each trace and VM count, in a rotating order; with --guest: "
+                    + "rounds of every workload on every back-end. The table gives the median (and with --replay the range) (default: ${DEFAULT-VALUE}, at most " + Rounds.MAX + "; these shared "
                     + "machines drift by 1.5x).")
     int rounds;
 
@@ -78,14 +84,21 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         CommandLines.requireOutDirectory(out, "--out");
         CommandLines.requireOutDirectory(dir, "--dir");
+        if (replay && guest) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--replay and --guest are two different runs: give one");
+        }
         if (replay) {
             return replay(stdout, err);
+        }
+        if (guest && !traces.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--guest takes no --trace (fio runs its own workloads in the guest)");
         }
         if (traces.size() > 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "the cache study takes one --trace (several go with --replay)");
         }
         Path trace = traces.isEmpty() ? null : traces.get(0); // null: the shipped trace
-        BenchReport report = new BenchRun(quick, dir, trace, policy, err).run();
+        BenchRun run = new BenchRun(quick, dir, trace, policy, err);
+        BenchReport report = guest ? run.guest(rounds) : run.run();
         if (json) {
             stdout.println(report.json());
             stdout.flush();

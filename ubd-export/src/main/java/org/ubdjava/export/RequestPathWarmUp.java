@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.io.Cleanup;
 import org.ubdjava.core.io.DemoImage;
+import org.ubdjava.driver.queue.DirectPath;
 import org.ubdjava.driver.queue.Disk;
 import org.ubdjava.driver.queue.UbdDriver;
 import org.ubdjava.driver.queue.WarmUpLoop;
@@ -19,7 +20,8 @@ import org.ubdjava.driver.queue.WarmUpLoop;
  * guest run at 0.53-0.74x the kernel's ubd on a cold server, 1.1x on a warm one). The scratch device is
  * a COW file over a small backing file in a hidden directory under java.io.tmpdir, attached to the
  * server's own driver (its polling, its allocation unit), and deleted afterwards: nothing beside
- * the user's files.
+ * the user's files. Each round runs the requests through the rings (NBD's path) and on this
+ * thread's {@link DirectPath} (a vhost-user device's).
  */
 public final class RequestPathWarmUp {
     /** A small device: the warm-up must cost the disk next to nothing. */
@@ -57,7 +59,11 @@ public final class RequestPathWarmUp {
                     for (int depth : DEPTHS) {
                         seconds += ROUND_REQUESTS / WarmUpLoop.closedLoop(driver, disk, depth, ROUND_REQUESTS, ++round[0]);
                     }
-                    return DEPTHS.length * ROUND_REQUESTS / seconds;
+                    // and on the caller's thread, as a vhost-user device's thread runs its requests
+                    try (DirectPath path = driver.direct(disk)) {
+                        seconds += ROUND_REQUESTS / WarmUpLoop.direct(path, ROUND_REQUESTS, ++round[0]);
+                    }
+                    return (DEPTHS.length + 1) * ROUND_REQUESTS / seconds;
                 });
             } finally {
                 driver.detach(disk);

@@ -70,9 +70,22 @@ public final class BenchRun {
         results.addAll(new DirectIoStudy(files, trace, cache.policy(), plan, this::progress).run());
         qcow2();
         overNbd();
-        uml();
+        uml(GUEST_ROUNDS);
         List<CacheStudy.Result> study = trace == null ? List.of() : study();
-        return new BenchReport(plan, cache.policy(), withRatios(), study, skipped, (System.nanoTime() - t0) / 1e9);
+        return new BenchReport(plan, cache.policy(), withRatios(), study, skipped, (System.nanoTime() - t0) / 1e9, GUEST_ROUNDS);
+    }
+
+    /**
+     * Only the real guests ({@link GuestFioBench}): fio in one UML guest on the kernel's ubd, on a
+     * freshly started {@code ubd serve --listen vhost-user:} and on qemu-storage-daemon, each
+     * workload on each in turn, {@code rounds} rounds.
+     */
+    public BenchReport guest(int rounds) throws IOException {
+        long t0 = System.nanoTime();
+        files.prepare();
+        files.warmPageCache();
+        uml(rounds);
+        return new BenchReport(plan, cache.policy(), withRatios(), List.of(), skipped, (System.nanoTime() - t0) / 1e9, rounds);
     }
 
     private void skip(String line) {
@@ -266,10 +279,10 @@ public final class BenchRun {
         }
     }
 
-    /** Rounds of the guest's fio runs (each back-end in turn each round): one run of a few seconds moves by 2x. */
+    /** Rounds of the guest's fio runs (each back-end in turn each round) in the whole run: one run of a few seconds moves by 2x. */
     static final int GUEST_ROUNDS = 3;
 
-    private void uml() throws IOException {
+    private void uml(int rounds) throws IOException {
         Optional<Path> fio = Processes.onPath("fio");
         if (fio.isEmpty()) {
             skip("real UML driver skipped: fio not installed (apt-get install -y fio)");
@@ -289,7 +302,7 @@ public final class BenchRun {
                     + " s per workload each");
             results.addAll(new GuestFioBench(k.get(), fio.get(), plan.dir().resolve("guest"), this::skip).run(files.backing, half,
                     List.of(Workload.RAND_READ_HALF, Workload.RAND_READ_EMPTY, Workload.RAND_WRITE, Workload.SEQ_READ,
-                            Workload.SEQ_WRITE), seconds, GUEST_ROUNDS));
+                            Workload.SEQ_WRITE), seconds, rounds));
         } catch (RuntimeException e) {
             skip("real UML guest rows failed: " + e.getMessage());
         } finally {

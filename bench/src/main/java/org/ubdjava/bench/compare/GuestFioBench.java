@@ -25,9 +25,10 @@ import org.ubdjava.export.vhost.VhostUserServer;
  * Real guests on three back-ends in one boot of the UML kernel (Debian's linux.uml), fio in the
  * guest (psync, O_DIRECT, depth 1, warm host cache) on each workload, each back-end in turn: the
  * kernel's own ubd driver on COW files over the backing file; ubd-java's vhost-user-blk back-end
- * (this process's driver, a request loop like {@code ubd serve --listen vhost-user:}) on COW files
- * over the same backing; and, where installed, qemu-storage-daemon's vhost-user-blk export of a
- * qcow2 overlay of it. At depth 32 the kernel's ubd gets slower, not faster, so depth 1 is its best.
+ * (a freshly started {@code bin/ubd serve --listen vhost-user:}, warmed by nothing but its own
+ * warm-up, as a user meets it) on COW files over the same backing; and, where installed,
+ * qemu-storage-daemon's vhost-user-blk export of a qcow2 overlay of it. At depth 32 the kernel's
+ * ubd gets slower, not faster, so depth 1 is its best.
  *
  * <p>The guest's own overhead (a ptrace-based kernel on 2 shared cores) makes one run of a few
  * seconds move by 2x: each workload runs on each back-end in turn, for several rounds, and a row is
@@ -42,6 +43,10 @@ final class GuestFioBench {
     static final String INSMOD = "mount -t sysfs sysfs /sys 2>/dev/null; insmod " + UmlKernel.VIRTIO_BLK_MODULE
             + " || echo 'virtio_blk: not loaded'\n";
     private static final Pattern JOB = Pattern.compile("\"jobname\" : \"([a-z0-9-]+)\"");
+    /** Set by {@code bin/ubd} to its own path for the programs it starts: how this bench starts a server as a user does. */
+    static final String LAUNCHER_ENV = "UBD_LAUNCHER";
+    /** The guest's argument at the end of a vhost-user ready line of {@code ubd serve}. */
+    private static final Pattern GUEST_ARGUMENT = Pattern.compile("\\((virtio_uml\\.device=[^)]+)\\)\\s*$");
 
     private final UmlKernel kernel;
     private final Path fio;
@@ -81,6 +86,7 @@ final class GuestFioBench {
         List<Backend> backends = new ArrayList<>(List.of(Backend.UBD));
         List<String> args = new ArrayList<>();
         Export ours = null;
+        Process ourServer = null;
         Process qsd = null;
         try {
             for (String n : new String[] {"ubd-r", "ubd-w", "ours-r", "ours-w"}) {
@@ -95,11 +101,18 @@ final class GuestFioBench {
             // (ours, on the backing file), while its own byte locks leave ours be
             List<String> qsdArgs = new ArrayList<>();
             qsd = startQsd(backing, qsdArgs);
-            ours = new VhostUserServer(Servers.driver(), List.of(UbdOptionParser.device("ubd0=" + made.get(2) + "," + backing),
-                    UbdOptionParser.device("ubd1=" + made.get(3) + "," + backing)), dir.resolve("ours.sock"), null, KernelLog.DISCARD, line -> { })
-                    .start();
-            for (Endpoint e : ours.endpoints()) {
-                args.add(e.guestArgument().orElseThrow());
+            List<String> ourSpecs = List.of("ubd0=" + made.get(2) + "," + backing, "ubd1=" + made.get(3) + "," + backing);
+            Optional<Path> launcher = launcher();
+            if (launcher.isPresent()) {
+                ourServer = startServe(launcher.get(), ourSpecs, args);
+            } else {
+                skip.accept("uml: ubd-java's back-end runs in this JVM (not started through bin/ubd: no " + LAUNCHER_ENV
+                        + "), warm from what ran before it");
+                ours = new VhostUserServer(Servers.driver(0), ourSpecs.stream().map(UbdOptionParser::device).toList(),
+                        dir.resolve("ours.sock"), null, KernelLog.DISCARD, line -> { }, Servers.POLL_MICROS).start();
+                for (Endpoint e : ours.endpoints()) {
+                    args.add(e.guestArgument().orElseThrow());
+                }
             }
             backends.add(Backend.OURS);
             if (qsd != null) {
@@ -108,13 +121,8 @@ final class GuestFioBench {
             }
             StringBuilder script = new StringBuilder(INSMOD);
             int jobs = 0;
-            // untimed, as JMH's warm-up: our back-end's first second in a fresh JVM is its JIT's
-            // (p99 485-725 us against 200-260 warm), and the other two get the same turn
-            for (Backend b : backends) {
-                fioJob(script, "warm-up", b.readDisk, "randread", 4096, 1, backing).append(" >/dev/null\n"); // reads: its COW file stays empty
-                fioJob(script, "warm-up", b.writeDisk, "randwrite", 4096, 1, backing).append(" >/dev/null\n");
-                jobs += 2;
-            }
+            // no warm-up here: a guest meets a freshly started server, warmed by nothing but its own
+            // --warm-up before it accepted the guest
             for (int round = 0; round < rounds; round++) {
                 for (Workload w : workloads) {
                     String rw = (w.sequential ? "" : "rand") + (w.write ? "write" : "read");
@@ -134,6 +142,9 @@ final class GuestFioBench {
             if (ours != null) {
                 ours.close();
             }
+            if (ourServer != null) {
+                stopServe(ourServer);
+            }
             if (qsd != null) {
                 Processes.kill(qsd);
             }
@@ -142,6 +153,53 @@ final class GuestFioBench {
             }
             Files.deleteIfExists(dir.resolve("qsd-r.qcow2"));
             Files.deleteIfExists(dir.resolve("qsd-w.qcow2"));
+        }
+    }
+
+    /** The launcher a user runs ({@code bin/ubd}), which names itself to what it starts; empty when this JVM was started otherwise. */
+    static Optional<Path> launcher() {
+        String l = System.getenv(LAUNCHER_ENV);
+        return l == null || l.isBlank() || !Files.isExecutable(Path.of(l)) ? Optional.empty() : Optional.of(Path.of(l));
+    }
+
+    /**
+     * A fresh {@code ubd serve --listen vhost-user:} process over {@code specs}, as a user starts
+     * one (its own warm-up, nothing else); returns once it printed its ready lines, whose guest
+     * arguments go to {@code args}.
+     */
+    private Process startServe(Path launcher, List<String> specs, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "serve", "--listen", "vhost-user:" + dir.resolve("ours.sock")));
+        cmd.addAll(specs);
+        Path err = dir.resolve("ours.log");
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        p.getOutputStream().close();
+        java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        List<String> ready = new ArrayList<>();
+        String line;
+        while (ready.size() < specs.size() && (line = out.readLine()) != null) {
+            Matcher m = GUEST_ARGUMENT.matcher(line);
+            if (m.find()) {
+                ready.add(m.group(1));
+            }
+        }
+        if (ready.size() < specs.size()) {
+            Processes.kill(p);
+            throw new IOException("ubd serve did not start: " + Files.readString(err).strip());
+        }
+        args.addAll(ready);
+        return p;
+    }
+
+    /** SIGTERM, the orderly stop (flush, release, remove the sockets), then whatever is left. */
+    private static void stopServe(Process p) {
+        p.destroy();
+        try {
+            if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                Processes.kill(p);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Processes.kill(p);
         }
     }
 

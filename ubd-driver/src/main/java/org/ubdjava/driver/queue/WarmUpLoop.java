@@ -77,6 +77,30 @@ public final class WarmUpLoop {
         return requests * 1e9 / nanos;
     }
 
+    /**
+     * {@code requests} random 4 KiB reads and writes (half each) run one after the other on
+     * {@code path}, on this thread, as a front-end whose own thread runs its requests does.
+     *
+     * @return requests a second
+     * @throws IOException when a request fails (naming the disk and the status)
+     */
+    public static double direct(DirectPath path, int requests, long seed) throws IOException {
+        long blocks = path.disk().size() / BLOCK;
+        if (blocks < 1) {
+            throw new IllegalArgumentException(path.disk().name() + ": a warm-up needs a disk of at least one block");
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(BLOCK);
+        long start = System.nanoTime();
+        for (int i = 0; i < requests; i++) {
+            IoStatus s = path.run(random.nextBoolean() ? IoOp.READ : IoOp.WRITE, 0, random.nextLong(blocks) * BLOCK, buffer.clear(), 0);
+            if (s != IoStatus.OK) {
+                throw new IOException(path.disk().name() + ": a warm-up request failed: " + s);
+            }
+        }
+        return requests * 1e9 / Math.max(1, System.nanoTime() - start);
+    }
+
     /** Random 4 KiB reads and writes, half each, until a number of them or the first failure. */
     private static final class RandomBlocks implements ClosedLoop.Source {
         private final ByteBuffer[] buffers;

@@ -51,9 +51,16 @@ class WarmUpLoopTest {
             for (int depth : new int[] {1, 8}) {
                 assertTrue(WarmUpLoop.closedLoop(driver, d, depth, 500, depth) > 0);
             }
+            try (DirectPath path = driver.direct(d)) {
+                assertTrue(WarmUpLoop.direct(path, 500, 3) > 0);
+            }
             Disk ro = driver.attach("ubd1r=" + back, KernelLog.DISCARD);
             IOException e = assertThrows(IOException.class, () -> WarmUpLoop.closedLoop(driver, ro, 4, 500, 1));
             assertTrue(e.getMessage().startsWith(ro.name() + ": a warm-up request failed: "), e.getMessage());
+            try (DirectPath path = driver.direct(ro)) {
+                IOException direct = assertThrows(IOException.class, () -> WarmUpLoop.direct(path, 500, 1));
+                assertEquals(ro.name() + ": a warm-up request failed: READ_ONLY", direct.getMessage());
+            }
         }
         assertArrayEquals(before, Files.readAllBytes(back), "the backing file is never written");
         assertTrue(Files.size(dir.resolve("cow.img")) > 0);
