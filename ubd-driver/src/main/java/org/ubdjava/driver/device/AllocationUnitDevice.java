@@ -110,12 +110,6 @@ public final class AllocationUnitDevice extends ForwardingDevice {
         }
     }
 
-    /** Passed on from a call site of this class's own (see {@link ForwardingDevice#read}). */
-    @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        inner.read(offset, dst);
-    }
-
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         if (!unsupported) {

@@ -9,26 +9,14 @@ import java.nio.ByteBuffer;
  */
 public abstract class ForwardingDevice implements BlockDevice {
     protected final BlockDevice inner;
-    /**
-     * A device's size is fixed when it is made: kept here, a layer's size is a field, not a call
-     * through every layer below it from this class's one call site, which sees every kind of
-     * layer and so is one the JIT cannot inline (a megamorphic call, on every write's checks).
-     */
-    private final long size;
 
     protected ForwardingDevice(BlockDevice inner) {
         this.inner = inner;
-        this.size = inner.size();
     }
 
-    /**
-     * Layers on the request path override {@link #read} and {@link #write} with calls of their
-     * own, even where they only pass them on: a call site in this class is shared by every layer
-     * and sees them all, one in the layer's class sees the one layer below it, and the JIT inlines it.
-     */
     @Override
     public long size() {
-        return size;
+        return inner.size();
     }
 
     @Override

@@ -54,12 +54,6 @@ public final class MappedReadsDevice extends ForwardingDevice {
         this.windows = new MappedByteBuffer[(int) ((inner.size() + WINDOW - 1) >>> WINDOW_SHIFT)];
     }
 
-    /** Passed on from a call site of this class's own (see {@link ForwardingDevice#read}). */
-    @Override
-    public void write(long offset, ByteBuffer src) throws IOException {
-        inner.write(offset, src);
-    }
-
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         int n = dst.remaining();
