@@ -146,13 +146,13 @@ public record ReplayCases(List<Mix> mix, List<FreshJvm> freshJvm) {
             out.println();
             out.printf(Locale.ROOT, "readers beside syncing writers: %d VMs of %s beside %d VMs of %s in one replay (fio: one job each),"
                     + " against the same %d readers alone, each round%n", m.readerVms, m.readTrace, m.writerVms, m.writeTrace, m.readerVms);
-            out.printf(Locale.ROOT, "%-13s %13s %13s %8s %18s %14s  %s%n", "system", "readers alone", "readers mixed", "kept",
-                    "rounds kept", "writers mixed", "checks");
+            out.printf(Locale.ROOT, "%-13s %13s %13s %8s %14s  %-7s %s%n", "system", "readers alone", "readers mixed", "kept",
+                    "writers mixed", "checks", "rounds kept");
             for (Mix x : mix) {
                 MixRound r = medianRound(x.rounds, MixRound::kept);
-                out.printf(Locale.ROOT, "%-13s %13.0f %13.0f %7.2fx %18s %14.0f  %s%n", x.system.label, r.readersAloneIops,
-                        r.readersMixedIops, x.kept(), list(x.rounds, MixRound::kept), r.writersMixedIops,
-                        x.system.ours() ? (x.verified() ? "passed" : "FAILED") : "none");
+                out.printf(Locale.ROOT, "%-13s %13.0f %13.0f %7.2fx %14.0f  %-7s %s%n", x.system.label, r.readersAloneIops,
+                        r.readersMixedIops, x.kept(), r.writersMixedIops, x.system.ours() ? (x.verified() ? "passed" : "FAILED") : "none",
+                        list(x.rounds, MixRound::kept));
             }
             for (Mix x : mix) {
                 for (MixRound r : x.rounds) {
@@ -171,12 +171,12 @@ public record ReplayCases(List<Mix> mix, List<FreshJvm> freshJvm) {
             out.println();
             out.printf(Locale.ROOT, "fresh JVM short replay: %s (%d requests), 1 VM, `ubd replay --vms 1` started as its own"
                     + " process, each round%n", f.trace, f.requests);
-            out.printf(Locale.ROOT, "%10s %10s %10s %12s %10s %10s %20s  %s%n", "fresh JVM", "warm JVM", "fio replay", "real UML ubd",
-                    "fresh/UML", "warm/UML", "rounds fresh/UML", "checks");
+            out.printf(Locale.ROOT, "%10s %10s %10s %12s %10s %10s  %-7s %s%n", "fresh JVM", "warm JVM", "fio replay", "real UML ubd",
+                    "fresh/UML", "warm/UML", "checks", "rounds fresh/UML");
             FreshRound r = medianRound(f.rounds, x -> x.freshIops / x.umlIops);
-            out.printf(Locale.ROOT, "%10.0f %10.0f %10.0f %12.0f %9.1fx %9.1fx %20s  %s%n", r.freshIops, r.warmIops, r.fioIops,
-                    r.umlIops, f.freshOverUml(), f.warmOverUml(), list(f.rounds, x -> x.freshIops / x.umlIops),
-                    f.rounds.stream().allMatch(FreshRound::verified) ? "passed" : "FAILED");
+            out.printf(Locale.ROOT, "%10.0f %10.0f %10.0f %12.0f %9.1fx %9.1fx  %-7s %s%n", r.freshIops, r.warmIops, r.fioIops,
+                    r.umlIops, f.freshOverUml(), f.warmOverUml(), f.rounds.stream().allMatch(FreshRound::verified) ? "passed" : "FAILED",
+                    list(f.rounds, x -> x.freshIops / x.umlIops));
             out.printf(Locale.ROOT, "  fresh JVM: io_iops of the process (its own warm-up, %.2f s, before its clock; %.2f s start to exit);"
                     + " warm JVM: the same replay in this one%n", r.freshWarmUpS, r.freshWallS);
             out.printf(Locale.ROOT, "  issue 23 asks >= %.0fx of the real UML driver: %s%n", FRESH_JVM_TARGET, met(f.freshOverUml(), FRESH_JVM_TARGET));

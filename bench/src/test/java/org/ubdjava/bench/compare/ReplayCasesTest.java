@@ -171,11 +171,11 @@ class ReplayCasesTest {
         report.printTable(new PrintWriter(table));
         String t = table.toString();
         assertTrue(t.contains("readers beside syncing writers: 8 VMs of r beside 8 VMs of w in one replay"), t);
-        assertTrue(t.contains("ubd replay             1000           600    0.60x     0.60 0.20 0.80             50  passed"), t);
-        assertTrue(t.contains("fio replay             2000           400    0.20x               0.20             50  none"), t);
+        assertTrue(t.contains("ubd replay             1000           600    0.60x             50  passed  0.60 0.20 0.80\n"), t);
+        assertTrue(t.contains("fio replay             2000           400    0.20x             50  none    0.20\n"), t);
         assertTrue(t.contains("ubd replay: in a round the writers finished first (1.00 s against the readers' 1.50 s)"), t);
         assertTrue(t.contains("issue 23 asks >= 0.5x of ours: met"), t);
-        assertTrue(t.contains("    100000     800000      50000        10000      10.0x      80.0x          30.00 10.00  passed"), t);
+        assertTrue(t.contains("    100000     800000      50000        10000      10.0x      80.0x  passed  30.00 10.00\n"), t);
         assertTrue(t.contains("issue 23 asks >= 20x of the real UML driver: NOT met"), t);
 
         String json = Json.write(report);
