@@ -54,7 +54,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--replay", description = "The main job side by side instead: `ubd replay` (every read verified; for traces "
             + "that write, also with --alloc-unit 0 and with --preallocate falloc) against fio's own replay of the same trace (--read_iolog, "
             + "--replay_no_stall=1, a copy of the backing per job) for each VM count, and at one VM the real UML driver "
-            + "replaying it with fio in the guest; IOPS, MB/s, p50/p99, ratio to fio.")
+            + "replaying it with fio in the guest; IOPS, MB/s, p50/p99, ratio to fio. Without --trace, also two cases of their own, "
+            + "every figure a ratio within a round: 8 VMs of random 4 KiB reads beside 8 VMs writing 64 KiB with a sync every 16 "
+            + "(the readers' IOPS in the mix over alone, ours and fio's), and `ubd replay --vms 1` of 16,384 random 4 KiB reads "
+            + "in a fresh JVM started by bin/ubd against the real UML driver's fio in a guest.")
     boolean replay;
 
     @Option(names = "--guest", description = "Only the real guests instead: fio in one UML guest (psync, O_DIRECT, depth 1) on the "
@@ -115,7 +118,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private int replay(PrintWriter stdout, PrintWriter err) throws java.io.IOException {
         ReplayCommand.requireHeap(spec, vms.stream().mapToInt(Integer::intValue).max().orElse(1), ReplayBench.MAX_INFLIGHT);
-        ReplayBenchReport report = new ReplayBench(dir.resolve("replay"), err, rounds).run(traces, vms);
+        ReplayBenchReport report = new ReplayBench(dir.resolve("replay"), err, rounds, launcher()).run(traces, vms);
         String text = Json.write(report);
         if (json) {
             stdout.println(text);
@@ -129,6 +132,26 @@ public final class BenchCommand implements Callable<Integer> {
             err.flush();
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * How a user starts ubd, for the fresh-JVM case: the launcher of the checkout this jar (or
+     * these classes) was built in, {@code ROOT/bin/ubd} beside {@code ROOT/ubd-cli/target/ubd.jar};
+     * empty where there is none (a jar copied elsewhere), and the case says it is skipped.
+     */
+    static List<String> launcher() {
+        try {
+            Path built = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path root = built.getParent() == null ? null : built.getParent().getParent();
+            root = root == null ? null : root.getParent();
+            if (root == null) {
+                return List.of();
+            }
+            Path ubd = root.resolve("bin").resolve("ubd");
+            return java.nio.file.Files.isExecutable(ubd) ? List.of(ubd.toString()) : List.of();
+        } catch (java.net.URISyntaxException | SecurityException | IllegalArgumentException e) {
+            return List.of();
+        }
     }
 
     /**

@@ -6,10 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.function.Supplier;
 
 import org.ubdjava.core.UbdException;
 import org.ubdjava.core.format.Preallocation;
@@ -47,20 +50,39 @@ public final class ReplayBench {
     static final long IMAGE_BYTES = 64L << 20;
     /** Requests each VM of our replay keeps in flight (replay's default). */
     public static final int MAX_INFLIGHT = 16;
+    /** The readers of the mix: 4 KiB random reads. */
+    public static final String MIX_READ_TRACE = "randread-4k.iolog";
+    /** The writers of the mix: 64 KiB random writes, a sync every 16 (traces/README.md). */
+    public static final String MIX_WRITE_TRACE = "syncwrite-64k.iolog";
+    /** VMs of each side of the mix: 8 readers beside 8 writers, as issue 23 measured them. */
+    static final int MIX_VMS_EACH = 8;
+    /** The fresh-JVM case's trace: a short replay, what a user tries first. */
+    static final String SHORT_READ_TRACE = "randread-4k-16k-requests.iolog";
+    static final int SHORT_READ_REQUESTS = 16_384;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
     private final PrintWriter err;
     private final int rounds;
+    private final List<String> ubd;
 
     /** @param rounds how many times each system runs each cell (the report gives the median) */
     public ReplayBench(Path dir, PrintWriter err, int rounds) {
+        this(dir, err, rounds, List.of());
+    }
+
+    /**
+     * @param ubd the command that starts {@code ubd} as a user starts it (the launcher), for the
+     *            fresh-JVM case; empty: that case is skipped, with a line saying so
+     */
+    public ReplayBench(Path dir, PrintWriter err, int rounds, List<String> ubd) {
         if (rounds < 1) {
             throw new IllegalArgumentException("rounds must be at least 1");
         }
         this.dir = dir;
         this.err = err;
         this.rounds = rounds;
+        this.ubd = List.copyOf(ubd);
     }
 
     /**
@@ -78,6 +100,16 @@ public final class ReplayBench {
         List<Path> files = traces.isEmpty() ? shipped() : traces;
         for (Path t : files) {
             facts.computeIfAbsent(t, TraceFacts::of);
+        }
+        // the cases beyond the table run on the traces that ship, beside the shipped traces' rows
+        boolean cases = traces.isEmpty();
+        Path mixWriter = null;
+        Path shortRead = null;
+        if (cases) {
+            mixWriter = ShippedTraces.extract(MIX_WRITE_TRACE, dir);
+            shortRead = writeShortReadTrace(dir.resolve(SHORT_READ_TRACE));
+            facts.put(mixWriter, TraceFacts.of(mixWriter));
+            facts.put(shortRead, TraceFacts.of(shortRead));
         }
         Path backing = dir.resolve("backing.img");
         long size = IMAGE_BYTES;
@@ -140,7 +172,180 @@ public final class ReplayBench {
                 }
             }
         }
-        return new ReplayBenchReport(rows);
+        if (!cases) {
+            return new ReplayBenchReport(rows);
+        }
+        Path mixReader = files.get(SHIPPED.indexOf(MIX_READ_TRACE));
+        List<ReplayCases.Mix> mix = mix(mixReader, mixWriter, backing, fio, MIX_VMS_EACH);
+        List<ReplayCases.FreshJvm> fresh = freshJvm(shortRead, backing, fio, kernel);
+        return new ReplayBenchReport(rows, new ReplayCases(mix, fresh));
+    }
+
+    /** One side of a run: one trace's VMs (fio: jobs), their requests and their own window. */
+    record TraceSide(long requests, double seconds, boolean verified) {
+        double iops() {
+            return requests / seconds;
+        }
+    }
+
+    /**
+     * Readers beside syncing writers, {@code n} VMs of each: in each round, ours and fio's, the
+     * readers alone and in the mix, the four runs in a rotating order.
+     */
+    List<ReplayCases.Mix> mix(Path reader, Path writer, Path backing, Optional<Path> fio, int n) throws IOException {
+        Files.createDirectories(dir);
+        err.println("replay bench: readers beside syncing writers, " + n + " + " + n + " VMs, " + rounds + " round(s)");
+        err.flush();
+        List<Path> both = List.of(reader, writer);
+        // the writers' path (64 KiB writes, flushes on the offload pool) has not run in this JVM yet
+        oursPerTrace(both, backing, 2 * n);
+        List<SideRun> runs = new ArrayList<>();
+        runs.add(() -> oursPerTrace(List.of(reader), backing, n));
+        runs.add(() -> oursPerTrace(both, backing, 2 * n));
+        if (fio.isPresent()) {
+            runs.add(() -> fioPerTrace(fio.get(), List.of(reader), backing, n));
+            runs.add(() -> fioPerTrace(fio.get(), both, backing, 2 * n));
+        }
+        List<ReplayCases.MixRound> ours = new ArrayList<>();
+        List<ReplayCases.MixRound> theirs = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            List<List<TraceSide>> got = new ArrayList<>(Collections.nCopies(runs.size(), null));
+            for (int k = 0; k < runs.size(); k++) {
+                int i = (k + round) % runs.size();
+                got.set(i, runs.get(i).run());
+            }
+            ours.add(mixRound(got.get(0), got.get(1)));
+            if (fio.isPresent()) {
+                theirs.add(mixRound(got.get(2), got.get(3)));
+            }
+        }
+        String r = reader.getFileName().toString();
+        String w = writer.getFileName().toString();
+        List<ReplayCases.Mix> out = new ArrayList<>();
+        out.add(new ReplayCases.Mix(ReplayBenchReport.System.UBD_REPLAY, r, w, n, n, ours));
+        if (fio.isPresent()) {
+            out.add(new ReplayCases.Mix(ReplayBenchReport.System.FIO_REPLAY, r, w, n, n, theirs));
+        }
+        return out;
+    }
+
+    /** One run of the mix's four, each side per trace in the order given. */
+    @FunctionalInterface
+    private interface SideRun {
+        List<TraceSide> run() throws IOException;
+    }
+
+    static ReplayCases.MixRound mixRound(List<TraceSide> alone, List<TraceSide> mixed) {
+        TraceSide readers = mixed.get(0);
+        TraceSide writers = mixed.get(1);
+        return new ReplayCases.MixRound(alone.get(0).iops(), readers.iops(), writers.iops(), readers.seconds(), writers.seconds(),
+                alone.get(0).verified() && readers.verified() && writers.verified());
+    }
+
+    /**
+     * A fresh JVM's short replay: in each round, {@code ubd replay --vms 1} started as its own
+     * process by the launcher (its archive and its own warm-up, nothing else), the same replay in
+     * this warm JVM, fio's replay and the real UML driver's fio in a guest, in a rotating order.
+     */
+    List<ReplayCases.FreshJvm> freshJvm(Path trace, Path backing, Optional<Path> fio, Optional<UmlKernel> kernel)
+            throws IOException {
+        if (ubd.isEmpty()) {
+            err.println("*** fresh JVM case skipped: no launcher to start ubd with (bin/ubd runs it)");
+            return List.of();
+        }
+        Files.createDirectories(dir);
+        err.println("replay bench: a fresh JVM's short replay (" + SHORT_READ_REQUESTS + " requests, 1 VM), " + rounds + " round(s)");
+        err.flush();
+        List<ReplayCases.FreshRound> out = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            double[] got = {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+            FreshRun[] fresh = new FreshRun[1];
+            boolean[] warmVerified = {true};
+            List<IoRun> runs = new ArrayList<>();
+            runs.add(() -> {
+                fresh[0] = freshReplay(trace, backing);
+                got[0] = fresh[0].ioIops();
+            });
+            runs.add(() -> {
+                ReplayBenchReport.Row r = ours(trace, backing, 1, ReplayBenchReport.System.UBD_REPLAY);
+                got[1] = r.iops();
+                warmVerified[0] = r.verified();
+            });
+            if (fio.isPresent()) {
+                runs.add(() -> got[2] = fio(fio.get(), trace, backing, 1).iops());
+                if (kernel.isPresent()) {
+                    runs.add(() -> {
+                        try {
+                            got[3] = uml(kernel.get(), fio.get(), trace, backing).iops();
+                        } catch (UbdException e) {
+                            err.println("*** real UML ubd run skipped: " + e.getMessage());
+                        }
+                    });
+                }
+            }
+            for (int k = 0; k < runs.size(); k++) {
+                runs.get((k + round) % runs.size()).run();
+            }
+            out.add(new ReplayCases.FreshRound(got[0], fresh[0].warmUpS(), fresh[0].wallS(), got[1], got[2], got[3],
+                    fresh[0].passed() && warmVerified[0]));
+        }
+        return List.of(new ReplayCases.FreshJvm(trace.getFileName().toString(), SHORT_READ_REQUESTS, out));
+    }
+
+    @FunctionalInterface
+    private interface IoRun {
+        void run() throws IOException;
+    }
+
+    /** What a fresh {@code ubd replay} process reported: its io_iops, its warm-up, its wall time start to exit. */
+    record FreshRun(double ioIops, double warmUpS, double wallS, boolean passed) {
+    }
+
+    private FreshRun freshReplay(Path trace, Path backing) throws IOException {
+        Path cows = dir.resolve("fresh");
+        Cleanup.deleteTree(cows);
+        Files.createDirectories(cows);
+        List<String> command = new ArrayList<>(ubd);
+        command.addAll(List.of("replay", "--vms", "1", "--json", "--force", "--trace", trace.toString(),
+                "ubd0=" + cows.resolve("vm.cow") + "," + backing));
+        try {
+            long start = System.nanoTime();
+            // the launcher would rebuild a jar older than its sources: the bench measures the jar it runs
+            Processes.Result r = Processes.run(dir, command, 600, Map.of("UBD_NO_BUILD", "1"));
+            double wall = (System.nanoTime() - start) / 1e9;
+            return freshRun(r, wall);
+        } finally {
+            Cleanup.deleteTree(cows);
+        }
+    }
+
+    /** A fresh replay's JSON; exit 0 (passed) or 1 (a check failed) both carry it, anything else is a failure. */
+    static FreshRun freshRun(Processes.Result r, double wallS) throws IOException {
+        if (r.exit() != 0 && r.exit() != 1 || r.out().indexOf('{') < 0) {
+            throw new UbdException("ubd replay in a fresh JVM failed (exit " + r.exit() + "): " + firstLine(r.err().isBlank() ? r.out() : r.err()));
+        }
+        JsonNode j = JSON.readTree(r.out().substring(r.out().indexOf('{')));
+        double iops = j.path("io_iops").asDouble(Double.NaN);
+        if (!(iops > 0)) {
+            throw new UbdException("ubd replay in a fresh JVM reported no io_iops: " + firstLine(r.out()));
+        }
+        return new FreshRun(iops, j.path("warm_up_s").asDouble(0), wallS, j.path("passed").asBoolean(false));
+    }
+
+    /**
+     * The short read trace of the fresh-JVM case: {@value #SHORT_READ_REQUESTS} random 4 KiB reads
+     * over the shipped traces' 64 MiB device, fio iolog v2, the same every time (seeded).
+     */
+    static Path writeShortReadTrace(Path file) throws IOException {
+        Random r = new Random(1);
+        StringBuilder b = new StringBuilder("fio version 2 iolog\nubda add\nubda open\n");
+        int blocks = (int) (IMAGE_BYTES / 4096);
+        for (int i = 0; i < SHORT_READ_REQUESTS; i++) {
+            b.append("ubda read ").append((long) r.nextInt(blocks) * 4096).append(" 4096\n");
+        }
+        b.append("ubda close\n");
+        Files.writeString(file, b);
+        return file;
     }
 
     /** One system's run of a trace at a VM count. */
@@ -209,8 +414,7 @@ public final class ReplayBench {
         Cleanup.deleteTree(cows);
         // merge checks are not read verification, and would time the merge: off here; every read,
         // the bitmaps and the backing file are still checked
-        ReplayOptions o = ReplayOptions.builder(List.of(() -> TraceReaders.open(trace)), "ubd0=" + cows.resolve("vm.cow") + "," + backing)
-                .vms(vms).maxInflight(MAX_INFLIGHT).force(true).mergeChecks(0).preallocation(preallocation).allocationUnit(unit).build();
+        ReplayOptions o = options(List.of(trace), cows, backing, vms).preallocation(preallocation).allocationUnit(unit).build();
         try {
             ReplayResult r = Replay.run(o);
             return new ReplayBenchReport.Row(trace.getFileName().toString(), vms, system,
@@ -219,6 +423,68 @@ public final class ReplayBench {
         } finally {
             Cleanup.deleteTree(cows);
         }
+    }
+
+    private static ReplayOptions.Builder options(List<Path> traces, Path cows, Path backing, int vms) {
+        List<Supplier<TraceReader>> readers = new ArrayList<>();
+        for (Path t : traces) {
+            readers.add(() -> TraceReaders.open(t));
+        }
+        return ReplayOptions.builder(readers, "ubd0=" + cows.resolve("vm.cow") + "," + backing)
+                .vms(vms).maxInflight(MAX_INFLIGHT).force(true).mergeChecks(0);
+    }
+
+    /** Our replay of {@code traces} (VM i replays trace i mod T), the default COW files; each trace's VMs apart. */
+    private List<TraceSide> oursPerTrace(List<Path> traces, Path backing, int vms) throws IOException {
+        Path cows = dir.resolve("cow");
+        Cleanup.deleteTree(cows);
+        try {
+            ReplayResult r = Replay.run(options(traces, cows, backing, vms).build());
+            List<TraceSide> out = new ArrayList<>();
+            for (ReplayResult.TraceIo t : r.perTrace()) {
+                out.add(new TraceSide(t.requests(), t.requests() / t.ioIops(), r.passed()));
+            }
+            return out;
+        } finally {
+            Cleanup.deleteTree(cows);
+        }
+    }
+
+    /** fio's replay of {@code traces} as {@link #fioReplay}, each trace's jobs apart. */
+    private List<TraceSide> fioPerTrace(Path fio, List<Path> traces, Path backing, int vms) throws IOException {
+        return fioPerTrace(fioRun(fio, traces, backing, vms, dir.resolve("fio"), false), traces.size());
+    }
+
+    /**
+     * fio's JSON with a job entry per job (no group reporting), job {@code vm<j>} replaying trace
+     * j mod {@code traceCount}: per trace, its jobs' requests (reads, writes and syncs) over the
+     * longest of their runtimes (the jobs start together).
+     */
+    static List<TraceSide> fioPerTrace(String output, int traceCount) throws IOException {
+        int from = output.indexOf('{');
+        if (from < 0) {
+            throw new UbdException("fio printed no JSON result: " + firstLine(output));
+        }
+        long[] requests = new long[traceCount];
+        double[] seconds = new double[traceCount];
+        for (JsonNode job : JSON.readTree(output.substring(from)).path("jobs")) {
+            String name = job.path("jobname").asText();
+            if (!name.startsWith("vm")) {
+                throw new UbdException("fio's JSON has a job of another name: " + name);
+            }
+            int t = Integer.parseInt(name.substring(2)) % traceCount;
+            requests[t] += job.path("read").path("total_ios").asLong() + job.path("write").path("total_ios").asLong()
+                    + job.path("sync").path("total_ios").asLong();
+            seconds[t] = Math.max(seconds[t], job.path("job_runtime").asDouble() / 1000.0);
+        }
+        List<TraceSide> out = new ArrayList<>();
+        for (int t = 0; t < traceCount; t++) {
+            if (requests[t] == 0 || seconds[t] <= 0) {
+                throw new UbdException("fio replayed nothing of trace " + t + " of " + traceCount + ": " + firstLine(output));
+            }
+            out.add(new TraceSide(requests[t], seconds[t], true));
+        }
+        return out;
     }
 
     private ReplayBenchReport.Row fio(Path fio, Path trace, Path backing, int vms) throws IOException {
@@ -230,9 +496,16 @@ public final class ReplayBench {
      * each on its own copy of {@code backing} in {@code work} (made, then removed).
      */
     public static ReplayBenchReport.Row fioReplay(Path fio, List<Path> traces, Path backing, int vms, Path work) throws IOException {
+        return fioRow(traces.get(0).getFileName().toString(), vms, ReplayBenchReport.System.FIO_REPLAY,
+                fioRun(fio, traces, backing, vms, work, true));
+    }
+
+    /** fio's replay as {@link #fioReplay}; {@code group}: one job entry for all jobs in its JSON, else one per job. */
+    private static String fioRun(Path fio, List<Path> traces, Path backing, int vms, Path work, boolean group) throws IOException {
         Cleanup.deleteTree(work);
         Files.createDirectories(work);
-        StringBuilder job = new StringBuilder("[global]\nioengine=psync\nreplay_no_stall=1\ninvalidate=0\ngroup_reporting=1\n");
+        StringBuilder job = new StringBuilder("[global]\nioengine=psync\nreplay_no_stall=1\ninvalidate=0\n")
+                .append(group ? "group_reporting=1\n" : "");
         for (int j = 0; j < vms; j++) {
             Path copy = work.resolve("copy" + j + ".img");
             // a full copy (Files.copy writes the holes out): fio's strongest set-up; one that kept the
@@ -248,7 +521,7 @@ public final class ReplayBench {
             if (r.exit() != 0) {
                 throw new UbdException("fio's replay failed (exit " + r.exit() + "): " + firstLine(r.both()));
             }
-            return fioRow(traces.get(0).getFileName().toString(), vms, ReplayBenchReport.System.FIO_REPLAY, r.out());
+            return r.out();
         } finally {
             Cleanup.deleteTree(work);
         }

@@ -20,8 +20,14 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
-/** {@code ubd bench --replay}: each system on each trace and VM count, with the ratio to fio's replay of the same. */
-public record ReplayBenchReport(List<Row> rows) {
+/**
+ * {@code ubd bench --replay}: each system on each trace and VM count, with the ratio to fio's replay
+ * of the same, and the {@link ReplayCases} that are a ratio of their own.
+ */
+public record ReplayBenchReport(List<Row> rows, ReplayCases cases) {
+    public ReplayBenchReport(List<Row> rows) {
+        this(rows, ReplayCases.NONE);
+    }
 
     /** Who replayed. */
     public enum System {
@@ -132,6 +138,7 @@ public record ReplayBenchReport(List<Row> rows) {
         for (System s : System.values()) {
             out.println("  " + s.label + ": " + s.what);
         }
+        cases.printTable(out);
         out.flush();
     }
 
