@@ -100,7 +100,7 @@ public final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "the cache study takes one --trace (several go with --replay)");
         }
         Path trace = traces.isEmpty() ? null : traces.get(0); // null: the shipped trace
-        BenchRun run = new BenchRun(quick, dir, trace, policy, err);
+        BenchRun run = new BenchRun(quick, dir, trace, policy, err, launcher());
         BenchReport report = guest ? run.guest(rounds) : run.run();
         if (json) {
             stdout.println(report.json());
@@ -135,7 +135,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * How a user starts ubd, for the fresh-JVM case: the launcher of the checkout this jar (or
+     * How a user starts ubd, for the fresh-JVM case and the guests' fresh server: the launcher of the checkout this jar (or
      * these classes) was built in, {@code ROOT/bin/ubd} beside {@code ROOT/ubd-cli/target/ubd.jar};
      * empty where there is none (a jar copied elsewhere), and the case says it is skipped.
      */

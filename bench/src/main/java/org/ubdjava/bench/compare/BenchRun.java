@@ -44,12 +44,19 @@ public final class BenchRun {
     private TracePages trace;
 
     private final CacheConfig cache;
+    private final List<String> ubd;
 
     /**
      * @param tracePath the trace of the trace workload and the cache study, or null for the shipped one
      * @param policy    the shared cache's policy in the driver+cache rows (the study compares all of them)
      */
     public BenchRun(boolean quick, Path dir, Path tracePath, CachePolicy policy, PrintWriter log) {
+        this(quick, dir, tracePath, policy, log, List.of());
+    }
+
+    /** @param ubd how a user starts ubd (the launcher), for the guest rows' fresh server; empty: it runs in this JVM */
+    public BenchRun(boolean quick, Path dir, Path tracePath, CachePolicy policy, PrintWriter log, List<String> ubd) {
+        this.ubd = List.copyOf(ubd);
         this.plan = BenchPlan.of(quick, dir, tracePath);
         this.cache = new CacheConfig(policy, plan.cacheBytes(), 0);
         this.log = log;
@@ -300,7 +307,7 @@ public final class BenchRun {
             int seconds = (int) Math.max(1, plan.measureMillis() / 1000);
             progress("uml: fio in one guest on the kernel's ubd, ubd-java's vhost-user and qemu-storage-daemon, " + seconds
                     + " s per workload each");
-            results.addAll(new GuestFioBench(k.get(), fio.get(), plan.dir().resolve("guest"), this::skip).run(files.backing, half,
+            results.addAll(new GuestFioBench(k.get(), fio.get(), plan.dir().resolve("guest"), ubd, this::skip).run(files.backing, half,
                     List.of(Workload.RAND_READ_HALF, Workload.RAND_READ_EMPTY, Workload.RAND_WRITE, Workload.SEQ_READ,
                             Workload.SEQ_WRITE), seconds, rounds));
         } catch (RuntimeException e) {

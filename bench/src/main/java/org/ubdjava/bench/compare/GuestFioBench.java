@@ -43,8 +43,6 @@ final class GuestFioBench {
     static final String INSMOD = "mount -t sysfs sysfs /sys 2>/dev/null; insmod " + UmlKernel.VIRTIO_BLK_MODULE
             + " || echo 'virtio_blk: not loaded'\n";
     private static final Pattern JOB = Pattern.compile("\"jobname\" : \"([a-z0-9-]+)\"");
-    /** Set by {@code bin/ubd} to its own path for the programs it starts: how this bench starts a server as a user does. */
-    static final String LAUNCHER_ENV = "UBD_LAUNCHER";
     /** The guest's argument at the end of a vhost-user ready line of {@code ubd serve}. */
     private static final Pattern GUEST_ARGUMENT = Pattern.compile("\\((virtio_uml\\.device=[^)]+)\\)\\s*$");
 
@@ -52,9 +50,12 @@ final class GuestFioBench {
     private final Path fio;
     private final Path dir;
     private final Consumer<String> skip;
+    /** How a user starts ubd (the launcher), for a fresh server; empty: the server runs in this JVM. */
+    private final List<String> ubd;
 
-    GuestFioBench(UmlKernel kernel, Path fio, Path dir, Consumer<String> skip) {
+    GuestFioBench(UmlKernel kernel, Path fio, Path dir, List<String> ubd, Consumer<String> skip) {
         this.kernel = kernel;
+        this.ubd = List.copyOf(ubd);
         this.fio = fio;
         this.dir = dir;
         this.skip = skip;
@@ -102,12 +103,11 @@ final class GuestFioBench {
             List<String> qsdArgs = new ArrayList<>();
             qsd = startQsd(backing, qsdArgs);
             List<String> ourSpecs = List.of("ubd0=" + made.get(2) + "," + backing, "ubd1=" + made.get(3) + "," + backing);
-            Optional<Path> launcher = launcher();
-            if (launcher.isPresent()) {
-                ourServer = startServe(launcher.get(), ourSpecs, args);
+            if (!ubd.isEmpty()) {
+                ourServer = startServe(ourSpecs, args);
             } else {
-                skip.accept("uml: ubd-java's back-end runs in this JVM (not started through bin/ubd: no " + LAUNCHER_ENV
-                        + "), warm from what ran before it");
+                skip.accept("uml: ubd-java's back-end runs in this JVM (no launcher to start a fresh ubd serve with: bin/ubd runs it), "
+                        + "warm from what ran before it");
                 ours = new VhostUserServer(Servers.driver(0), ourSpecs.stream().map(UbdOptionParser::device).toList(),
                         dir.resolve("ours.sock"), null, KernelLog.DISCARD, line -> { }, Servers.POLL_MICROS).start();
                 for (Endpoint e : ours.endpoints()) {
@@ -156,22 +156,19 @@ final class GuestFioBench {
         }
     }
 
-    /** The launcher a user runs ({@code bin/ubd}), which names itself to what it starts; empty when this JVM was started otherwise. */
-    static Optional<Path> launcher() {
-        String l = System.getenv(LAUNCHER_ENV);
-        return l == null || l.isBlank() || !Files.isExecutable(Path.of(l)) ? Optional.empty() : Optional.of(Path.of(l));
-    }
-
     /**
      * A fresh {@code ubd serve --listen vhost-user:} process over {@code specs}, as a user starts
      * one (its own warm-up, nothing else); returns once it printed its ready lines, whose guest
      * arguments go to {@code args}.
      */
-    private Process startServe(Path launcher, List<String> specs, List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "serve", "--listen", "vhost-user:" + dir.resolve("ours.sock")));
+    private Process startServe(List<String> specs, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(ubd);
+        cmd.addAll(List.of("serve", "--listen", "vhost-user:" + dir.resolve("ours.sock")));
         cmd.addAll(specs);
         Path err = dir.resolve("ours.log");
-        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());
+        pb.environment().put("UBD_NO_BUILD", "1"); // the launcher would rebuild a jar older than its sources: measure the jar that runs
+        Process p = pb.start();
         p.getOutputStream().close();
         java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
         List<String> ready = new ArrayList<>();
