@@ -25,11 +25,11 @@ import org.ubdjava.driver.queue.UbdDriver;
 /** What every {@link Export} does alike: its driver, its warm-up, its sockets, its log lines, its stop on a signal. */
 public final class Servers {
     /**
-     * How long a server's I/O thread keeps polling its ring after the last request, by default.
-     * A UML guest's next request at depth 1 comes 50-70 us after the last completed (fio's 4 KiB
-     * reads in the guest): a window of 100 us takes it without a thread wake-up, which makes 4 KiB
-     * requests at depth 1 in the guest 10.1 K IOPS against 6.1 K with none (bench/README.md); a
-     * window of 50 us misses it often.
+     * How long the thread that takes a server's requests keeps watching for the next after the
+     * last, by default: an NBD server's I/O thread its ring, a vhost-user device's thread its
+     * queue. A UML guest's next request at depth 1 comes 20-80 us after the last completed (fio's
+     * 4 KiB requests in the guest): a window of 100 us takes most without a thread wake-up (about
+     * 25 us here; bench/README.md); a window of 50 us misses it often.
      */
     public static final long POLL_MICROS = 100;
 
