@@ -47,7 +47,8 @@ import org.ubdjava.realtools.Processes;
  * [DIR] [UBD] [SIZE_MIB] [CHANGED] [WRITTEN] [PAIRS] [PATTERN] [PARTS]}, UBD the launcher (default
  * bin/ubd). PATTERN is how NEW's changes lie: {@code sectors} (the default, a worst case) runs of 1
  * to 16 sectors at any sector; {@code blocks} runs of 1 to 16 whole 4 KiB blocks at 4 KiB-aligned
- * offsets, as a file system rewrites files' blocks when a base image is upgraded. PARTS the
+ * offsets, as a file system rewrites files' blocks when a base image is upgraded; {@code ext4} an
+ * ext4 image whose files debugfs replaces (needs mke2fs and debugfs). PARTS the
  * comparisons to run, of 1, 2 and 3 above (default {@code 123}).
  */
 public final class RebaseBenchmark {
@@ -60,7 +61,13 @@ public final class RebaseBenchmark {
         /** Runs of 1 to 16 sectors starting at any sector: every run's ends split 4 KiB pages (a worst case). */
         SECTORS,
         /** Runs of 1 to 16 whole 4 KiB blocks, 4 KiB-aligned: files' blocks rewritten by a file system. */
-        BLOCKS
+        BLOCKS,
+        /**
+         * A real file system's: OLD an ext4 image (mke2fs -d of generated files), NEW a copy where
+         * debugfs replaced files with new contents (as a package upgrade does: new blocks, new
+         * inodes, bitmaps and directories; the old blocks freed, not rewritten).
+         */
+        EXT4
     }
 
     private final Path dir;
@@ -100,9 +107,14 @@ public final class RebaseBenchmark {
         System.out.printf(Locale.ROOT, "making OLD (%d MiB), NEW (%.0f%% of its sectors changed, pattern %s), %d COW files and a qcow2 overlay "
                 + "(each %.0f%% of the device written)...%n", size >> 20, changed * 100, pattern.name().toLowerCase(Locale.ROOT), COWS,
                 written * 100);
-        MergeBenchmark.makeBacking(old, size);
-        Files.setLastModifiedTime(old, FileTime.fromMillis(System.currentTimeMillis() / 1000 * 1000 - 86_400_000));
-        long changedSectors = changedCopy(old, neu, changed, new SplittableRandom(26));
+        long changedSectors;
+        if (pattern == Pattern.EXT4) {
+            changedSectors = upgradedFileSystem(changed, new SplittableRandom(26));
+        } else {
+            MergeBenchmark.makeBacking(old, size);
+            Files.setLastModifiedTime(old, FileTime.fromMillis(System.currentTimeMillis() / 1000 * 1000 - 86_400_000));
+            changedSectors = changedCopy(old, neu, changed, new SplittableRandom(26));
+        }
         List<Path> templates = new ArrayList<>();
         List<List<long[]>> writes = new ArrayList<>();
         for (int k = 0; k < COWS; k++) {
@@ -245,7 +257,8 @@ public final class RebaseBenchmark {
                         long s0 = r.offset() / SECTOR;
                         long s1 = r.end() / SECTOR;
                         for (long s = held.nextClear(s0, s1); s < s1; s = held.nextClear(s, s1)) {
-                            long e = held.nextSet(s, s1);
+                            // at most a buffer at a time: a differing range may be longer
+                            long e = Math.min(held.nextSet(s, s1), s + buf.capacity() / SECTOR);
                             int n = (int) ((e - s) * SECTOR);
                             buf.clear().limit(n);
                             Buffers.readOrZeros(from, buf, s * SECTOR);
@@ -390,6 +403,66 @@ public final class RebaseBenchmark {
         }
         Files.setLastModifiedTime(dst, FileTime.fromMillis(System.currentTimeMillis() / 1000 * 1000));
         return n;
+    }
+
+    /**
+     * OLD: an ext4 image of {@link #size} bytes made by mke2fs -d from generated files (sizes from
+     * 100 bytes to 1 MiB, log-uniform, random bytes) filling a third of it; NEW: a copy in which
+     * debugfs replaced randomly chosen files by new contents of the same size until about
+     * {@code fraction} of the image's bytes were rewritten, and another mtime. Returns the sectors
+     * that differ.
+     */
+    private long upgradedFileSystem(double fraction, SplittableRandom rnd) throws IOException, InterruptedException {
+        Path tree = dir.resolve("tree");
+        Path fresh = dir.resolve("fresh");
+        check(Processes.run(dir, List.of("rm", "-rf", tree.toString(), fresh.toString()), 600), "rm");
+        Files.createDirectories(fresh);
+        List<String> files = new ArrayList<>();
+        List<Integer> lengths = new ArrayList<>();
+        long total = 0;
+        for (int d = 0; total < size / 3; d++) {
+            Path sub = Files.createDirectories(tree.resolve("d" + d));
+            for (int f = 0; f < 64 && total < size / 3; f++) {
+                int len = (int) Math.exp(Math.log(100) + rnd.nextDouble() * (Math.log(1 << 20) - Math.log(100)));
+                byte[] b = new byte[len];
+                rnd.nextBytes(b);
+                Files.write(sub.resolve("f" + f), b);
+                files.add("d" + d + " f" + f);
+                lengths.add(len);
+                total += len;
+            }
+        }
+        Files.deleteIfExists(old);
+        check(Processes.run(dir, List.of("mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-d", tree.toString(), old.toString(),
+                (size >> 10) + "k"), 600), "mke2fs");
+        Files.setLastModifiedTime(old, FileTime.fromMillis(System.currentTimeMillis() / 1000 * 1000 - 86_400_000));
+        Files.deleteIfExists(neu);
+        check(Processes.run(dir, List.of("cp", "--sparse=always", old.toString(), neu.toString()), 600), "cp");
+        // replace files in a random order, each by new bytes of its length, until the fraction is rewritten
+        StringBuilder cmds = new StringBuilder();
+        long rewritten = 0;
+        for (int i = files.size() - 1; i > 0 && rewritten < size * fraction; i--) {
+            int j = rnd.nextInt(i + 1);
+            String[] f = files.get(j).split(" ");
+            int len = lengths.get(j);
+            files.set(j, files.get(i));
+            lengths.set(j, lengths.get(i));
+            byte[] b = new byte[len];
+            rnd.nextBytes(b);
+            Path src = Files.write(fresh.resolve("n" + i), b);
+            cmds.append("cd /").append(f[0]).append('\n').append("rm ").append(f[1]).append('\n')
+                    .append("write ").append(src).append(' ').append(f[1]).append('\n');
+            rewritten += len;
+        }
+        Path script = Files.writeString(dir.resolve("debugfs.cmds"), cmds.toString(), StandardCharsets.US_ASCII);
+        check(Processes.run(dir, List.of("debugfs", "-w", "-f", script.toString(), neu.toString()), 600), "debugfs");
+        check(Processes.run(dir, List.of("rm", "-rf", tree.toString(), fresh.toString(), script.toString()), 600), "rm");
+        Files.setLastModifiedTime(neu, FileTime.fromMillis(System.currentTimeMillis() / 1000 * 1000));
+        long differing = 0;
+        for (ImageCompare.Range r : ImageCompare.compare(old, neu).differing()) {
+            differing += r.length() / SECTOR;
+        }
+        return differing;
     }
 
     private static long held(Path cow) throws IOException {
