@@ -32,7 +32,7 @@ import org.ubdjava.realtools.Processes;
  * <li>{@code ubd rebase --safe COW NEW} against {@code qemu-img rebase -b NEW} (no -u: qemu's safe
  *     mode) of a qcow2 overlay holding the same writes, over the same raw backing files: OLD of
  *     SIZE bytes (random data, a fifth of it holes), NEW a copy with CHANGED of its sectors changed
- *     (runs of 1 to 16 sectors) and another mtime. Each overlay holds WRITTEN of the device in
+ *     (as PATTERN says) and another mtime. Each overlay holds WRITTEN of the device in
  *     scattered 4-64 KiB guest writes (the same offsets, lengths and bytes in both).</li>
  * <li>Eight such COW files (each its own writes) onto NEW in one command against eight single
  *     rebases, one after the other.</li>
@@ -44,21 +44,44 @@ import org.ubdjava.realtools.Processes;
  * two overlays are checked to show the same device; after the first pair, the two rebased ones too.
  *
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar org.ubdjava.bench.macro.RebaseBenchmark
- * [DIR] [UBD] [SIZE_MIB] [CHANGED] [WRITTEN] [PAIRS]}, UBD the launcher (default bin/ubd).
+ * [DIR] [UBD] [SIZE_MIB] [CHANGED] [WRITTEN] [PAIRS] [PATTERN] [PARTS]}, UBD the launcher (default
+ * bin/ubd). PATTERN is how NEW's changes lie: {@code sectors} (the default, a worst case) runs of 1
+ * to 16 sectors at any sector; {@code blocks} runs of 1 to 16 whole 4 KiB blocks at 4 KiB-aligned
+ * offsets, as a file system rewrites files' blocks when a base image is upgraded; {@code ext4} an
+ * ext4 image whose files debugfs replaces (needs mke2fs and debugfs). PARTS the
+ * comparisons to run, of 1, 2 and 3 above (default {@code 123}).
  */
 public final class RebaseBenchmark {
     static final int COWS = 8;
+    /** A file system's block: the unit the {@code blocks} pattern changes. */
+    static final int BLOCK = 4096;
+
+    /** How NEW's changed sectors lie. */
+    enum Pattern {
+        /** Runs of 1 to 16 sectors starting at any sector: every run's ends split 4 KiB pages (a worst case). */
+        SECTORS,
+        /** Runs of 1 to 16 whole 4 KiB blocks, 4 KiB-aligned: files' blocks rewritten by a file system. */
+        BLOCKS,
+        /**
+         * A real file system's: OLD an ext4 image (mke2fs -d of generated files), NEW a copy where
+         * debugfs replaced files with new contents (as a package upgrade does: new blocks, new
+         * inodes, bitmaps and directories; the old blocks freed, not rewritten).
+         */
+        EXT4
+    }
 
     private final Path dir;
     private final String ubd;
     private final long size;
     private final double changed;
     private final double written;
+    private final Pattern pattern;
     private final Path old;
     private final Path neu;
 
-    private RebaseBenchmark(Path dir, String ubd, long size, double changed, double written) {
+    private RebaseBenchmark(Path dir, String ubd, long size, double changed, double written, Pattern pattern) {
         this.dir = dir;
+        this.pattern = pattern;
         this.ubd = ubd;
         this.size = size;
         this.changed = changed;
@@ -74,16 +97,24 @@ public final class RebaseBenchmark {
         double changed = args.length > 3 ? Double.parseDouble(args[3]) : 0.10;
         double written = args.length > 4 ? Double.parseDouble(args[4]) : 0.05;
         int pairs = args.length > 5 ? Integer.parseInt(args[5]) : 5;
+        Pattern pattern = Pattern.valueOf((args.length > 6 ? args[6] : "sectors").toUpperCase(Locale.ROOT));
+        String parts = args.length > 7 ? args[7] : "123";
         Files.createDirectories(dir);
-        new RebaseBenchmark(dir, ubd, size, changed, written).run(pairs);
+        new RebaseBenchmark(dir, ubd, size, changed, written, pattern).run(pairs, parts);
     }
 
-    private void run(int pairs) throws Exception {
-        System.out.printf(Locale.ROOT, "making OLD (%d MiB), NEW (%.0f%% of its sectors changed), %d COW files and a qcow2 overlay "
-                + "(each %.0f%% of the device written)...%n", size >> 20, changed * 100, COWS, written * 100);
-        MergeBenchmark.makeBacking(old, size);
-        Files.setLastModifiedTime(old, FileTime.fromMillis(System.currentTimeMillis() / 1000 * 1000 - 86_400_000));
-        long changedSectors = changedCopy(old, neu, changed, new SplittableRandom(26));
+    private void run(int pairs, String parts) throws Exception {
+        System.out.printf(Locale.ROOT, "making OLD (%d MiB), NEW (%.0f%% of its sectors changed, pattern %s), %d COW files and a qcow2 overlay "
+                + "(each %.0f%% of the device written)...%n", size >> 20, changed * 100, pattern.name().toLowerCase(Locale.ROOT), COWS,
+                written * 100);
+        long changedSectors;
+        if (pattern == Pattern.EXT4) {
+            changedSectors = upgradedFileSystem(changed, new SplittableRandom(26));
+        } else {
+            MergeBenchmark.makeBacking(old, size);
+            Files.setLastModifiedTime(old, FileTime.fromMillis(System.currentTimeMillis() / 1000 * 1000 - 86_400_000));
+            changedSectors = changedCopy(old, neu, changed, new SplittableRandom(26));
+        }
         List<Path> templates = new ArrayList<>();
         List<List<long[]>> writes = new ArrayList<>();
         for (int k = 0; k < COWS; k++) {
@@ -96,14 +127,29 @@ public final class RebaseBenchmark {
             writes.add(w);
         }
         Path qcowTemplate = dir.resolve("vm0.qcow2.tmpl");
-        makeQcow2(qcowTemplate, writes.get(0));
-        sameDevice(templates.get(0), qcowTemplate, "before the rebase");
+        if (parts.contains("1")) {
+            // only the first comparison runs qemu-img: the overlay is made, and checked, for it alone
+            makeQcow2(qcowTemplate, writes.get(0));
+            sameDevice(templates.get(0), qcowTemplate, "before the rebase");
+        }
         System.out.printf(Locale.ROOT, "NEW differs from OLD in %d sectors (%.1f%%); each overlay holds %.1f%% of the device%n",
                 changedSectors, 100.0 * changedSectors / (size / SECTOR), 100.0 * held(templates.get(0)) / (size / SECTOR));
         BenchFiles.warm(old);
         BenchFiles.warm(neu);
 
-        // 1. one overlay: ubd rebase --safe against qemu-img rebase
+        if (parts.contains("1")) {
+            single(pairs, templates, qcowTemplate);
+        }
+        if (parts.contains("2")) {
+            eight(pairs, templates);
+        }
+        if (parts.contains("3")) {
+            bounds(pairs, templates);
+        }
+    }
+
+    /** 1. one overlay: ubd rebase --safe against qemu-img rebase. */
+    private void single(int pairs, List<Path> templates, Path qcowTemplate) throws Exception {
         List<Double> ours = new ArrayList<>();
         List<Double> qemu = new ArrayList<>();
         Path cow = dir.resolve("vm0.cow");
@@ -127,11 +173,19 @@ public final class RebaseBenchmark {
         System.out.printf(Locale.ROOT, "speed: %.2fx qemu-img's (its median time / ours); pairwise %s%n", median(qemu) / median(ours),
                 ratios(qemu, ours));
 
-        // 2. eight COW files: one command against eight single rebases
+    }
+
+    private List<Path> work() {
         List<Path> work = new ArrayList<>();
         for (int k = 0; k < COWS; k++) {
             work.add(dir.resolve("vm" + k + ".cow"));
         }
+        return work;
+    }
+
+    /** 2. eight COW files: one command against eight single rebases. */
+    private void eight(int pairs, List<Path> templates) throws Exception {
+        List<Path> work = work();
         List<Double> together = new ArrayList<>();
         List<Double> singles = new ArrayList<>();
         for (int p = 0; p < pairs; p++) {
@@ -158,7 +212,11 @@ public final class RebaseBenchmark {
         System.out.printf(Locale.ROOT, "one command takes %.2fx the time of eight singles; pairwise %s%n", median(together) / median(singles),
                 ratios(together, singles));
 
-        // 3. where the time goes: a JVM's start, the compare alone, and the copies alone (no compare, no JVM)
+    }
+
+    /** 3. where the time goes: a JVM's start, the compare alone, and the copies alone (no compare, no JVM). */
+    private void bounds(int pairs, List<Path> templates) throws Exception {
+        List<Path> work = work();
         List<Double> start = new ArrayList<>();
         List<Double> compare = new ArrayList<>();
         List<Double> copies = new ArrayList<>();
@@ -199,7 +257,8 @@ public final class RebaseBenchmark {
                         long s0 = r.offset() / SECTOR;
                         long s1 = r.end() / SECTOR;
                         for (long s = held.nextClear(s0, s1); s < s1; s = held.nextClear(s, s1)) {
-                            long e = held.nextSet(s, s1);
+                            // at most a buffer at a time: a differing range may be longer
+                            long e = Math.min(held.nextSet(s, s1), s + buf.capacity() / SECTOR);
                             int n = (int) ((e - s) * SECTOR);
                             buf.clear().limit(n);
                             Buffers.readOrZeros(from, buf, s * SECTOR);
@@ -309,7 +368,8 @@ public final class RebaseBenchmark {
 
     /**
      * A copy of {@code src} with about {@code fraction} of its sectors overwritten with random
-     * bytes, in runs of 1 to 16 sectors, and another mtime. Returns the sectors changed.
+     * bytes, in runs of 1 to 16 sectors or of 1 to 16 aligned blocks (as {@link #pattern} says),
+     * and another mtime. Returns the sectors changed.
      */
     private long changedCopy(Path src, Path dst, double fraction, SplittableRandom rnd) throws IOException, InterruptedException {
         Files.deleteIfExists(dst);
@@ -319,9 +379,17 @@ public final class RebaseBenchmark {
         long target = (long) (sectors * fraction);
         long n = 0;
         try (FileChannel ch = FileChannel.open(dst, StandardOpenOption.WRITE)) {
+            int perBlock = BLOCK / SECTOR;
             while (n < target) {
-                int run = 1 + rnd.nextInt(16);
-                long s = rnd.nextLong(sectors - run);
+                int run;
+                long s;
+                if (pattern == Pattern.BLOCKS) {
+                    run = (1 + rnd.nextInt(16)) * perBlock;
+                    s = rnd.nextLong((sectors - run) / perBlock) * perBlock;
+                } else {
+                    run = 1 + rnd.nextInt(16);
+                    s = rnd.nextLong(sectors - run);
+                }
                 byte[] b = new byte[run * SECTOR];
                 rnd.nextBytes(b);
                 write(ch, ByteBuffer.wrap(b), s * SECTOR);
@@ -335,6 +403,66 @@ public final class RebaseBenchmark {
         }
         Files.setLastModifiedTime(dst, FileTime.fromMillis(System.currentTimeMillis() / 1000 * 1000));
         return n;
+    }
+
+    /**
+     * OLD: an ext4 image of {@link #size} bytes made by mke2fs -d from generated files (sizes from
+     * 100 bytes to 1 MiB, log-uniform, random bytes) filling a third of it; NEW: a copy in which
+     * debugfs replaced randomly chosen files by new contents of the same size until about
+     * {@code fraction} of the image's bytes were rewritten, and another mtime. Returns the sectors
+     * that differ.
+     */
+    private long upgradedFileSystem(double fraction, SplittableRandom rnd) throws IOException, InterruptedException {
+        Path tree = dir.resolve("tree");
+        Path fresh = dir.resolve("fresh");
+        check(Processes.run(dir, List.of("rm", "-rf", tree.toString(), fresh.toString()), 600), "rm");
+        Files.createDirectories(fresh);
+        List<String> files = new ArrayList<>();
+        List<Integer> lengths = new ArrayList<>();
+        long total = 0;
+        for (int d = 0; total < size / 3; d++) {
+            Path sub = Files.createDirectories(tree.resolve("d" + d));
+            for (int f = 0; f < 64 && total < size / 3; f++) {
+                int len = (int) Math.exp(Math.log(100) + rnd.nextDouble() * (Math.log(1 << 20) - Math.log(100)));
+                byte[] b = new byte[len];
+                rnd.nextBytes(b);
+                Files.write(sub.resolve("f" + f), b);
+                files.add("d" + d + " f" + f);
+                lengths.add(len);
+                total += len;
+            }
+        }
+        Files.deleteIfExists(old);
+        check(Processes.run(dir, List.of("mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-d", tree.toString(), old.toString(),
+                (size >> 10) + "k"), 600), "mke2fs");
+        Files.setLastModifiedTime(old, FileTime.fromMillis(System.currentTimeMillis() / 1000 * 1000 - 86_400_000));
+        Files.deleteIfExists(neu);
+        check(Processes.run(dir, List.of("cp", "--sparse=always", old.toString(), neu.toString()), 600), "cp");
+        // replace files in a random order, each by new bytes of its length, until the fraction is rewritten
+        StringBuilder cmds = new StringBuilder();
+        long rewritten = 0;
+        for (int i = files.size() - 1; i > 0 && rewritten < size * fraction; i--) {
+            int j = rnd.nextInt(i + 1);
+            String[] f = files.get(j).split(" ");
+            int len = lengths.get(j);
+            files.set(j, files.get(i));
+            lengths.set(j, lengths.get(i));
+            byte[] b = new byte[len];
+            rnd.nextBytes(b);
+            Path src = Files.write(fresh.resolve("n" + i), b);
+            cmds.append("cd /").append(f[0]).append('\n').append("rm ").append(f[1]).append('\n')
+                    .append("write ").append(src).append(' ').append(f[1]).append('\n');
+            rewritten += len;
+        }
+        Path script = Files.writeString(dir.resolve("debugfs.cmds"), cmds.toString(), StandardCharsets.US_ASCII);
+        check(Processes.run(dir, List.of("debugfs", "-w", "-f", script.toString(), neu.toString()), 600), "debugfs");
+        check(Processes.run(dir, List.of("rm", "-rf", tree.toString(), fresh.toString(), script.toString()), 600), "rm");
+        Files.setLastModifiedTime(neu, FileTime.fromMillis(System.currentTimeMillis() / 1000 * 1000));
+        long differing = 0;
+        for (ImageCompare.Range r : ImageCompare.compare(old, neu).differing()) {
+            differing += r.length() / SECTOR;
+        }
+        return differing;
     }
 
     private static long held(Path cow) throws IOException {

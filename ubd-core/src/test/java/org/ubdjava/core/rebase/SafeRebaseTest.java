@@ -196,6 +196,36 @@ class SafeRebaseTest {
         }
     }
 
+    /**
+     * Many COW files over a base of several of the compare's chunks: each chunk's writes run while
+     * the next chunk is compared, and every file still gets exactly its differing unheld sectors.
+     */
+    @Test
+    void manyCowFilesOverABaseOfManyChunks() throws IOException {
+        Random rnd = new Random(123);
+        long size = 3L * ImageCompare.CHUNK + 4321;
+        Path old = base("old.img", size, rnd);
+        List<Path> cows = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            cows.add(cowOver("cow" + i + ".img", old, 50 + rnd.nextInt(200), rnd));
+        }
+        Path neu = RebaseFixtures.changedCopy(old, dir.resolve("new.img"), 0.1, rnd);
+        List<byte[]> views = new ArrayList<>();
+        List<Long> held = new ArrayList<>();
+        List<Long> expected = new ArrayList<>();
+        for (Path c : cows) {
+            views.add(RebaseFixtures.view(c));
+            held.add(RebaseFixtures.heldSectors(c));
+            expected.add(RebaseFixtures.differingUnheld(c, old, neu));
+        }
+        SafeRebase.Report r = SafeRebase.rebase(cows, neu.toString());
+        for (int i = 0; i < cows.size(); i++) {
+            assertArrayEquals(views.get(i), RebaseFixtures.view(cows.get(i)), "cow" + i);
+            assertEquals(held.get(i) + expected.get(i), RebaseFixtures.heldSectors(cows.get(i)), "cow" + i + "'s bits");
+            assertEquals(expected.get(i), r.cows().get(i).sectorsCopied(), "cow" + i);
+        }
+    }
+
     /** Zeros of the old backing file over a hole of the COW file need only their bits; over stale data they are written. */
     @ParameterizedTest(name = "stale data in the COW file: {0}")
     @ValueSource(booleans = {false, true})
