@@ -61,6 +61,8 @@ final class Fleet {
 
     /** Index: VM (the run's number: a shard leaves the other shards' VMs null). Set when the VM starts. */
     final VmReplayer[] replayers;
+    /** Index: VM. The I/O thread of its disk ({@link #ioThreads}). */
+    private final int[] ioThread;
     /** Index: VM. Its COW file's allocated bytes when it finished. */
     final long[] cowUsage;
     /** Index: VM. Whether its bitmap held exactly the sectors written. */
@@ -83,9 +85,26 @@ final class Fleet {
         this.mergeChecked = mark(mergeChecked, schedules.size());
         this.oracleRead = mark(oracleRead, schedules.size());
         this.vms = options.part().vms(schedules.size());
+        this.ioThread = ioThreads(schedules, driver.ioThreads());
         replayers = new VmReplayer[schedules.size()];
         cowUsage = new long[schedules.size()];
         bitmapExact = new boolean[schedules.size()];
+    }
+
+    /**
+     * Index: VM. Its disk's I/O thread: each trace's VMs in turn over the threads, so that every
+     * workload has every thread. By turns over all VMs, with two traces alternating (VM i replays
+     * trace i mod 2) and two threads, one trace's VMs would all share one thread, and a workload
+     * beside another would get half the machine before anything else took its share.
+     */
+    static int[] ioThreads(List<VmSchedule> schedules, int threads) {
+        int[] thread = new int[schedules.size()];
+        int traces = schedules.stream().mapToInt(s -> s.trace + 1).max().orElse(0);
+        int[] seen = new int[traces];
+        for (int vm = 0; vm < thread.length; vm++) {
+            thread[vm] = seen[schedules.get(vm).trace]++ % threads;
+        }
+        return thread;
     }
 
     private static boolean[] mark(int[] vms, int n) {
@@ -109,7 +128,7 @@ final class Fleet {
             // the opener would make it sparse: made here, whole, it opens as an existing COW file
             CowCreator.create(cows.get(vm), base.backing(), false, options.preallocation());
         }
-        Disk disk = driver.attach(c, opener, layer);
+        Disk disk = driver.attach(c, opener, layer, ioThread[vm]);
         runningCows.put(vm, disk.files().image().channel());
         int io = disk.ioThread();
         VmReplayer r = new VmReplayer(schedules.get(vm), disk, driver, options, verifiers[io], tallies[io], log, budget);

@@ -43,6 +43,14 @@ final class AttachedDisks {
 
     /** See {@link UbdDriver#attach(UbdDeviceConfig, DeviceOpener, UnaryOperator)}. */
     Disk attach(UbdDeviceConfig config, DeviceOpener opener, UnaryOperator<BlockDevice> decorator) {
+        return attach(config, opener, decorator, -1);
+    }
+
+    /** See {@link UbdDriver#attach(UbdDeviceConfig, DeviceOpener, UnaryOperator, int)}; -1: by turns. */
+    Disk attach(UbdDeviceConfig config, DeviceOpener opener, UnaryOperator<BlockDevice> decorator, int ioThread) {
+        if (ioThread < -1 || ioThread >= rings.ioThreads()) {
+            throw new IllegalArgumentException(config.name() + ": I/O thread " + ioThread + " of a driver with " + rings.ioThreads());
+        }
         rings.checkOpen();
         DeviceFiles files = opener.open(config);
         BlockDevice stack = null;
@@ -51,7 +59,7 @@ final class AttachedDisks {
             stack = DeviceStack.of(files, caches, directBackingReads, allocationUnit);
             BlockDevice device = decorator.apply(stack);
             int id = nextId.getAndIncrement();
-            Disk disk = new Disk(rings, id, id % rings.ioThreads(), config, files, device, watch, opener.log());
+            Disk disk = new Disk(rings, id, ioThread >= 0 ? ioThread : id % rings.ioThreads(), config, files, device, watch, opener.log());
             synchronized (disks) {
                 disks.add(disk);
             }

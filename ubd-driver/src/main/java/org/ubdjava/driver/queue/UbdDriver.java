@@ -98,6 +98,21 @@ public final class UbdDriver implements AutoCloseable {
     }
 
     /**
+     * As {@link #attach(UbdDeviceConfig, DeviceOpener, UnaryOperator)}, on I/O thread {@code ioThread}
+     * rather than the next by turns: for a caller that knows which disks will be busy together (a
+     * replay spreads each workload's disks over the threads, where by turns every other disk, one
+     * workload of two alternating, would share one thread).
+     *
+     * @throws IllegalArgumentException unless 0 <= ioThread < {@link #ioThreads()}
+     */
+    public Disk attach(UbdDeviceConfig config, DeviceOpener opener, UnaryOperator<BlockDevice> decorator, int ioThread) {
+        if (ioThread < 0) {
+            throw new IllegalArgumentException(config.name() + ": I/O thread " + ioThread + " of a driver with " + ioThreads());
+        }
+        return disks.attach(config, opener, decorator, ioThread);
+    }
+
+    /**
      * Queues a request, or returns false at once when the ring is full, or the disk holds a
      * ring's worth of requests behind its offloaded call (retry later).
      *
