@@ -96,18 +96,19 @@ class VhostWatchTest {
     @Test
     void aGuestThatNeverPausesStillHasItsMessagesAnsweredAndTheServerStops() throws Exception {
         UbdDriver driver = Servers.driver(0);
-        VhostUserServer s = serve(driver, 2_000_000);
+        // a window of 20 s after each request: an answer or a stop within 5 s came from the watch's budget
+        VhostUserServer s = serve(driver, 20_000_000);
         try (VhostTestClient c = new VhostTestClient(Path.of(s.endpoints().get(0).address()))) {
             c.setUp(16);
             assertEquals(VIRTIO_BLK_S_OK, c.run(0, VIRTIO_BLK_T_IN, 0, true, new long[] {DATA}, new int[] {4096}));
             // inside the watch (kicks off), a message on the socket: answered within the watch's budget
             long t0 = System.nanoTime();
             assertEquals(MIB / SECTOR, c.config(8).getLong(0), "capacity in sectors");
-            assertTrue(System.nanoTime() - t0 < 1_000_000_000L, "a message waits for at most the watch's budget, not its window");
+            assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "a message waits for at most the watch's budget, not its window");
         } finally {
             long t0 = System.nanoTime();
             s.close();
-            assertTrue(System.nanoTime() - t0 < 1_500_000_000L, "a stop is heard while the device watches");
+            assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "a stop is heard while the device watches");
         }
         assertTrue(driver.stats().completed(IoStatus.OK, false) >= 1, "the device's requests count in the driver's statistics");
     }
