@@ -35,9 +35,11 @@ import org.ubdjava.core.nativeio.LibC;
  * ends, requests already run stay done, nothing of the disk is written from it.
  */
 final class BlkQueue {
-    /** Per head descriptor: what its completion needs, and the views it lends the device. */
+    /**
+     * The request being run: what its completion needs, and the views it lends the device. One
+     * serves every request: each is done before the next is taken.
+     */
     private static final class Slot {
-        boolean busy;
         byte status;
         int head;
         int usedLen;
@@ -53,7 +55,7 @@ final class BlkQueue {
     private final SplitRing ring;
     private final int callFd;
     private final byte[] serial;
-    private final Slot[] slots;
+    private final Slot slot = new Slot();
     private final Memory one = new Memory(8);
     private final DirectPath direct;
     // the chain being read (device thread only)
@@ -85,10 +87,6 @@ final class BlkQueue {
         String s = disk.config().serial();
         this.serial = s == null ? null : s.getBytes(StandardCharsets.UTF_8);
         int num = ring.num();
-        slots = new Slot[num];
-        for (int i = 0; i < num; i++) {
-            slots[i] = new Slot();
-        }
         addr = new long[num];
         len = new long[num];
         writable = new boolean[num];
@@ -205,10 +203,7 @@ final class BlkQueue {
         if (head >= ring.num()) {
             throw new VhostProtocolException("available entry names descriptor " + head + " of a " + ring.num() + "-entry table");
         }
-        Slot s = slots[head];
-        if (s.busy) {
-            throw new VhostProtocolException("descriptor " + head + " made available again while its request is in flight");
-        }
+        Slot s = slot;
         int n = readChain(head);
         if (n < 2) {
             throw new VhostProtocolException("a request of " + n + " descriptor at " + head + ": it needs a header and a status");
@@ -229,23 +224,16 @@ final class BlkQueue {
         s.usedLen = 1;
         s.statusRegion = region[last];
         s.statusOffset = offset[last] + (int) len[last] - 1;
-        s.busy = true;
-        try {
-            switch (type) {
-                case T_IN, T_OUT -> readWrite(s, type == T_IN, sector, n);
-                case T_FLUSH -> {
-                    served.record(IoOp.FLUSH, 0, 0);
-                    run(s, IoOp.FLUSH, 0, null, 0);
-                    complete(s);
-                }
-                case T_GET_ID -> getId(s, n);
-                case T_DISCARD, T_WRITE_ZEROES -> ranges(s, type == T_DISCARD ? IoOp.DISCARD : IoOp.WRITE_ZEROES, n);
-                default -> finish(s, S_UNSUPP);
+        switch (type) {
+            case T_IN, T_OUT -> readWrite(s, type == T_IN, sector, n);
+            case T_FLUSH -> {
+                served.record(IoOp.FLUSH, 0, 0);
+                run(s, IoOp.FLUSH, 0, null, 0);
+                complete(s);
             }
-        } catch (VhostProtocolException e) {
-            // thrown before anything of this request ran
-            s.busy = false;
-            throw e;
+            case T_GET_ID -> getId(s, n);
+            case T_DISCARD, T_WRITE_ZEROES -> ranges(s, type == T_DISCARD ? IoOp.DISCARD : IoOp.WRITE_ZEROES, n);
+            default -> finish(s, S_UNSUPP);
         }
     }
 
@@ -367,7 +355,6 @@ final class BlkQueue {
 
     private void complete(Slot s) {
         memory.view(s.statusRegion).put(s.statusOffset, s.status);
-        s.busy = false;
         ring.putUsed(usedIdx, s.head, s.usedLen);
         usedIdx = (usedIdx + 1) & 0xffff;
         ring.publishUsed(usedIdx);
