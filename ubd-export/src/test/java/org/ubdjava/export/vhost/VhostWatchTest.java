@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjava.core.device.KernelLog;
+import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.driver.device.IoStatus;
 import org.ubdjava.driver.queue.UbdDriver;
@@ -37,10 +38,8 @@ class VhostWatchTest {
 
     @BeforeEach
     void backing() throws IOException {
-        backing = dir.resolve("back.img");
-        backingBytes = new byte[MIB];
-        new Random(11).nextBytes(backingBytes);
-        Files.write(backing, backingBytes);
+        backing = CowFixtures.randomBacking(dir.resolve("back.img"), MIB, new Random(11));
+        backingBytes = Files.readAllBytes(backing);
     }
 
     private VhostUserServer serve(UbdDriver driver, long pollMicros) throws IOException {
