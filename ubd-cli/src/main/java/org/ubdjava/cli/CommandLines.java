@@ -28,7 +28,11 @@ public final class CommandLines {
     }
 
     public static CommandLine create(Object command, boolean debug) {
-        CommandLine cl = new CommandLine(command);
+        return configure(new CommandLine(command), debug);
+    }
+
+    /** Gives {@code cl} and the subcommands it has now the project's conventions (as {@link #create}). */
+    public static CommandLine configure(CommandLine cl, boolean debug) {
         cl.setUsageHelpWidth(USAGE_WIDTH);
         installExitCodes(cl);
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? ExitCodes.USAGE : ExitCodes.FAILED);

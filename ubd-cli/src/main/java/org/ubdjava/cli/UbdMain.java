@@ -1,11 +1,8 @@
 package org.ubdjava.cli;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
-
-import org.ubdjava.cli.CacheSimCommand;
-import org.ubdjava.cli.ServeCommand;
-import org.ubdjava.cli.UmlCommand;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,12 +12,14 @@ import picocli.CommandLine.Spec;
 
 /** The {@code ubd} command: every tool of the project under one name, the one picocli application. */
 @Command(name = "ubd", mixinStandardHelpOptions = true, versionProvider = UbdMain.Version.class,
-        description = "User-Mode Linux ubd block devices and COW files, in Java.",
-        subcommands = {MkcowCommand.class, MooCommand.class, InfoCommand.class, CheckCommand.class,
-                MapCommand.class, RebaseCommand.class, CompareCommand.class, UbdParseCommand.class, CatCommand.class, WriteCommand.class,
-                ReplayCommand.class, ReportCommand.class, DemoCommand.class, ServeCommand.class, UmlCommand.class, BenchCommand.class, CacheSimCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "User-Mode Linux ubd block devices and COW files, in Java.")
 public final class UbdMain implements Callable<Integer> {
+    /** Every subcommand, in the order the help lists them. */
+    static final List<Class<?>> COMMANDS = List.of(MkcowCommand.class, MooCommand.class, InfoCommand.class, CheckCommand.class,
+            MapCommand.class, RebaseCommand.class, CompareCommand.class, UbdParseCommand.class, CatCommand.class, WriteCommand.class,
+            ReplayCommand.class, ReportCommand.class, DemoCommand.class, ServeCommand.class, UmlCommand.class, BenchCommand.class,
+            CacheSimCommand.class, CommandLine.HelpCommand.class);
+
     @Spec
     CommandSpec spec;
 
@@ -33,13 +32,39 @@ public final class UbdMain implements Callable<Integer> {
         return ExitCodes.USAGE;
     }
 
+    /** The whole application: every subcommand. */
     public static CommandLine commandLine(boolean debug) {
-        return CommandLines.create(new UbdMain(), debug);
+        return commandLine(COMMANDS, debug);
+    }
+
+    /**
+     * The application as {@code args} need it: only the subcommand they name, when they name one.
+     * picocli reads every annotated option of every subcommand it is given, about a tenth of a
+     * second of a start on these machines (more than the work of a short command); what parses,
+     * prints and exits is the same, since a subcommand's parse never looks at its siblings.
+     * Anything else (no command, a word that is none, {@code help}) gets them all, for the lists.
+     */
+    static CommandLine commandLine(String[] args, boolean debug) {
+        String word = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse(null);
+        for (Class<?> c : COMMANDS) {
+            if (c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(word)) {
+                return commandLine(List.of(c), debug);
+            }
+        }
+        return commandLine(debug);
+    }
+
+    private static CommandLine commandLine(List<Class<?>> commands, boolean debug) {
+        CommandLine cl = new CommandLine(new UbdMain());
+        for (Class<?> c : commands) {
+            cl.addSubcommand(c);
+        }
+        return CommandLines.configure(cl, debug);
     }
 
     public static void main(String[] args) {
         boolean debug = Arrays.asList(args).contains("--debug");
-        System.exit(commandLine(debug).execute(args));
+        System.exit(commandLine(args, debug).execute(args));
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -68,6 +68,13 @@ public class UbdLauncherIT {
         assertEquals("", first.err());
         assertTrue(Files.size(jsa) > 0, "an archive beside the jar");
         assertFalse(Files.getLastModifiedTime(jsa).compareTo(Files.getLastModifiedTime(jar)) < 0, "archive newer than the jar");
+        // it holds what a start loads, picocli's model of the command too (a dynamic archive skips those classes)
+        Exec.Result loads = Exec.run(dir, List.of("env", "JAVA_OPTS=-Xlog:class+load", launcher(), "info", "cow.img"));
+        assertEquals(0, loads.exit(), loads.both());
+        for (String c : List.of("org.ubdjava.cli.InfoCommand", "org.ubdjava.core.format.CowFile", "picocli.CommandLine",
+                "picocli.CommandLine$Model$CommandSpec")) {
+            assertTrue(loads.out().contains(" " + c + " source: shared objects file"), c + " from the archive");
+        }
 
         // older than the jar: remade before the run, and the run's output is its own
         Files.setLastModifiedTime(jsa, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 3_600_000));
