@@ -26,6 +26,10 @@ public final class UbdMain implements Callable<Integer> {
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Show stack traces of errors.")
     boolean debug;
 
+    /** Alone it has no subcommands: {@link #commandLine} adds them. */
+    private UbdMain() {
+    }
+
     @Override
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());

@@ -21,7 +21,7 @@ class BenchGuestOptionsTest {
         System.arraycopy(args, 0, all, 1, args.length);
         all[args.length + 1] = "--dir";
         all[args.length + 2] = benchDir.toString();
-        CliRun r = CliRun.of(new UbdMain(), all);
+        CliRun r = CliRun.ubd(all);
         assertEquals(2, r.exit(), r.err());
         assertEquals(firstLine, r.err().lines().findFirst().orElse(""));
         assertTrue(!Files.exists(benchDir), "nothing made");
@@ -39,7 +39,7 @@ class BenchGuestOptionsTest {
 
     @Test
     void guestRoundsAreCheckedAsAnyRounds() throws Exception {
-        CliRun r = CliRun.of(new UbdMain(), "bench", "--guest", "--rounds", "0", "--dir", dir.resolve("bench").toString());
+        CliRun r = CliRun.ubd("bench", "--guest", "--rounds", "0", "--dir", dir.resolve("bench").toString());
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().lines().findFirst().orElse("").contains("--rounds"), r.err());
     }

@@ -72,7 +72,7 @@ class NumericOptionsTest {
             Files.writeString(dir.resolve("t.iolog"), "fio version 2 iolog\nd add\nd open\nd read 0 4096\nd close\n");
         }
         List<Path> before = list();
-        CliRun r = CliRun.of(new UbdMain(), args.toArray(String[]::new));
+        CliRun r = CliRun.ubd(args.toArray(String[]::new));
         String first = r.err().lines().findFirst().orElse("");
         assertEquals(2, r.exit(), args + ": " + r.err());
         assertTrue(first.startsWith("ubd " + args.get(0) + ": "), first);
