@@ -82,6 +82,31 @@ class DeviceCommandsIT {
         assertFalse(Files.exists(dir.resolve("x.img")), "parse touches no file");
     }
 
+    /** A command runs no program but the launcher's own few and java: nothing spawned at start (JNA's ldconfig was). */
+    @Test
+    void aCommandStartsNoOtherProgram() throws IOException {
+        if (RealTools.find("strace").isEmpty()) {
+            System.err.println("*** TEST SKIPPED DeviceCommandsIT.aCommandStartsNoOtherProgram: strace is not installed (apt-get install -y strace)");
+        }
+        Assumptions.assumeTrue(RealTools.find("strace").isPresent(), "strace is not installed");
+        CowFixtures.referenceBacking(dir, 100);
+        Files.write(dir.resolve("data.bin"), new byte[512]);
+        List<String> cmd = new ArrayList<>(List.of("strace", "-f", "-qq", "-e", "trace=execve", "-o", dir.resolve("trace").toString(),
+                UbdLauncherIT.launcher(), "write", "--offset", "0", "--input", "data.bin", "ubd0=cow.img,back.img"));
+        Exec.Result r = Exec.run(dir, cmd);
+        assertEquals(0, r.exit(), r.err());
+        List<String> started = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("trace"))) {
+            int at = line.indexOf("execve(\"");
+            if (at >= 0 && line.endsWith("= 0")) {
+                String path = line.substring(at + 8, line.indexOf('"', at + 8));
+                started.add(path.substring(path.lastIndexOf('/') + 1));
+            }
+        }
+        assertTrue(started.contains("java"), started.toString());
+        assertTrue(List.of("ubd", "bash", "readlink", "dirname", "find", "java").containsAll(started), started.toString());
+    }
+
     @Test
     void flushReachesTheCowFileOnDisk() throws IOException {
         // B2: the kernel's flush syncs nothing (5.11+); ours fdatasyncs the COW file
