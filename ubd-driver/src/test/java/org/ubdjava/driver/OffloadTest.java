@@ -29,6 +29,7 @@ import org.ubdjava.core.device.DeviceOpener;
 import org.ubdjava.core.device.HostFileTable;
 import org.ubdjava.core.device.KernelLog;
 import org.ubdjava.core.nativeio.NativeFiles;
+import org.ubdjava.core.nativeio.ThreadPriority;
 import org.ubdjava.core.options.UbdOptionParser;
 import org.ubdjava.core.testing.CowFixtures;
 import org.ubdjava.driver.device.AllocationUnitDevice;
@@ -183,6 +184,43 @@ class OffloadTest {
             assertArrayEquals(bytes(512, 1), contents(first), "the read after the flush sees the write before it");
             assertArrayEquals(bytes(512, 2), contents(second));
             assertEquals(Set.of("ubd-io-" + held.ioThread()), a.threads, "every completion on the disk's I/O thread");
+        }
+    }
+
+    /** A layer that notes the nice value of the thread each flush and read runs on. */
+    static final class PriorityProbe extends ForwardingDevice {
+        volatile int flushNice = Integer.MIN_VALUE;
+        volatile int readNice = Integer.MIN_VALUE;
+
+        PriorityProbe(BlockDevice inner) {
+            super(inner);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            flushNice = ThreadPriority.get();
+            super.flush();
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            readNice = ThreadPriority.get();
+            super.read(offset, dst);
+        }
+    }
+
+    /** An offloaded call runs at the lowest priority; the I/O thread keeps the priority it was started with. */
+    @Test
+    void offloadedCallsRunAtTheLowestPriority() throws Exception {
+        int ours = ThreadPriority.get();
+        Assumptions.assumeTrue(ours < ThreadPriority.LOWEST, "this test runs at the lowest priority already: nothing to tell apart");
+        try (UbdDriver driver = new UbdDriver(new DriverConfig(64, 1, new BlockingWaitStrategy()))) {
+            PriorityProbe[] probe = new PriorityProbe[1];
+            Disk disk = attach(driver, "ubd0=" + raw("a.img", 0), inner -> probe[0] = new PriorityProbe(inner));
+            assertEquals(IoStatus.OK, driver.submit(disk, IoOp.FLUSH, 0, null, 0).get(10, TimeUnit.SECONDS));
+            assertEquals(IoStatus.OK, driver.submit(disk, IoOp.READ, 0, ByteBuffer.allocate(512), 0).get(10, TimeUnit.SECONDS));
+            assertEquals(ThreadPriority.LOWEST, probe[0].flushNice, "the flush's thread");
+            assertEquals(ours, probe[0].readNice, "the I/O thread's");
         }
     }
 

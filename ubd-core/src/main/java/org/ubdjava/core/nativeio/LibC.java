@@ -47,6 +47,10 @@ public final class LibC {
 
     public static native long lseek(int fd, long offset, int whence) throws LastErrorException;
 
+    static native int setpriority(int which, int who, int prio) throws LastErrorException;
+
+    static native int getpriority(int which, int who) throws LastErrorException;
+
     static native int fallocate(int fd, int mode, long offset, long len) throws LastErrorException;
 
     /** Returns the error number instead of setting errno, as POSIX specifies. */
