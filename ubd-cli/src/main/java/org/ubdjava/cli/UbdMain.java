@@ -20,6 +20,13 @@ public final class UbdMain implements Callable<Integer> {
             ReplayCommand.class, ReportCommand.class, DemoCommand.class, ServeCommand.class, UmlCommand.class, BenchCommand.class,
             CacheSimCommand.class, CommandLine.HelpCommand.class);
 
+    /**
+     * JNA's library search path: unset, JNA works it out at its first use by running {@code
+     * ldconfig -p}, a program of its own (about 20 ms of each start, with Java's process spawning).
+     * The one native library the commands use, the C library, the dynamic loader finds by its name.
+     */
+    static final String JNA_SEARCH_PATH = "jna.platform.library.path";
+
     @Spec
     CommandSpec spec;
 
@@ -65,13 +72,6 @@ public final class UbdMain implements Callable<Integer> {
         }
         return CommandLines.configure(cl, debug);
     }
-
-    /**
-     * JNA's library search path: unset, JNA works it out at its first use by running {@code
-     * ldconfig -p}, a program of its own (about 20 ms of each start, with Java's process spawning).
-     * The one native library the commands use, the C library, the dynamic loader finds by its name.
-     */
-    static final String JNA_SEARCH_PATH = "jna.platform.library.path";
 
     public static void main(String[] args) {
         if (System.getProperty(JNA_SEARCH_PATH) == null) {
