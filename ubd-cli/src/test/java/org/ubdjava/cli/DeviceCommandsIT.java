@@ -82,13 +82,18 @@ class DeviceCommandsIT {
         assertFalse(Files.exists(dir.resolve("x.img")), "parse touches no file");
     }
 
+    /** Skips the test, with a visible line, where strace is not installed. */
+    private static void assumeStrace(String test) {
+        if (RealTools.find("strace").isEmpty()) {
+            System.err.println("*** TEST SKIPPED DeviceCommandsIT." + test + ": strace is not installed (apt-get install -y strace)");
+        }
+        Assumptions.assumeTrue(RealTools.find("strace").isPresent(), "strace is not installed");
+    }
+
     /** A command runs no program but the launcher's own few and java: nothing spawned at start (JNA's ldconfig was). */
     @Test
     void aCommandStartsNoOtherProgram() throws IOException {
-        if (RealTools.find("strace").isEmpty()) {
-            System.err.println("*** TEST SKIPPED DeviceCommandsIT.aCommandStartsNoOtherProgram: strace is not installed (apt-get install -y strace)");
-        }
-        Assumptions.assumeTrue(RealTools.find("strace").isPresent(), "strace is not installed");
+        assumeStrace("aCommandStartsNoOtherProgram");
         CowFixtures.referenceBacking(dir, 100);
         Files.write(dir.resolve("data.bin"), new byte[512]);
         List<String> cmd = new ArrayList<>(List.of("strace", "-f", "-qq", "-e", "trace=execve", "-o", dir.resolve("trace").toString(),
@@ -110,10 +115,7 @@ class DeviceCommandsIT {
     @Test
     void flushReachesTheCowFileOnDisk() throws IOException {
         // B2: the kernel's flush syncs nothing (5.11+); ours fdatasyncs the COW file
-        if (RealTools.find("strace").isEmpty()) {
-            System.err.println("*** TEST SKIPPED DeviceCommandsIT.flushReachesTheCowFileOnDisk: strace is not installed (apt-get install -y strace)");
-        }
-        Assumptions.assumeTrue(RealTools.find("strace").isPresent(), "strace is not installed");
+        assumeStrace("flushReachesTheCowFileOnDisk");
         CowFixtures.referenceBacking(dir, 100);
         Files.write(dir.resolve("data.bin"), new byte[512]);
         // -y prints each descriptor's path: no need to follow openat through interleaved threads
