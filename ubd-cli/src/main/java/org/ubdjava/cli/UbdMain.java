@@ -56,7 +56,16 @@ public final class UbdMain implements Callable<Integer> {
      * Anything else (no command, a word that is none, {@code help}) gets them all, for the lists.
      */
     static CommandLine commandLine(String[] args, boolean debug) {
-        String word = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse(null);
+        String word = null;
+        for (String a : args) {
+            if (a.equals("--")) {
+                break; // what follows is operands, never a command
+            }
+            if (!a.startsWith("-")) {
+                word = a;
+                break;
+            }
+        }
         for (Class<?> c : COMMANDS) {
             if (c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(word)) {
                 return commandLine(List.of(c), debug);

@@ -43,7 +43,9 @@ class UbdMainTest {
                 List.of("--debug", "info", "--help"),
                 List.of("info"), List.of("info", "--bogus"), List.of("mkcow", "-x"), List.of("rebase", "--safe"),
                 List.of("info", "/nonexistent/dir/vm.cow"), List.of("compare", "/nonexistent/a", "/nonexistent/b"),
-                List.of("help", "rebase"), List.of("nope"), List.of(), List.of("--help"), List.of("--version"));
+                List.of("help", "rebase"), List.of("nope"), List.of(), List.of("--help"), List.of("--version"),
+                // careless shapes: an empty word, the end of options, a dash, a name in capitals, a word with a newline
+                List.of(""), List.of("--", "info"), List.of("-"), List.of("REBASE", "--help"), List.of("info\n", "--help"));
     }
 
     /** Same exit code, same stdout, same stderr, byte for byte. */
