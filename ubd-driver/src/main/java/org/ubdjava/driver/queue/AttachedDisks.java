@@ -30,6 +30,9 @@ final class AttachedDisks {
     private final List<Disk> disks = new ArrayList<>();
     private final AtomicInteger nextId = new AtomicInteger();
 
+    /** The disk's I/O thread chosen by its number, each thread in turn. */
+    private static final int BY_TURNS = -1;
+
     AttachedDisks(DriverConfig config, RequestRings rings) {
         this.rings = rings;
         this.caches = new BackingCaches(config.cache());
@@ -43,14 +46,18 @@ final class AttachedDisks {
 
     /** See {@link UbdDriver#attach(UbdDeviceConfig, DeviceOpener, UnaryOperator)}. */
     Disk attach(UbdDeviceConfig config, DeviceOpener opener, UnaryOperator<BlockDevice> decorator) {
-        return attach(config, opener, decorator, -1);
+        return open(config, opener, decorator, BY_TURNS);
     }
 
-    /** See {@link UbdDriver#attach(UbdDeviceConfig, DeviceOpener, UnaryOperator, int)}; -1: by turns. */
+    /** See {@link UbdDriver#attach(UbdDeviceConfig, DeviceOpener, UnaryOperator, int)}. */
     Disk attach(UbdDeviceConfig config, DeviceOpener opener, UnaryOperator<BlockDevice> decorator, int ioThread) {
-        if (ioThread < -1 || ioThread >= rings.ioThreads()) {
+        if (ioThread < 0 || ioThread >= rings.ioThreads()) {
             throw new IllegalArgumentException(config.name() + ": I/O thread " + ioThread + " of a driver with " + rings.ioThreads());
         }
+        return open(config, opener, decorator, ioThread);
+    }
+
+    private Disk open(UbdDeviceConfig config, DeviceOpener opener, UnaryOperator<BlockDevice> decorator, int ioThread) {
         rings.checkOpen();
         DeviceFiles files = opener.open(config);
         BlockDevice stack = null;
@@ -59,7 +66,7 @@ final class AttachedDisks {
             stack = DeviceStack.of(files, caches, directBackingReads, allocationUnit);
             BlockDevice device = decorator.apply(stack);
             int id = nextId.getAndIncrement();
-            Disk disk = new Disk(rings, id, ioThread >= 0 ? ioThread : id % rings.ioThreads(), config, files, device, watch, opener.log());
+            Disk disk = new Disk(rings, id, ioThread == BY_TURNS ? id % rings.ioThreads() : ioThread, config, files, device, watch, opener.log());
             synchronized (disks) {
                 disks.add(disk);
             }

@@ -106,9 +106,6 @@ public final class UbdDriver implements AutoCloseable {
      * @throws IllegalArgumentException unless 0 <= ioThread < {@link #ioThreads()}
      */
     public Disk attach(UbdDeviceConfig config, DeviceOpener opener, UnaryOperator<BlockDevice> decorator, int ioThread) {
-        if (ioThread < 0) {
-            throw new IllegalArgumentException(config.name() + ": I/O thread " + ioThread + " of a driver with " + ioThreads());
-        }
         return disks.attach(config, opener, decorator, ioThread);
     }
 
